@@ -1,0 +1,160 @@
+"""The ``carerota`` command. Thin: parse arguments, call the package, print.
+
+Other packages add their own subcommands through a ``register(subparsers)`` function
+in their ``cli`` module (``geo.cli``, ``api.cli``, ``benchmarks.cli``, ``patches.cli``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .io import InputError, read_problem, read_solution, write_json
+from .model import Problem, Progress, Solution
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
+PLUGINS = ("geo.cli", "api.cli", "benchmarks.cli", "patches.cli")
+
+
+def _progress_printer(stream=sys.stderr):
+    """A live one-line progress display on a terminal; silent otherwise."""
+    if not stream.isatty():
+        return None
+
+    def show(p: Progress) -> None:
+        obj = "-" if p.objective is None else f"{p.objective:,.1f}"
+        unassigned = "-" if p.unassigned is None else str(p.unassigned)
+        stream.write(
+            f"\r{p.elapsed_seconds:6.1f}s  solutions {p.solutions:4d}  objective {obj:>14}  unassigned {unassigned:>4}"
+        )
+        stream.flush()
+
+    return show
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from .engine import solve
+    from .generator import example_problem
+    from .report import kpi_summary
+
+    problem = example_problem() if args.problem is None else read_problem(args.problem)
+    progress = _progress_printer()
+    solution = solve(problem, time_limit=args.time_limit, seed=args.seed, progress=progress)
+    if progress is not None:
+        sys.stderr.write("\n")
+    out = Path(args.output or f"{problem.id}.solution.json")
+    write_json(solution, out)
+    print(kpi_summary(solution))
+    print(f"roster written to {out}")
+    return EXIT_OK if solution.status != "no_solution" else EXIT_VIOLATIONS
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .validator import validate
+
+    problem, solution = read_problem(args.problem), read_solution(args.solution)
+    report = validate(problem, solution)
+    for v in report.violations:
+        print(f"VIOLATION [{v.rule}] {v.message}")
+    if args.kpis:
+        print(json.dumps(report.kpis, indent=2))
+    if report.violations:
+        print(f"{len(report.violations)} violation(s)")
+        return EXIT_VIOLATIONS
+    print("valid: 0 violations")
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generator import GeneratorSettings, generate_day
+
+    settings = GeneratorSettings(
+        visits=args.visits, carers=args.carers, seed=args.seed, date=args.date, osm_file=args.osm_file
+    )
+    problem = generate_day(settings)
+    write_json(problem, args.output)
+    print(f"{len(problem.visits)} visits, {len(problem.carers)} carers, {len(problem.clients)} clients -> {args.output}")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    schema = {"problem": Problem.model_json_schema(), "solution": Solution.model_json_schema()}
+    doc = schema if args.document == "both" else schema[args.document]
+    print(json.dumps(doc, indent=2))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_report
+
+    solution = read_solution(args.solution)
+    problem = read_problem(args.problem) if args.problem else None
+    print(render_report(solution, problem))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carerota", description="Home-care roster optimiser")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("solve", help="solve a problem (the embedded example when none is given)")
+    p.add_argument("problem", nargs="?", help="problem JSON (default: the embedded example day)")
+    p.add_argument("-o", "--output", help="solution JSON (default: <problem id>.solution.json)")
+    p.add_argument("--time-limit", type=float, default=None, help="seconds (default: problem options)")
+    p.add_argument("--seed", type=int, default=None)
+    p.set_defaults(func=cmd_solve)
+
+    p = sub.add_parser("validate", help="re-check a roster against every hard rule")
+    p.add_argument("problem")
+    p.add_argument("solution")
+    p.add_argument("--kpis", action="store_true", help="also print the KPIs as JSON")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("generate", help="generate a realistic UK home-care day")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--visits", type=int, default=300)
+    p.add_argument("--carers", type=int, default=40)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--date", default="2026-11-23", help="the day (YYYY-MM-DD)")
+    p.add_argument("--osm-file", default=None, help="place clients on this OSM extract's streets")
+    p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of the documents")
+    p.add_argument("document", nargs="?", choices=["problem", "solution", "both"], default="both")
+    p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("report", help="a readable per-carer timeline and KPI table")
+    p.add_argument("solution")
+    p.add_argument("--problem", help="the problem, for names and context")
+    p.set_defaults(func=cmd_report)
+
+    for name in PLUGINS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name is None or not name.startswith(err.name):  # a missing dependency inside the plugin is a real error
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as err:
+        print(f"carerota: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("\ncarerota: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

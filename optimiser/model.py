@@ -1,0 +1,385 @@
+"""The JSON contract (v1): one pydantic definition of every document.
+
+The CLI, the API, the validator and the tests all use these classes. Times are
+ISO-8601 local datetimes without a zone (``2026-11-23T07:30``); durations are whole
+minutes. Field-level checks live on the fields; checks that need the whole problem
+(unknown ids, duplicates, a visit longer than every shift) live in
+:meth:`Problem._check_references`, so a bad document always fails with a message
+that names the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
+
+TravelMode = Literal["car", "walk", "bike"]
+TRAVEL_MODES: tuple[TravelMode, ...] = ("car", "walk", "bike")
+Priority = Literal["critical", "high", "normal", "flexible"]
+PRIORITIES: tuple[Priority, ...] = ("critical", "high", "normal", "flexible")
+Gender = Literal["female", "male"]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- places, times
+
+
+class Location(_Doc):
+    """A point on the map (WGS84 degrees)."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Interval(_Doc):
+    """A closed time interval ``[start, end]``."""
+
+    start: datetime
+    end: datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Interval:
+        if self.end < self.start:
+            raise ValueError(
+                f"end {self.end:%Y-%m-%dT%H:%M} is before start {self.start:%Y-%m-%dT%H:%M}"
+            )
+        return self
+
+    @property
+    def minutes(self) -> float:
+        return (self.end - self.start).total_seconds() / 60
+
+
+class Shift(Interval):
+    """A stretch of duty. Visits must lie inside a shift; travel from home before the
+    first visit and back home after the last is the carer's unpaid commute."""
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Shift:
+        if self.end == self.start:
+            raise ValueError("shift has zero length (end equals start)")
+        return self
+
+
+class Window(Interval):
+    """When a visit may START (the service must begin inside the window)."""
+
+
+# --------------------------------------------------------------------------- people and visits
+
+
+class Carer(_Doc):
+    id: str = Field(min_length=1)
+    home: Location
+    travel_mode: TravelMode = "car"
+    shifts: list[Shift] = Field(min_length=1, description="Several shifts a day (split shifts) are normal.")
+    skills: list[str] = []
+    languages: list[str] = []
+    gender: Gender | None = None
+    max_work_minutes: NonNegativeInt | None = Field(
+        default=None, description="Cap on paid working time (visits + travel between visits)."
+    )
+    contracted_minutes: NonNegativeInt | None = Field(
+        default=None, description="Guaranteed/contracted paid minutes the roster should give her."
+    )
+    hourly_wage: float | None = Field(default=None, gt=0, description="GBP per hour; policy default when absent.")
+    capacity: NonNegativeInt | None = Field(
+        default=None, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
+    )
+    fixed_cost: float = Field(default=0.0, ge=0, description="Cost (GBP) of using this carer at all.")
+
+
+class Client(_Doc):
+    id: str = Field(min_length=1)
+    location: Location
+    languages: list[str] = []
+    language_match: Literal["required", "preferred", "none"] = "none"
+    carer_gender: Gender | None = None
+    excluded_carers: list[str] = []
+    known_carers: dict[str, NonNegativeInt] = Field(
+        default_factory=dict, description="carer id -> visits in the last 4 weeks"
+    )
+
+
+class After(_Doc):
+    """Start-to-start gap to another visit of the same client (applies when both are placed)."""
+
+    visit: str
+    min_minutes: int = 0
+    max_minutes: int | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> After:
+        if self.max_minutes is not None and self.max_minutes < self.min_minutes:
+            raise ValueError(f"max_minutes {self.max_minutes} is below min_minutes {self.min_minutes}")
+        return self
+
+
+class Visit(_Doc):
+    id: str = Field(min_length=1)
+    client: str
+    window: Window
+    duration_minutes: PositiveInt
+    carers_required: Literal[1, 2] = 1
+    skills: list[str] = []
+    priority: Priority = "normal"
+    pinned_carers: list[str] = []
+    after: After | None = None
+    demand: NonNegativeInt = Field(default=0, description="Load used against carer `capacity`.")
+    late_limit_minutes: NonNegativeInt = Field(
+        default=0,
+        description="Soft lateness: the start may fall up to this many minutes after window.end, "
+        "priced per minute by policy.lateness_per_minute.",
+    )
+
+
+# --------------------------------------------------------------------------- travel
+
+
+class TravelMatrix(_Doc):
+    """Explicit matrices. ``points`` are client and carer ids; rows are origins."""
+
+    points: list[str]
+    minutes: dict[TravelMode, list[list[float]]]
+    km: dict[TravelMode, list[list[float]]] = {}
+
+    @model_validator(mode="after")
+    def _square(self) -> TravelMatrix:
+        n = len(self.points)
+        if len(set(self.points)) != n:
+            raise ValueError("points contains duplicate ids")
+        for kind, table in (("minutes", self.minutes), ("km", self.km)):
+            for mode, rows in table.items():
+                if len(rows) != n or any(len(r) != n for r in rows):
+                    raise ValueError(f"{kind}.{mode} must be {n} x {n} (one row and column per point)")
+                if any(x < 0 for r in rows for x in r):
+                    raise ValueError(f"{kind}.{mode} has a negative entry")
+        return self
+
+
+class RoadNetwork(_Doc):
+    """Road travel times from OpenStreetMap (see the ``geo`` package)."""
+
+    osm_file: str | None = Field(default=None, description="Path to .osm.pbf / .osm / .osm.xml / .graphml")
+    place: str | None = Field(default=None, description="Place name to fetch with osmnx (needs internet)")
+    modes: list[TravelMode] = ["car", "walk", "bike"]
+    snap_limit_m: float = Field(default=500.0, gt=0)
+    peak_slowdown: float = Field(default=1.0, ge=1.0, description="Multiply car times (urban peak).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RoadNetwork:
+        if (self.osm_file is None) == (self.place is None):
+            raise ValueError("give exactly one of osm_file or place")
+        return self
+
+
+class Haversine(_Doc):
+    """Straight-line estimate: great-circle km x detour factor, at a per-mode speed."""
+
+    speed_kmh: dict[TravelMode, float] = {"car": 30.0, "walk": 4.5, "bike": 15.0}
+    detour_factor: float = Field(default=1.3, ge=1.0)
+
+
+class Travel(_Doc):
+    matrix: TravelMatrix | None = None
+    road_network: RoadNetwork | None = None
+    haversine: Haversine = Haversine()
+
+
+# --------------------------------------------------------------------------- policy and options
+
+
+class Policy(_Doc):
+    """Rules and prices. Money is GBP. Defaults follow DOMAIN.md (2026/27)."""
+
+    # working-time rules
+    break_after_minutes: PositiveInt | None = Field(
+        default=360, description="A working stretch longer than this needs a break; null switches it off."
+    )
+    break_minutes: PositiveInt = 20
+    # pay and costs
+    hourly_wage: float = Field(default=12.71, gt=0, description="National Living Wage from April 2026.")
+    mileage_per_mile: dict[TravelMode, float] = {"car": 0.45, "bike": 0.20, "walk": 0.0}
+    ni_pension_rate: float = Field(default=0.11, ge=0, description="Employer NI + pension, share of wages.")
+    other_on_cost_rate: float = Field(default=0.19, ge=0, description="Holiday, training, sickness: share of wages.")
+    business_cost_share: float = Field(default=0.25, ge=0, lt=1, description="Running the business, share of price.")
+    profit_share: float = Field(default=0.029, ge=0, lt=1)
+    fee_per_hour: float = Field(default=24.10, ge=0, description="What the council pays per contact hour.")
+    # objective weights (GBP-equivalent)
+    travel_weight: float = Field(default=1.0, ge=0, description="Multiplier on paid travel time + mileage cost.")
+    new_carer_penalty: float = Field(
+        default=6.0, ge=0, description="Per distinct carer a client sees who is not in known_carers."
+    )
+    familiar_carer_reward: float = Field(default=1.0, ge=0, description="Per visit by a known carer.")
+    language_preference_penalty: float = Field(default=3.0, ge=0, description="Per visit without a preferred language.")
+    contracted_shortfall_per_minute: float = Field(default=0.15, ge=0)
+    overtime_per_minute: float = Field(default=0.05, ge=0, description="Above contracted minutes.")
+    lateness_per_minute: float = Field(default=1.0, ge=0)
+    drop_penalty: dict[Priority, float] = {
+        "critical": 100_000.0,
+        "high": 10_000.0,
+        "normal": 1_000.0,
+        "flexible": 150.0,
+    }
+
+
+class Options(_Doc):
+    time_limit_seconds: float = Field(default=30.0, gt=0)
+    seed: int = 0
+    first_solution: str | None = Field(default=None, description="OR-Tools first-solution strategy name.")
+
+
+# --------------------------------------------------------------------------- problem
+
+
+class Problem(_Doc):
+    id: str = Field(min_length=1)
+    carers: list[Carer]
+    clients: list[Client]
+    visits: list[Visit]
+    travel: Travel = Travel()
+    policy: Policy = Policy()
+    options: Options = Options()
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Problem:
+        errors: list[str] = []
+        _unique("carers", [c.id for c in self.carers], errors)
+        _unique("clients", [c.id for c in self.clients], errors)
+        _unique("visits", [v.id for v in self.visits], errors)
+        clash = {c.id for c in self.carers} & {c.id for c in self.clients}
+        if clash:
+            errors.append(f"carers/clients: ids must differ between carers and clients, both use {sorted(clash)}")
+        carer_ids = {c.id for c in self.carers}
+        visit_by_id = {v.id: v for v in self.visits}
+        client_ids = {c.id for c in self.clients}
+        longest_shift = max((s.minutes for c in self.carers for s in c.shifts), default=0)
+        for i, carer in enumerate(self.carers):
+            shifts = sorted(carer.shifts, key=lambda s: s.start)
+            for a, b in zip(shifts, shifts[1:], strict=False):
+                if b.start < a.end:
+                    errors.append(f"carers[{i}].shifts: carer {carer.id!r} has overlapping shifts")
+        for i, v in enumerate(self.visits):
+            where = f"visits[{i}]"
+            if v.client not in client_ids:
+                errors.append(f"{where}.client: visit {v.id!r} names unknown client {v.client!r}")
+            if v.duration_minutes > longest_shift:
+                errors.append(
+                    f"{where}.duration_minutes: visit {v.id!r} lasts {v.duration_minutes} min, "
+                    f"longer than any shift ({longest_shift:.0f} min)"
+                )
+            for c in v.pinned_carers:
+                if c not in carer_ids:
+                    errors.append(f"{where}.pinned_carers: visit {v.id!r} is pinned to unknown carer {c!r}")
+            if len(v.pinned_carers) > v.carers_required:
+                errors.append(
+                    f"{where}.pinned_carers: visit {v.id!r} pins {len(v.pinned_carers)} carers "
+                    f"but needs {v.carers_required}"
+                )
+            if v.after is not None:
+                other = visit_by_id.get(v.after.visit)
+                if other is None:
+                    errors.append(f"{where}.after.visit: visit {v.id!r} follows unknown visit {v.after.visit!r}")
+                elif other.id == v.id:
+                    errors.append(f"{where}.after.visit: visit {v.id!r} cannot follow itself")
+                elif other.client != v.client:
+                    errors.append(
+                        f"{where}.after.visit: {v.id!r} and {other.id!r} belong to different clients"
+                    )
+        if self.travel.matrix is not None:
+            missing = (carer_ids | client_ids) - set(self.travel.matrix.points)
+            if missing:
+                errors.append(f"travel.matrix.points: missing {sorted(missing)[:5]}")
+            modes = {c.travel_mode for c in self.carers} - set(self.travel.matrix.minutes)
+            if modes:
+                errors.append(f"travel.matrix.minutes: no matrix for travel mode(s) {sorted(modes)}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    # convenience lookups (not part of the JSON)
+    def carer(self, carer_id: str) -> Carer:
+        return next(c for c in self.carers if c.id == carer_id)
+
+    def client(self, client_id: str) -> Client:
+        return next(c for c in self.clients if c.id == client_id)
+
+    def visit(self, visit_id: str) -> Visit:
+        return next(v for v in self.visits if v.id == visit_id)
+
+    def locations(self) -> dict[str, Location]:
+        """Every point a travel matrix is indexed by: carer homes and client homes."""
+        points = {c.id: c.home for c in self.carers}
+        points.update({c.id: c.location for c in self.clients})
+        return points
+
+
+def _unique(field: str, ids: list[str], errors: list[str]) -> None:
+    seen: set[str] = set()
+    dup = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
+    if dup:
+        errors.append(f"{field}: duplicate id(s) {dup[:5]}")
+
+
+# --------------------------------------------------------------------------- solution
+
+
+class Stop(_Doc):
+    visit: str
+    arrival: datetime
+    start: datetime
+    end: datetime
+    travel_minutes: float = Field(ge=0, description="From the previous stop of the shift, or from home.")
+    travel_km: float = Field(ge=0)
+
+
+class Break(_Doc):
+    start: datetime
+    end: datetime
+
+
+class Route(_Doc):
+    carer: str
+    stops: list[Stop] = []
+    breaks: list[Break] = []
+
+
+class Unassigned(_Doc):
+    visit: str
+    reason: str
+    rule: str | None = Field(default=None, description="The binding rule's name, e.g. 'skills'.")
+
+
+class Progress(_Doc):
+    """What the solver reports while it searches."""
+
+    elapsed_seconds: float
+    solutions: int
+    objective: float | None
+    unassigned: int | None
+
+
+class Statistics(_Doc):
+    runtime_seconds: float = 0.0
+    first_solution_seconds: float | None = None
+    solutions: int = 0
+    objective: float | None = None
+    history: list[tuple[float, float]] = Field(default_factory=list, description="(seconds, objective)")
+    strategy: str | None = None
+
+
+SolutionStatus = Literal["feasible", "partial", "no_solution"]
+
+
+class Solution(_Doc):
+    problem_id: str
+    status: SolutionStatus
+    routes: list[Route] = []
+    unassigned: list[Unassigned] = []
+    kpis: dict[str, Any] = Field(default_factory=dict, description="Filled by optimiser.kpis")
+    statistics: Statistics = Statistics()
