@@ -37,11 +37,15 @@ def _progress_printer(stream=sys.stderr):
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    if args.problem is None:
+        from .generator import example_problem
+
+        problem = example_problem()
+    else:
+        problem = read_problem(args.problem)
     from .engine import solve
-    from .generator import example_problem
     from .report import kpi_summary
 
-    problem = example_problem() if args.problem is None else read_problem(args.problem)
     progress = _progress_printer()
     solution = solve(problem, time_limit=args.time_limit, seed=args.seed, progress=progress)
     if progress is not None:

@@ -1,0 +1,112 @@
+"""Bad input reaches the user as one clear paragraph and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optimiser.cli import EXIT_BAD_INPUT, main
+
+
+def _problem() -> dict:
+    return {
+        "id": "tiny",
+        "carers": [
+            {
+                "id": "ann",
+                "home": {"lat": 52.63, "lon": -1.13},
+                "travel_mode": "car",
+                "shifts": [{"start": "2026-11-23T07:00", "end": "2026-11-23T13:00"}],
+                "gender": "female",
+            }
+        ],
+        "clients": [{"id": "c1", "location": {"lat": 52.64, "lon": -1.12}}],
+        "visits": [
+            {
+                "id": "v1",
+                "client": "c1",
+                "window": {"start": "2026-11-23T08:00", "end": "2026-11-23T08:30"},
+                "duration_minutes": 30,
+            }
+        ],
+    }
+
+
+def _break(mutate) -> dict:
+    doc = _problem()
+    mutate(doc)
+    return doc
+
+
+BAD = {
+    "unknown client": (
+        lambda d: d["visits"][0].update(client="nobody"),
+        ["visits[0].client", "unknown client 'nobody'"],
+    ),
+    "window end before start": (
+        lambda d: d["visits"][0]["window"].update(end="2026-11-23T07:00"),
+        ["visits.0.window", "before start"],
+    ),
+    "duplicate ids": (lambda d: d["visits"].append(dict(d["visits"][0])), ["visits", "duplicate id", "v1"]),
+    "carer without shifts": (lambda d: d["carers"][0].update(shifts=[]), ["carers.0.shifts", "at least 1"]),
+    "negative duration": (
+        lambda d: d["visits"][0].update(duration_minutes=-5),
+        ["visits.0.duration_minutes", "greater than 0"],
+    ),
+    "visit longer than any shift": (
+        lambda d: d["visits"][0].update(duration_minutes=400),
+        ["visits[0].duration_minutes", "longer than any shift"],
+    ),
+    "unknown field": (lambda d: d["clients"][0].update(nmae="x"), ["clients.0.nmae", "not permitted"]),
+    "bad travel mode": (lambda d: d["carers"][0].update(travel_mode="horse"), ["carers.0.travel_mode"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_problem_is_a_clear_error(case: str, tmp_path: Path, capsys) -> None:
+    mutate, expected = BAD[case]
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(_break(mutate)))
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    code = main(["validate", str(path), str(path)])
+    err = capsys.readouterr().err
+    assert code == EXIT_BAD_INPUT
+    assert err.startswith("carerota: error: ")
+    for fragment in expected:
+        assert fragment in err, f"{fragment!r} missing from: {err}"
+    assert "Traceback" not in err
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # input never modified
+
+
+def test_malformed_json_and_missing_file(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"id": "x", "carers": [')
+    assert main(["solve", str(path), "-o", str(tmp_path / "out.json")]) == EXIT_BAD_INPUT
+    assert "broken.json is not a valid problem" in capsys.readouterr().err
+    assert main(["solve", str(tmp_path / "absent.json")]) == EXIT_BAD_INPUT
+    assert "cannot read" in capsys.readouterr().err
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_command_line_exit_code_without_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(_break(lambda d: d["visits"][0].update(client="nobody"))))
+    run = subprocess.run(
+        [sys.executable, "-m", "optimiser.cli", "solve", str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == EXIT_BAD_INPUT
+    assert "unknown client 'nobody'" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_schema_lists_both_documents(capsys) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert {"problem", "solution"} == set(schema)
+    assert "visits" in schema["problem"]["properties"]
+    assert "routes" in schema["solution"]["properties"]
