@@ -1,0 +1,14 @@
+"""Road-network travel times from OpenStreetMap, offline-first (© OpenStreetMap contributors).
+
+One module per concern: settings, speeds, load (files), fetch (osmnx online + cache),
+snap, matrix (compiled many-to-many shortest paths), cache (matrices on disk), travel
+(:class:`RoadTravelTimes`), export (GeoJSON), places (settlements, street points), cli.
+"""
+
+from .load import load_network
+from .places import places, sample_street_points
+from .settings import GeoSettings
+
+ATTRIBUTION = "© OpenStreetMap contributors"
+
+__all__ = ["ATTRIBUTION", "GeoSettings", "load_network", "places", "sample_street_points"]
