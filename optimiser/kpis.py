@@ -1,0 +1,266 @@
+"""Key performance indicators of a roster, computed from the raw inputs.
+
+Everything is recomputed from the problem, the roster and the travel matrix (never
+from the engine): paid travel is the matrix leg between consecutive visits of a shift;
+the commute (home to the first visit of a shift and back) is unpaid and reported
+apart. Money follows the Homecare Association's cost-of-care breakdown with the
+rates in :class:`optimiser.model.Policy`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from pydantic import BaseModel, Field
+
+from .model import PRIORITIES, Problem, Solution
+from .travel import TravelTimes, travel_times
+from .validator import Roster, minutes
+
+KM_PER_MILE = 1.609344
+
+
+class _Out(BaseModel):
+    pass
+
+
+class PriorityKpis(_Out):
+    visits: int = 0
+    scheduled: int = 0
+    unassigned: int = 0
+    minutes_scheduled: float = 0.0
+    minutes_unassigned: float = 0.0
+
+
+class CarerKpis(_Out):
+    visits: int = 0
+    shifts_used: int = 0
+    contact_minutes: float = 0.0
+    travel_minutes: float = 0.0  # paid: between visits within a shift
+    travel_km: float = 0.0
+    commute_minutes: float = 0.0  # unpaid: home -> first visit and last visit -> home
+    commute_km: float = 0.0
+    waiting_minutes: float = 0.0  # gaps between visits beyond travel
+    paid_minutes: float = 0.0  # contact + paid travel
+    contracted_minutes: int | None = None
+    vs_contracted_minutes: float | None = None  # paid - contracted (negative: shortfall)
+    max_work_minutes: int | None = None
+    mileage_cost: float = 0.0
+    wage_cost: float = 0.0
+
+
+class ClientKpis(_Out):
+    visits: int = 0
+    distinct_carers: int = 0
+    new_carers: int = 0  # distinct carers not in known_carers
+    familiar_share: float | None = None
+
+
+class CostKpis(_Out):
+    """Homecare Association-style breakdown (GBP for the day and per contact hour)."""
+
+    contact_hours: float = 0.0
+    contact_wage: float = 0.0
+    travel_time_wage: float = 0.0
+    mileage: float = 0.0
+    ni_pension: float = 0.0
+    other_on_costs: float = 0.0
+    running_business: float = 0.0
+    profit: float = 0.0
+    total: float = 0.0  # the sustainable price: sum of the items above
+    breakdown_share: dict[str, float] = Field(default_factory=dict)
+    cost_per_contact_hour: float | None = None  # total / contact hours
+    direct_cost_per_hour: float | None = None  # wages + on-costs + mileage per contact hour
+    fee_per_hour: float = 0.0
+    fee_income: float = 0.0
+    fee_gap_per_hour: float | None = None  # fee - cost per contact hour (negative: fee too low)
+    margin_per_hour: float | None = None  # fee - (direct + running the business) per contact hour
+    margin_share: float | None = None  # margin_per_hour / fee
+
+
+class Kpis(_Out):
+    visits_total: int = 0
+    visits_scheduled: int = 0
+    visits_unassigned: int = 0
+    minutes_scheduled: float = 0.0
+    minutes_unassigned: float = 0.0
+    by_priority: dict[str, PriorityKpis] = Field(default_factory=dict)
+    carers_total: int = 0
+    carers_used: int = 0
+    contact_minutes: float = 0.0  # per carer: a double-up counts twice
+    travel_minutes: float = 0.0
+    travel_km: float = 0.0
+    travel_miles: float = 0.0
+    commute_minutes: float = 0.0
+    commute_km: float = 0.0
+    paid_minutes: float = 0.0
+    travel_share: float | None = None  # paid travel / paid time
+    miles_per_visit: float | None = None
+    distinct_carers_per_client_mean: float | None = None
+    distinct_carers_per_client_max: int = 0
+    new_carers_per_client_mean: float | None = None
+    familiar_share: float | None = None  # carer-visits by a carer in the client's known_carers
+    language_match_rate: float | None = None  # carer-visits at clients with languages, sharing one
+    late_visits: int = 0
+    lateness_minutes_total: float = 0.0
+    lateness_minutes_max: float = 0.0
+    contracted_minutes: float = 0.0
+    contracted_shortfall_minutes: float = 0.0
+    overtime_minutes: float = 0.0
+    cost: CostKpis = Field(default_factory=CostKpis)
+    per_carer: dict[str, CarerKpis] = Field(default_factory=dict)
+    per_client: dict[str, ClientKpis] = Field(default_factory=dict)
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den > 0 else None
+
+
+def build_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> Kpis:
+    """The typed :class:`Kpis` of a roster (unknown ids in the roster are ignored)."""
+    r = Roster(problem, solution, travel if travel is not None else travel_times(problem))
+    policy = problem.policy
+    k = Kpis(carers_total=len(problem.carers))
+
+    # visits and minutes, by priority (a visit counts once however many carers it needs)
+    by_priority = {p: PriorityKpis() for p in PRIORITIES}
+    for v in problem.visits:
+        pk = by_priority[v.priority]
+        pk.visits += 1
+        if r.placed(v.id):
+            pk.scheduled += 1
+            pk.minutes_scheduled += v.duration_minutes
+        else:
+            pk.unassigned += 1
+            pk.minutes_unassigned += v.duration_minutes
+    k.by_priority = by_priority
+    k.visits_total = len(problem.visits)
+    k.visits_scheduled = sum(p.scheduled for p in by_priority.values())
+    k.visits_unassigned = sum(p.unassigned for p in by_priority.values())
+    k.minutes_scheduled = sum(p.minutes_scheduled for p in by_priority.values())
+    k.minutes_unassigned = sum(p.minutes_unassigned for p in by_priority.values())
+
+    # per carer: contact, paid travel, commute, waiting, pay
+    cost = CostKpis(fee_per_hour=policy.fee_per_hour)
+    for carer_id, placements in r.by_carer.items():
+        carer = r.carers[carer_id]
+        ck = CarerKpis(
+            contracted_minutes=carer.contracted_minutes, max_work_minutes=carer.max_work_minutes
+        )
+        runs = r.runs(carer_id)
+        ck.visits = len(placements)
+        ck.shifts_used = len({pl.shift for pl in placements if pl.shift is not None})
+        for run in runs:
+            legs = r.legs(run)
+            back = r.home_leg(run)
+            ck.commute_minutes += legs[0].minutes + back[0]
+            ck.commute_km += legs[0].km + back[1]
+            for a, b, leg in zip(run, run[1:], legs[1:], strict=False):
+                ck.travel_minutes += leg.minutes
+                ck.travel_km += leg.km
+                ck.waiting_minutes += max(0.0, b.start - a.end - leg.minutes)
+            ck.contact_minutes += sum(pl.visit.duration_minutes for pl in run)
+        ck.paid_minutes = ck.contact_minutes + ck.travel_minutes
+        if carer.contracted_minutes is not None:
+            ck.vs_contracted_minutes = ck.paid_minutes - carer.contracted_minutes
+        wage = carer.hourly_wage or policy.hourly_wage
+        ck.wage_cost = ck.paid_minutes / 60 * wage
+        ck.mileage_cost = ck.travel_km / KM_PER_MILE * policy.mileage_per_mile.get(carer.travel_mode, 0.0)
+        cost.contact_wage += ck.contact_minutes / 60 * wage
+        cost.travel_time_wage += ck.travel_minutes / 60 * wage
+        cost.mileage += ck.mileage_cost
+        k.per_carer[carer_id] = ck
+    # contracted hours: carers without a route still count (a whole day's shortfall)
+    for carer in problem.carers:
+        if carer.contracted_minutes is None:
+            continue
+        paid = k.per_carer[carer.id].paid_minutes if carer.id in k.per_carer else 0.0
+        k.contracted_minutes += carer.contracted_minutes
+        k.contracted_shortfall_minutes += max(0.0, carer.contracted_minutes - paid)
+        k.overtime_minutes += max(0.0, paid - carer.contracted_minutes)
+
+    carers = k.per_carer.values()
+    k.carers_used = sum(1 for c in carers if c.visits)
+    k.contact_minutes = sum(c.contact_minutes for c in carers)
+    k.travel_minutes = sum(c.travel_minutes for c in carers)
+    k.travel_km = sum(c.travel_km for c in carers)
+    k.travel_miles = k.travel_km / KM_PER_MILE
+    k.commute_minutes = sum(c.commute_minutes for c in carers)
+    k.commute_km = sum(c.commute_km for c in carers)
+    k.paid_minutes = sum(c.paid_minutes for c in carers)
+    k.travel_share = _ratio(k.travel_minutes, k.paid_minutes)
+    k.miles_per_visit = _ratio(k.travel_miles, k.visits_scheduled)
+
+    # continuity and language, per carer-visit
+    carers_of: dict[str, set[str]] = defaultdict(set)
+    familiar = placements_total = 0
+    lang_ok = lang_total = 0
+    per_client: dict[str, ClientKpis] = {}
+    familiar_at: dict[str, int] = defaultdict(int)
+    for placements in r.by_carer.values():
+        for pl in placements:
+            c = pl.client
+            carers_of[c.id].add(pl.carer.id)
+            placements_total += 1
+            known = pl.carer.id in c.known_carers
+            familiar += known
+            familiar_at[c.id] += known
+            if c.languages:
+                lang_total += 1
+                lang_ok += bool(set(c.languages) & set(pl.carer.languages))
+    for c in problem.clients:
+        ck = ClientKpis(visits=sum(1 for v in problem.visits if v.client == c.id and r.placed(v.id)))
+        if c.id in carers_of:
+            ck.distinct_carers = len(carers_of[c.id])
+            ck.new_carers = len(carers_of[c.id] - set(c.known_carers))
+            n = sum(len(r.by_visit[v.id]) for v in problem.visits if v.client == c.id and r.placed(v.id))
+            ck.familiar_share = _ratio(familiar_at[c.id], n)
+        per_client[c.id] = ck
+    k.per_client = per_client
+    served = [ck for ck in per_client.values() if ck.distinct_carers]
+    if served:
+        k.distinct_carers_per_client_mean = sum(ck.distinct_carers for ck in served) / len(served)
+        k.distinct_carers_per_client_max = max(ck.distinct_carers for ck in served)
+        k.new_carers_per_client_mean = sum(ck.new_carers for ck in served) / len(served)
+    k.familiar_share = _ratio(familiar, placements_total)
+    k.language_match_rate = _ratio(lang_ok, lang_total)
+
+    # lateness: start after the window's end (allowed up to late_limit_minutes)
+    for v in problem.visits:
+        if r.placed(v.id):
+            late = minutes(r.visit_start(v.id)) - minutes(v.window.end)
+            if late > 1e-6:
+                k.late_visits += 1
+                k.lateness_minutes_total += late
+                k.lateness_minutes_max = max(k.lateness_minutes_max, late)
+
+    # money: wages + on-costs + mileage are the direct cost; the price grosses up for
+    # running the business and profit (shares of the price)
+    cost.contact_hours = k.contact_minutes / 60
+    wages = cost.contact_wage + cost.travel_time_wage
+    cost.ni_pension = wages * policy.ni_pension_rate
+    cost.other_on_costs = wages * policy.other_on_cost_rate
+    direct = wages + cost.ni_pension + cost.other_on_costs + cost.mileage
+    price = direct / (1 - policy.business_cost_share - policy.profit_share)
+    cost.running_business = price * policy.business_cost_share
+    cost.profit = price * policy.profit_share
+    cost.total = price
+    items = ("contact_wage", "travel_time_wage", "mileage", "ni_pension", "other_on_costs", "running_business", "profit")
+    cost.breakdown_share = {i: getattr(cost, i) / price for i in items} if price > 0 else {}
+    cost.fee_income = cost.contact_hours * policy.fee_per_hour
+    if cost.contact_hours > 0:
+        cost.cost_per_contact_hour = price / cost.contact_hours
+        cost.direct_cost_per_hour = direct / cost.contact_hours
+        cost.fee_gap_per_hour = policy.fee_per_hour - cost.cost_per_contact_hour
+        cost.margin_per_hour = policy.fee_per_hour - (direct + cost.running_business) / cost.contact_hours
+        cost.margin_share = _ratio(cost.margin_per_hour, policy.fee_per_hour)
+    k.cost = cost
+    return k
+
+
+def compute_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> dict:
+    """The KPIs of a roster as a JSON-ready dict (the ``kpis`` field of a Solution).
+
+    See :class:`Kpis` for the fields; :func:`build_kpis` returns the typed model.
+    """
+    return build_kpis(problem, solution, travel).model_dump(mode="json")

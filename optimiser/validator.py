@@ -1,0 +1,644 @@
+"""The independent validator: re-check every hard rule of a roster from the raw inputs.
+
+Nothing here uses the engine. The roster is read against the problem once
+(:class:`Roster`), then every hard rule is a small named function registered in
+:data:`RULES` (Timefold-style: one constraint, one name), so each violation says which
+rule it breaks, which carer and visit, and the numbers a coordinator needs.
+
+Semantics follow ``notes/PREAMBLE.md``: a visit lies inside one shift of its carer;
+consecutive visits of a shift leave the matrix travel time of her travel mode between
+them; paid time is visit minutes plus travel between visits within a shift; a working
+block (split wherever idle time >= ``break_minutes``) lasts at most
+``break_after_minutes``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from .model import Carer, Client, Problem, Shift, Solution, Stop, Visit
+from .travel import TravelTimes, travel_times
+
+TOL = 1e-6
+"""Minutes (and km) of slack allowed in every comparison, for float noise only."""
+
+_EPOCH = datetime(2000, 1, 1)
+
+
+class Violation(BaseModel):
+    """One broken hard rule, explained for a coordinator."""
+
+    rule: str
+    message: str
+    carer: str | None = None
+    visit: str | None = None
+
+
+class ValidationReport(BaseModel):
+    violations: list[Violation] = Field(default_factory=list)
+    kpis: dict = Field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def rules_broken(self) -> set[str]:
+        return {v.rule for v in self.violations}
+
+
+# --------------------------------------------------------------------------- reading the roster
+
+
+def minutes(t: datetime) -> float:
+    """Minutes since a fixed epoch (naive datetimes, so no DST surprises)."""
+    return (t - _EPOCH).total_seconds() / 60
+
+
+def hm(t: datetime) -> str:
+    return f"{t:%H:%M}"
+
+
+def span(a: datetime, b: datetime) -> str:
+    return f"{hm(a)}–{hm(b)}"
+
+
+@dataclass
+class Placement:
+    """One carer doing one visit (a double-handed visit has two placements)."""
+
+    carer: Carer
+    visit: Visit
+    client: Client
+    stop: Stop
+    shift: int | None  # index into carer.shifts, None when the stop fits no shift
+
+    @property
+    def start(self) -> float:
+        return minutes(self.stop.start)
+
+    @property
+    def end(self) -> float:
+        return minutes(self.stop.end)
+
+
+@dataclass
+class Leg:
+    """Matrix travel into a placement: from home for the first visit of a shift."""
+
+    origin: str  # point id: the carer's home or the previous client
+    minutes: float
+    km: float
+    paid: bool  # False for the commute from home
+
+
+@dataclass
+class Roster:
+    """A solution read against its problem: placements per carer in time order, per shift.
+
+    Unknown ids and repeats are recorded (the rules report them) and left out of the
+    placements, so every other rule sees a clean roster.
+    """
+
+    problem: Problem
+    solution: Solution
+    travel: TravelTimes
+    visits: dict[str, Visit] = field(init=False)
+    carers: dict[str, Carer] = field(init=False)
+    clients: dict[str, Client] = field(init=False)
+    by_carer: dict[str, list[Placement]] = field(init=False)
+    by_visit: dict[str, list[Placement]] = field(init=False)
+    unknown_carers: list[str] = field(init=False)
+    unknown_stops: list[tuple[str, Stop]] = field(init=False)
+    repeated_stops: list[tuple[str, Stop]] = field(init=False)
+    repeated_routes: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        p = self.problem
+        self.visits = {v.id: v for v in p.visits}
+        self.carers = {c.id: c for c in p.carers}
+        self.clients = {c.id: c for c in p.clients}
+        self.by_carer, self.by_visit = {}, defaultdict(list)
+        self.unknown_carers, self.unknown_stops, self.repeated_stops, self.repeated_routes = [], [], [], []
+        for route in self.solution.routes:
+            carer = self.carers.get(route.carer)
+            if carer is None:
+                self.unknown_carers.append(route.carer)
+                continue
+            if route.carer in self.by_carer:
+                self.repeated_routes.append(route.carer)
+            placements = self.by_carer.setdefault(route.carer, [])
+            seen = {pl.visit.id for pl in placements}
+            for stop in route.stops:
+                visit = self.visits.get(stop.visit)
+                if visit is None:
+                    self.unknown_stops.append((carer.id, stop))
+                elif stop.visit in seen:
+                    self.repeated_stops.append((carer.id, stop))
+                else:
+                    seen.add(stop.visit)
+                    placements.append(
+                        Placement(carer, visit, self.clients[visit.client], stop, _shift_of(carer, stop))
+                    )
+        for placements in self.by_carer.values():
+            placements.sort(key=lambda pl: (pl.start, pl.end))
+            for pl in placements:
+                self.by_visit[pl.visit.id].append(pl)
+
+    def runs(self, carer_id: str) -> list[list[Placement]]:
+        """The carer's placements grouped by shift, in time order. A stop outside every
+        shift is a run of its own (the ``shift`` rule reports it)."""
+        grouped: dict[int, list[Placement]] = defaultdict(list)
+        loose: list[list[Placement]] = []
+        for pl in self.by_carer.get(carer_id, []):
+            if pl.shift is None:
+                loose.append([pl])
+            else:
+                grouped[pl.shift].append(pl)
+        return [grouped[k] for k in sorted(grouped)] + loose
+
+    def placements(self) -> Iterator[Placement]:
+        for placements in self.by_carer.values():
+            yield from placements
+
+    def all_runs(self) -> Iterator[tuple[Carer, list[Placement]]]:
+        for carer_id in self.by_carer:
+            for run in self.runs(carer_id):
+                yield self.carers[carer_id], run
+
+    def leg(self, carer: Carer, origin: str, destination: str) -> tuple[float, float]:
+        return self.travel.leg(carer.travel_mode, origin, destination)
+
+    def legs(self, run: list[Placement]) -> list[Leg]:
+        """Matrix travel into each placement of a run (the first from home, unpaid)."""
+        out = []
+        origin, paid = run[0].carer.id, False
+        for pl in run:
+            mins, km = self.leg(pl.carer, origin, pl.client.id)
+            out.append(Leg(origin, mins, km, paid))
+            origin, paid = pl.client.id, True
+        return out
+
+    def home_leg(self, run: list[Placement]) -> tuple[float, float]:
+        """Matrix travel from the last visit of a run back home (unpaid commute)."""
+        last = run[-1]
+        return self.leg(last.carer, last.client.id, last.carer.id)
+
+    def placed(self, visit_id: str) -> bool:
+        return bool(self.by_visit.get(visit_id))
+
+    def visit_start(self, visit_id: str) -> datetime:
+        return min(pl.stop.start for pl in self.by_visit[visit_id])
+
+
+def _shift_of(carer: Carer, stop: Stop) -> int | None:
+    s, e = minutes(stop.start), minutes(stop.end)
+    for i, shift in enumerate(carer.shifts):
+        if minutes(shift.start) - TOL <= s and e <= minutes(shift.end) + TOL:
+            return i
+    return None
+
+
+def _shift_text(shift: Shift) -> str:
+    return span(shift.start, shift.end)
+
+
+# --------------------------------------------------------------------------- the rules
+
+Rule = Callable[[Roster], Iterator[Violation]]
+RULES: dict[str, Rule] = {}
+
+
+def rule(name: str) -> Callable[[Rule], Rule]:
+    """Register a hard rule under ``name`` (the name a violation carries)."""
+
+    def register(fn: Rule) -> Rule:
+        RULES[name] = fn
+        fn.rule_name = name  # type: ignore[attr-defined]
+        return fn
+
+    return register
+
+
+def placement_rule(name: str) -> Callable[[Callable[[Placement], str | None]], Rule]:
+    """Register a rule checked on each placement alone: ``fn`` returns the violation
+    message, or None when the placement keeps the rule."""
+
+    def register(fn: Callable[[Placement], str | None]) -> Rule:
+        def check_all(r: Roster) -> Iterator[Violation]:
+            for pl in r.placements():
+                message = fn(pl)
+                if message is not None:
+                    yield _v(name, message, pl.carer.id, pl.visit.id)
+
+        check_all.__name__ = check_all.__qualname__ = fn.__name__
+        check_all.__doc__ = fn.__doc__
+        return rule(name)(check_all)
+
+    return register
+
+
+def _v(name: str, message: str, carer: str | None = None, visit: str | None = None) -> Violation:
+    return Violation(rule=name, message=message, carer=carer, visit=visit)
+
+
+@rule("problem_id")
+def problem_id(r: Roster) -> Iterator[Violation]:
+    if r.solution.problem_id != r.problem.id:
+        yield _v(
+            "problem_id",
+            f"the roster is for problem {r.solution.problem_id!r}, not {r.problem.id!r}",
+        )
+
+
+@rule("unknown_carer")
+def unknown_carer(r: Roster) -> Iterator[Violation]:
+    for carer_id in r.unknown_carers:
+        yield _v("unknown_carer", f"the roster has a route for carer {carer_id!r}, who is not in the problem", carer_id)
+
+
+@rule("unknown_visit")
+def unknown_visit(r: Roster) -> Iterator[Violation]:
+    for carer_id, stop in r.unknown_stops:
+        yield _v(
+            "unknown_visit",
+            f"carer {carer_id} has a stop for visit {stop.visit!r}, which is not in the problem",
+            carer_id,
+            stop.visit,
+        )
+    for u in r.solution.unassigned:
+        if u.visit not in r.visits:
+            yield _v("unknown_visit", f"unassigned lists visit {u.visit!r}, which is not in the problem", visit=u.visit)
+
+
+@rule("duplicate_route")
+def duplicate_route(r: Roster) -> Iterator[Violation]:
+    for carer_id in r.repeated_routes:
+        yield _v("duplicate_route", f"carer {carer_id} has more than one route in the roster", carer_id)
+
+
+@rule("visit_repeated")
+def visit_repeated(r: Roster) -> Iterator[Violation]:
+    for carer_id, stop in r.repeated_stops:
+        yield _v(
+            "visit_repeated",
+            f"carer {carer_id} has visit {stop.visit} more than once in her route "
+            f"(again at {hm(stop.start)})",
+            carer_id,
+            stop.visit,
+        )
+
+
+@placement_rule("window")
+def window(pl: Placement) -> str | None:
+    w, v = pl.visit.window, pl.visit
+    latest = minutes(w.end) + v.late_limit_minutes
+    where = f"visit {v.id} ({v.client}) by carer {pl.carer.id} starts at {hm(pl.stop.start)}"
+    if pl.start < minutes(w.start) - TOL:
+        return f"{where}, {minutes(w.start) - pl.start:g} min before its window {span(w.start, w.end)}"
+    if pl.start > latest + TOL:
+        limit = f" plus {v.late_limit_minutes} min allowed lateness" if v.late_limit_minutes else ""
+        return f"{where}, {pl.start - latest:g} min after its window {span(w.start, w.end)}{limit}"
+    return None
+
+
+@placement_rule("duration")
+def duration(pl: Placement) -> str | None:
+    got, need = pl.end - pl.start, pl.visit.duration_minutes
+    if abs(got - need) <= TOL:
+        return None
+    clipped = " (call clipping)" if got < need else ""
+    return (
+        f"visit {pl.visit.id} by carer {pl.carer.id} runs {span(pl.stop.start, pl.stop.end)} "
+        f"({got:g} min) but lasts {need} min{clipped}"
+    )
+
+
+@placement_rule("arrival")
+def arrival(pl: Placement) -> str | None:
+    if minutes(pl.stop.arrival) <= pl.start + TOL:
+        return None
+    return (
+        f"carer {pl.carer.id} starts visit {pl.visit.id} at {hm(pl.stop.start)} "
+        f"before she arrives at {hm(pl.stop.arrival)}"
+    )
+
+
+@placement_rule("shift")
+def shift(pl: Placement) -> str | None:
+    if pl.shift is not None:
+        return None
+    shifts = ", ".join(_shift_text(s) for s in pl.carer.shifts)
+    return (
+        f"carer {pl.carer.id} does visit {pl.visit.id} {span(pl.stop.start, pl.stop.end)}, "
+        f"outside all her shifts ({shifts})"
+    )
+
+
+@rule("overlap")
+def overlap(r: Roster) -> Iterator[Violation]:
+    for placements in r.by_carer.values():
+        for a, b in zip(placements, placements[1:], strict=False):
+            if b.start < a.end - TOL:
+                yield _v(
+                    "overlap",
+                    f"carer {a.carer.id} is in two places at once: visit {a.visit.id} "
+                    f"{span(a.stop.start, a.stop.end)} overlaps visit {b.visit.id} "
+                    f"{span(b.stop.start, b.stop.end)} by {a.end - b.start:g} min",
+                    a.carer.id,
+                    b.visit.id,
+                )
+
+
+@rule("travel")
+def travel(r: Roster) -> Iterator[Violation]:
+    """No call cramming: within a shift, next start >= previous end + matrix travel."""
+    for carer, run in r.all_runs():
+        legs = r.legs(run)
+        for a, b, leg in zip(run, run[1:], legs[1:], strict=False):
+            gap = b.start - a.end
+            if gap < -TOL:
+                continue  # the overlap rule reports it
+            if gap < leg.minutes - TOL:
+                yield _v(
+                    "travel",
+                    f"carer {carer.id} cannot get from visit {a.visit.id} ({a.client.id}, ends "
+                    f"{hm(a.stop.end)}) to visit {b.visit.id} ({b.client.id}, starts {hm(b.stop.start)}): "
+                    f"{carer.travel_mode} travel takes {leg.minutes:.1f} min but only {gap:g} min are "
+                    f"left (call cramming)",
+                    carer.id,
+                    b.visit.id,
+                )
+
+
+@rule("travel_reported")
+def travel_reported(r: Roster) -> Iterator[Violation]:
+    """A stop may not claim less travel (minutes or km) than the matrix gives."""
+    for carer, run in r.all_runs():
+        for pl, leg in zip(run, r.legs(run), strict=True):
+            origin = "her home" if not leg.paid else f"client {leg.origin}"
+            if pl.stop.travel_minutes < leg.minutes - TOL:
+                yield _v(
+                    "travel_reported",
+                    f"carer {carer.id}: visit {pl.visit.id} reports {pl.stop.travel_minutes:g} min travel "
+                    f"from {origin} but {carer.travel_mode} travel takes {leg.minutes:.1f} min "
+                    f"(call cramming)",
+                    carer.id,
+                    pl.visit.id,
+                )
+            elif pl.stop.travel_km < leg.km - 1e-3:  # a metre: km are reported rounded
+                yield _v(
+                    "travel_reported",
+                    f"carer {carer.id}: visit {pl.visit.id} reports {pl.stop.travel_km:g} km travel "
+                    f"from {origin} but the leg is {leg.km:.3f} km",
+                    carer.id,
+                    pl.visit.id,
+                )
+
+
+@placement_rule("skills")
+def skills(pl: Placement) -> str | None:
+    missing = sorted(set(pl.visit.skills) - set(pl.carer.skills))
+    if not missing:
+        return None
+    return (
+        f"carer {pl.carer.id} lacks skill(s) {', '.join(missing)} needed by visit "
+        f"{pl.visit.id} ({pl.client.id})"
+    )
+
+
+@placement_rule("gender")
+def gender(pl: Placement) -> str | None:
+    wanted = pl.client.carer_gender
+    if wanted is None or pl.carer.gender == wanted:
+        return None
+    return (
+        f"client {pl.client.id} wants a {wanted} carer but visit {pl.visit.id} is done by "
+        f"carer {pl.carer.id} ({pl.carer.gender or 'gender not recorded'})"
+    )
+
+
+@placement_rule("language")
+def language(pl: Placement) -> str | None:
+    c = pl.client
+    if c.language_match != "required" or set(c.languages) & set(pl.carer.languages):
+        return None
+    return (
+        f"client {c.id} needs a carer speaking {' or '.join(c.languages) or '(none listed)'}; "
+        f"carer {pl.carer.id} speaks {', '.join(pl.carer.languages) or 'no listed language'} "
+        f"(visit {pl.visit.id})"
+    )
+
+
+@placement_rule("excluded")
+def excluded(pl: Placement) -> str | None:
+    if pl.carer.id not in pl.client.excluded_carers:
+        return None
+    return (
+        f"client {pl.client.id} has declined carer {pl.carer.id}, who is rostered for "
+        f"visit {pl.visit.id} at {hm(pl.stop.start)}"
+    )
+
+
+@rule("pinned")
+def pinned(r: Roster) -> Iterator[Violation]:
+    for visit_id, placements in r.by_visit.items():
+        doers = {pl.carer.id for pl in placements}
+        for carer_id in r.visits[visit_id].pinned_carers:
+            if carer_id not in doers:
+                yield _v(
+                    "pinned",
+                    f"visit {visit_id} is pinned to carer {carer_id} but is done by "
+                    f"{', '.join(sorted(doers))}",
+                    carer_id,
+                    visit_id,
+                )
+
+
+@rule("carers_required")
+def carers_required(r: Roster) -> Iterator[Violation]:
+    """A single-handed visit is done by one carer (double-ups: see ``double_handed``)."""
+    for visit_id, placements in r.by_visit.items():
+        if r.visits[visit_id].carers_required == 1 and len(placements) > 1:
+            doers = ", ".join(pl.carer.id for pl in placements)
+            yield _v(
+                "carers_required",
+                f"visit {visit_id} needs one carer but is in {len(placements)} routes ({doers})",
+                visit=visit_id,
+            )
+
+
+@rule("double_handed")
+def double_handed(r: Roster) -> Iterator[Violation]:
+    for visit_id, placements in r.by_visit.items():
+        if r.visits[visit_id].carers_required != 2:
+            continue
+        doers = ", ".join(f"{pl.carer.id} at {hm(pl.stop.start)}" for pl in placements)
+        if len(placements) != 2:
+            yield _v(
+                "double_handed",
+                f"double-handed visit {visit_id} needs two different carers together (or none) but "
+                f"has {len(placements)}: {doers}",
+                visit=visit_id,
+            )
+        elif abs(placements[0].start - placements[1].start) > TOL:
+            yield _v(
+                "double_handed",
+                f"double-handed visit {visit_id}: the two carers must start together but start "
+                f"{abs(placements[0].start - placements[1].start):g} min apart ({doers})",
+                visit=visit_id,
+            )
+
+
+@rule("after")
+def after(r: Roster) -> Iterator[Violation]:
+    for v in r.problem.visits:
+        if v.after is None or not r.placed(v.id) or not r.placed(v.after.visit):
+            continue
+        this, other = r.visit_start(v.id), r.visit_start(v.after.visit)
+        gap = minutes(this) - minutes(other)
+        lo, hi = v.after.min_minutes, v.after.max_minutes
+        if gap < lo - TOL:
+            yield _v(
+                "after",
+                f"visit {v.id} ({v.client}) starts {hm(this)}, {gap:g} min after visit {v.after.visit} "
+                f"({hm(other)}); it must be at least {lo} min after",
+                visit=v.id,
+            )
+        elif hi is not None and gap > hi + TOL:
+            yield _v(
+                "after",
+                f"visit {v.id} ({v.client}) starts {hm(this)}, {gap:g} min after visit {v.after.visit} "
+                f"({hm(other)}); it must be at most {hi} min after",
+                visit=v.id,
+            )
+
+
+def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:
+    """(visit minutes, paid travel minutes) of a carer: travel between visits within a shift."""
+    visit_min = travel_min = 0.0
+    for run in r.runs(carer_id):
+        visit_min += sum(pl.visit.duration_minutes for pl in run)
+        travel_min += sum(leg.minutes for leg in r.legs(run) if leg.paid)
+    return visit_min, travel_min
+
+
+@rule("max_work")
+def max_work(r: Roster) -> Iterator[Violation]:
+    for carer_id in r.by_carer:
+        cap = r.carers[carer_id].max_work_minutes
+        if cap is None:
+            continue
+        visit_min, travel_min = paid_minutes(r, carer_id)
+        if visit_min + travel_min > cap + TOL:
+            yield _v(
+                "max_work",
+                f"carer {carer_id} is paid for {visit_min + travel_min:.1f} min (visits {visit_min:g}, "
+                f"travel {travel_min:.1f}) but her max_work_minutes is {cap}",
+                carer_id,
+            )
+
+
+def working_blocks(r: Roster, run: list[Placement]) -> list[list[Placement]]:
+    """Split a shift's placements wherever idle time (gap minus travel) >= break_minutes."""
+    need = r.problem.policy.break_minutes
+    blocks = [[run[0]]]
+    for a, b, leg in zip(run, run[1:], r.legs(run)[1:], strict=False):
+        idle = b.start - a.end - leg.minutes
+        if idle >= need - TOL:
+            blocks.append([b])
+        else:
+            blocks[-1].append(b)
+    return blocks
+
+
+@rule("break")
+def break_rule(r: Roster) -> Iterator[Violation]:
+    policy = r.problem.policy
+    limit = policy.break_after_minutes
+    if limit is None:
+        return
+    for carer, run in r.all_runs():
+        for block in working_blocks(r, run):
+            first, last = block[0], block[-1]
+            length = last.end - first.start
+            if length > limit + TOL:
+                yield _v(
+                    "break",
+                    f"carer {carer.id} works {span(first.stop.start, last.stop.end)} ({length:g} min, "
+                    f"visits {first.visit.id}…{last.visit.id}) without a {policy.break_minutes}-min "
+                    f"break; the limit is {limit} min",
+                    carer.id,
+                    last.visit.id,
+                )
+
+
+@rule("capacity")
+def capacity(r: Roster) -> Iterator[Violation]:
+    for carer, run in r.all_runs():
+        if carer.capacity is None or run[0].shift is None:
+            continue
+        load = sum(pl.visit.demand for pl in run)
+        if load > carer.capacity:
+            yield _v(
+                "capacity",
+                f"carer {carer.id} carries demand {load} in shift "
+                f"{_shift_text(carer.shifts[run[0].shift])} but her capacity is {carer.capacity}",
+                carer.id,
+            )
+
+
+@rule("lost_visit")
+def lost_visit(r: Roster) -> Iterator[Violation]:
+    """Every visit is routed or listed in ``unassigned``: none lost, none both, none twice."""
+    listed: dict[str, int] = defaultdict(int)
+    for u in r.solution.unassigned:
+        listed[u.visit] += 1
+    for v in r.problem.visits:
+        if r.placed(v.id) and listed[v.id]:
+            yield _v("lost_visit", f"visit {v.id} is both in a route and in unassigned", visit=v.id)
+        elif not r.placed(v.id) and not listed[v.id]:
+            yield _v(
+                "lost_visit",
+                f"visit {v.id} ({v.client}, {span(v.window.start, v.window.end)}) is lost: "
+                f"in no route and not in unassigned",
+                visit=v.id,
+            )
+        elif listed[v.id] > 1:
+            yield _v("lost_visit", f"visit {v.id} is listed {listed[v.id]} times in unassigned", visit=v.id)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def check(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> list[Violation]:
+    """Every hard-rule violation of ``solution`` (no KPIs)."""
+    roster = Roster(problem, solution, travel if travel is not None else travel_times(problem))
+    return [v for fn in RULES.values() for v in fn(roster)]
+
+
+def validate(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> ValidationReport:
+    """Re-check every hard rule from the raw inputs and compute the KPIs.
+
+    Parameters
+    ----------
+    problem, solution:
+        The documents as given.
+    travel:
+        The travel source the roster was built on; ``travel_times(problem)`` when None.
+
+    Returns
+    -------
+    ValidationReport
+        ``violations`` (empty when the roster is valid; ``ok`` is then True) and ``kpis``.
+    """
+    from .kpis import compute_kpis  # kpis reads the roster through this module
+
+    travel = travel if travel is not None else travel_times(problem)
+    return ValidationReport(
+        violations=check(problem, solution, travel), kpis=compute_kpis(problem, solution, travel)
+    )
