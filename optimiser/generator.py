@@ -1,0 +1,822 @@
+"""Realistic UK home-care days, generated from a seed (see ``../shared/DOMAIN.md``).
+
+A day is built in the order a provider would meet it: clients and their care plans
+(runs, medication, hoists, languages), the visits those plans need (15/30/45/60 min in
+the 2/72/18/8 % mix, windows of planned time +-30 min, tighter for time-critical
+medication), then the carers who cover them (split and full shifts sized to the load,
+skills, languages, travel modes), and finally the history between them (known and
+excluded carers). A repair pass makes sure every visit has carers who may do it and
+are on duty when it is due, so a good roster can place (almost) everything.
+
+Places default to a Leicester-like town: a dense centre, suburbs and a few outlying
+villages; the area grows with the number of visits so travel per visit stays
+realistic. With ``osm_file`` the homes are put on residential streets of that
+OpenStreetMap extract instead and the problem asks for road travel times.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from datetime import date as Date
+from datetime import datetime, timedelta
+from importlib.resources import files
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .model import (
+    After,
+    Carer,
+    Client,
+    Location,
+    Priority,
+    Problem,
+    RoadNetwork,
+    Shift,
+    Travel,
+    TravelMode,
+    Visit,
+    Window,
+)
+
+# --------------------------------------------------------------------------- domain defaults
+
+#: The four runs of a home-care day, in minutes after midnight (start, end).
+RUNS: dict[str, tuple[int, int]] = {
+    "morning": (7 * 60, 11 * 60),
+    "lunch": (11 * 60 + 30, 14 * 60 + 30),
+    "tea": (16 * 60, 18 * 60),
+    "bed": (19 * 60, 22 * 60),
+}
+DURATIONS: tuple[int, ...] = (15, 30, 45, 60)
+DURATION_MIX: tuple[float, ...] = (0.02, 0.72, 0.18, 0.08)
+SKILLS: tuple[str, ...] = ("medication", "insulin", "hoist", "catheter", "peg", "dementia")
+
+# Which runs a client with n visits a day receives, with weights. Tea is the shortest
+# run (2 h) so fewer packages use it; morning and bed calls are the backbone.
+PACKAGES: dict[int, list[tuple[tuple[str, ...], float]]] = {
+    1: [(("morning",), 0.45), (("lunch",), 0.35), (("bed",), 0.20)],
+    2: [
+        (("morning", "bed"), 0.50),
+        (("morning", "tea"), 0.15),
+        (("lunch", "bed"), 0.20),
+        (("morning", "lunch"), 0.15),
+    ],
+    3: [
+        (("morning", "lunch", "bed"), 0.60),
+        (("morning", "tea", "bed"), 0.25),
+        (("morning", "lunch", "tea"), 0.15),
+    ],
+    4: [(("morning", "lunch", "tea", "bed"), 1.0)],
+}
+VISITS_PER_CLIENT: dict[int, float] = {1: 0.18, 2: 0.24, 3: 0.24, 4: 0.34}
+
+# Shift patterns: (name, [(start, end) minutes], base weight). "long" covers all four
+# runs and is what carers are moved onto when the requested carers are few for the load.
+SHIFT_PATTERNS: dict[str, tuple[list[tuple[int, int]], float]] = {
+    "split": ([(7 * 60, 11 * 60), (16 * 60, 22 * 60)], 0.30),
+    "long": ([(7 * 60, 14 * 60 + 30), (16 * 60, 22 * 60)], 0.22),
+    "early": ([(7 * 60, 15 * 60)], 0.22),
+    "late": ([(14 * 60, 22 * 60)], 0.12),
+    "morning": ([(7 * 60, 11 * 60 + 30)], 0.08),
+    "evening": ([(16 * 60, 22 * 60)], 0.06),
+}
+
+# Leicester-like language shares (2021 census: ~28% Indian heritage).
+CLIENT_LANGUAGES: dict[str, float] = {
+    "Gujarati": 0.10,
+    "Punjabi": 0.03,
+    "Urdu": 0.02,
+    "Polish": 0.02,
+}
+CARER_LANGUAGES: dict[str, float] = {
+    "Gujarati": 0.17,
+    "Punjabi": 0.07,
+    "Urdu": 0.05,
+    "Hindi": 0.06,
+    "Polish": 0.06,
+    "Romanian": 0.04,
+}
+CARER_SKILLS: dict[str, float] = {
+    "medication": 0.85,
+    "hoist": 0.70,
+    "dementia": 0.65,
+    "catheter": 0.40,
+    "peg": 0.15,
+    "insulin": 0.12,
+}
+NATIONAL_LIVING_WAGE = 12.71
+#: Planning estimate of travel per carer-visit when sizing shifts (minutes).
+TRAVEL_ESTIMATE_MINUTES = 8
+
+
+class GeneratorSettings(BaseModel):
+    """What kind of day to generate. Every knob has a realistic default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    visits: int = Field(default=300, ge=1, le=20_000)
+    carers: int = Field(default=40, ge=1, le=5_000)
+    seed: int = 1
+    date: str = Field(default="2026-11-23", description="The day, YYYY-MM-DD")
+    osm_file: str | None = Field(
+        default=None, description="Place homes on this .osm.pbf's residential streets"
+    )
+    centre_lat: float = Field(
+        default=52.6362, ge=-90, le=90, description="Town centre (Leicester clock tower)"
+    )
+    centre_lon: float = Field(default=-1.1332, ge=-180, le=180)
+    radius_km: float | None = Field(
+        default=None,
+        gt=0,
+        description="Urban radius; default grows with visits (4 km at 300 visits)",
+    )
+    village_share: float = Field(
+        default=0.08, ge=0, le=1, description="Clients in outlying villages"
+    )
+    walk_share: float = Field(default=0.10, ge=0, le=1, description="Carers who walk their rounds")
+    bike_share: float = Field(default=0.05, ge=0, le=1, description="Carers on (e-)bikes")
+    double_up_share: float = Field(
+        default=0.10, ge=0, le=0.5, description="Visits needing two carers"
+    )
+    female_carer_share: float = Field(default=0.82, ge=0, le=1)
+    contracted_share: float = Field(
+        default=0.40, ge=0, le=1, description="Carers on guaranteed hours"
+    )
+    capacity_target: float = Field(
+        default=1.5,
+        gt=0,
+        description="Aim for shift minutes in each run >= this x the run's demand",
+    )
+
+    @field_validator("date")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        try:
+            Date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"date {value!r} is not a YYYY-MM-DD date") from None
+        return value
+
+    @property
+    def area_scale(self) -> float:
+        """How much wider the patch is than a 300-visit one: density rises as it grows."""
+        return (max(self.visits, 50) / 300) ** 0.3
+
+    @property
+    def urban_radius_km(self) -> float:
+        return self.radius_km if self.radius_km is not None else 4.0 * self.area_scale
+
+
+#: The settings the embedded example day was generated with.
+EXAMPLE_SETTINGS = GeneratorSettings(visits=300, carers=40, seed=2026)
+EXAMPLE_RESOURCE = "data/example_day.json"
+
+
+# --------------------------------------------------------------------------- internal plan
+
+
+@dataclass
+class _Plan:
+    """A visit before it becomes a :class:`Visit` (times in minutes after midnight)."""
+
+    client: int
+    run: str
+    kind: str  # personal | meal | social | insulin
+    skills: set[str] = field(default_factory=set)
+    priority: Priority = "normal"
+    half_width: int = 30
+    double: bool = False
+    duration: int = 30
+    planned: int = 0
+    after: int | None = None  # index into the plan list
+    after_min: int = 0
+    after_max: int | None = None
+    id: str = ""
+
+    @property
+    def window(self) -> tuple[int, int]:
+        return self.planned - self.half_width, self.planned + self.half_width
+
+
+@dataclass
+class _ClientPlan:
+    runs: tuple[str, ...]
+    conditions: set[str] = field(default_factory=set)
+    visits: list[int] = field(default_factory=list)
+
+
+def _weighted(rng: random.Random, options: list[tuple[object, float]]):
+    return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
+
+
+def _quota(n: int, shares: tuple[float, ...]) -> list[int]:
+    """Split ``n`` into whole counts by ``shares`` (largest remainder)."""
+    raw = [n * s / sum(shares) for s in shares]
+    counts = [int(x) for x in raw]
+    for i in sorted(range(len(raw)), key=lambda i: raw[i] - counts[i], reverse=True)[
+        : n - sum(counts)
+    ]:
+        counts[i] += 1
+    return counts
+
+
+# --------------------------------------------------------------------------- clients and visits
+
+
+def _plan_clients(
+    settings: GeneratorSettings, rng: random.Random
+) -> tuple[list[_ClientPlan], list[_Plan]]:
+    """Care plans whose visits add up to exactly ``settings.visits``."""
+    n = settings.visits
+    quota15 = _quota(n, DURATION_MIX)[0]
+    insulin_budget = round(0.75 * quota15)
+    clients: list[_ClientPlan] = []
+    budget = n
+    # insulin clients first: a meal call then a short insulin call in the same run
+    while insulin_budget > 0 and budget >= 2:
+        doses = 2 if insulin_budget >= 2 and budget >= 4 and rng.random() < 0.5 else 1
+        runs = ("morning", "tea", "bed") if doses == 2 else ("morning", "lunch", "bed")
+        runs = runs[: max(1, min(len(runs), budget - doses, 4 - doses))]
+        clients.append(_ClientPlan(runs=runs, conditions={"insulin", f"doses{doses}"}))
+        budget -= len(runs) + doses
+        insulin_budget -= doses
+    while budget > 0:
+        k = min(budget, _weighted(rng, list(VISITS_PER_CLIENT.items())))
+        clients.append(_ClientPlan(runs=_weighted(rng, PACKAGES[k])))
+        budget -= k
+    rng.shuffle(clients)
+
+    plans: list[_Plan] = []
+    for ci, cp in enumerate(clients):
+        if "insulin" not in cp.conditions:
+            _draw_conditions(cp, rng)
+        doses = 2 if "doses2" in cp.conditions else 1 if "insulin" in cp.conditions else 0
+        for run in cp.runs:
+            if run in ("morning", "bed"):
+                kind = "personal"
+            elif len(cp.runs) <= 2 and run == "lunch" and rng.random() < 0.5:
+                kind = "social"
+            elif run == "lunch" and rng.random() < 0.08:
+                kind = "social"
+            else:
+                kind = "meal"
+            cp.visits.append(len(plans))
+            plans.append(_Plan(client=ci, run=run, kind=kind))
+            if doses and run in ("morning", "tea"):
+                doses -= 1
+                meal = len(plans) - 1
+                cp.visits.append(len(plans))
+                plans.append(_Plan(client=ci, run=run, kind="insulin", after=meal))
+    _apply_conditions(clients, plans, settings, rng)
+    _assign_durations(plans, rng)
+    return clients, plans
+
+
+def _draw_conditions(cp: _ClientPlan, rng: random.Random) -> None:
+    n = len(cp.runs)
+    if n >= 3 and rng.random() < 0.04:
+        cp.conditions.add("parkinsons")
+    elif n >= 2 and rng.random() < 0.14:
+        cp.conditions.add("paracetamol")
+    elif rng.random() < 0.50:
+        cp.conditions.add("medication")
+    for cond, share in (("catheter", 0.05), ("peg", 0.015), ("dementia", 0.22)):
+        if rng.random() < share:
+            cp.conditions.add(cond)
+
+
+def _apply_conditions(
+    clients: list[_ClientPlan], plans: list[_Plan], settings: GeneratorSettings, rng: random.Random
+) -> None:
+    """Skills, priorities and window widths from each client's conditions; pick hoist clients."""
+    for cp in clients:
+        for i in cp.visits:
+            p = plans[i]
+            if p.kind == "insulin":
+                p.skills, p.priority, p.half_width = {"insulin"}, "critical", 15
+                continue
+            p.priority = {"personal": "high", "meal": "normal", "social": "flexible"}[p.kind]
+            conds = cp.conditions
+            if "parkinsons" in conds and p.kind != "social":
+                p.skills.add("medication")
+                p.priority, p.half_width = "critical", rng.choice((15, 30))
+            elif ("paracetamol" in conds and p.kind != "social") or (
+                "medication" in conds and p.run in ("morning", "bed")
+            ):
+                p.skills.add("medication")
+            if "catheter" in conds and p.run in ("morning", "bed"):
+                p.skills.add("catheter")
+            if "peg" in conds:
+                p.skills.add("peg")
+                if p.priority in ("normal", "flexible"):
+                    p.priority = "high"
+            if "dementia" in conds:
+                p.skills.add("dementia")
+    if settings.carers < 2:
+        return
+    # hoist clients: every personal-care (and most meal) call is double-handed
+    target = round(settings.double_up_share * len(plans))
+    doubles = 0
+    order = [ci for ci, cp in enumerate(clients) if "insulin" not in cp.conditions]
+    rng.shuffle(order)
+    for ci in order:
+        if doubles >= target:
+            break
+        cp = clients[ci]
+        eligible = [i for i in cp.visits if plans[i].kind in ("personal", "meal")]
+        if not eligible or doubles + len(eligible) > target + 1:
+            continue
+        cp.conditions.add("hoist")
+        for i in eligible:
+            plans[i].double = True
+            plans[i].skills.add("hoist")
+            if plans[i].priority == "normal":
+                plans[i].priority = "high"
+        doubles += len(eligible)
+
+
+def _assign_durations(plans: list[_Plan], rng: random.Random) -> None:
+    """Durations in exactly the 2/72/18/8 % mix; longer calls go to personal care."""
+    q15, q30, q45, q60 = _quota(len(plans), DURATION_MIX)
+    rest = []
+    for i, p in enumerate(plans):
+        if p.kind == "insulin":
+            p.duration = 15
+            q15 -= 1
+        else:
+            rest.append(i)
+    bias = {"personal": 0.9, "social": 0.5, "meal": 0.1}
+    rest.sort(
+        key=lambda i: rng.random() + bias[plans[i].kind] + (0.4 if plans[i].double else 0.0),
+        reverse=True,
+    )
+    q15 = max(q15, 0)
+    lengths = [60] * q60 + [45] * q45
+    lengths += [30] * (len(rest) - len(lengths) - q15) + [15] * q15
+    for i, minutes in zip(rest, lengths, strict=True):
+        plans[i].duration = minutes
+
+
+def _plan_times(clients: list[_ClientPlan], plans: list[_Plan], rng: random.Random) -> None:
+    """Planned times on the quarter hour, windows inside their runs, `after` gaps."""
+    for cp in clients:
+        for i in cp.visits:
+            p = plans[i]
+            if p.kind == "insulin":
+                meal = plans[p.after]
+                p.planned = meal.planned + meal.duration
+                # start once the meal call is over, at most 30 min after it ended
+                p.after_min, p.after_max = meal.duration, meal.duration + 30
+                continue
+            start, end = RUNS[p.run]
+            tail = p.duration
+            nxt = plans[i + 1] if i + 1 < len(plans) and plans[i + 1].kind == "insulin" else None
+            if nxt is not None and nxt.client == p.client:
+                tail = p.duration + nxt.half_width + nxt.duration - p.half_width
+            lo, hi = start + p.half_width, end - p.half_width - tail
+            if hi < lo:  # a long call in a short run: narrow its window
+                p.half_width = max(0, (end - start - tail) // 2 // 15 * 15)
+                lo, hi = start + p.half_width, end - p.half_width - tail
+            mode = lo + (hi - lo) * (0.35 if p.run == "morning" else 0.5)
+            x = rng.triangular(lo, hi, mode)
+            p.planned = min(hi, lo + 15 * round((x - lo) / 15))
+        if "paracetamol" in cp.conditions:
+            _paracetamol_gaps(cp, plans)
+
+
+def _paracetamol_gaps(cp: _ClientPlan, plans: list[_Plan], gap: int = 240) -> None:
+    """At least 4 h between medication calls: push a call later when its run allows."""
+    meds = [i for i in cp.visits if "medication" in plans[i].skills]
+    for prev, cur in zip(meds, meds[1:], strict=False):
+        a, b = plans[prev], plans[cur]
+        need = a.planned + gap
+        if b.planned < need:
+            latest = RUNS[b.run][1] - b.half_width - b.duration
+            if math.ceil(need / 15) * 15 > latest:
+                continue
+            b.planned = math.ceil(need / 15) * 15
+        b.after, b.after_min = prev, gap
+
+
+# --------------------------------------------------------------------------- places
+
+
+def _offset(lat: float, lon: float, dx_km: float, dy_km: float) -> tuple[float, float]:
+    return lat + dy_km / 110.574, lon + dx_km / (111.320 * math.cos(math.radians(lat)))
+
+
+class _Town:
+    """A Leicester-like town: a dense centre, suburbs, outlying villages."""
+
+    def __init__(self, settings: GeneratorSettings, rng: random.Random):
+        self.lat, self.lon = settings.centre_lat, settings.centre_lon
+        r = settings.urban_radius_km
+        self.core_sigma = 0.3 * r
+        self.village_share = settings.village_share
+        n_suburbs = max(4, round(6 * settings.area_scale))
+        self.suburbs = []
+        for k in range(n_suburbs):
+            bearing = 2 * math.pi * (k + rng.uniform(-0.3, 0.3)) / n_suburbs
+            dist = rng.uniform(0.55, 1.0) * r
+            self.suburbs.append(
+                (dist * math.cos(bearing), dist * math.sin(bearing), 0.15 * r + 0.4)
+            )
+        n_villages = 3 + settings.visits // 700
+        self.villages = []
+        for _ in range(n_villages):
+            bearing = rng.uniform(0, 2 * math.pi)
+            dist = r + rng.uniform(4.0, 9.0)  # villages sit a few miles out of town
+            self.villages.append((dist * math.cos(bearing), dist * math.sin(bearing), 0.5))
+
+    def sample(
+        self, rng: random.Random, village_share: float | None = None, core_only: bool = False
+    ) -> Location:
+        share = self.village_share if village_share is None else village_share
+        u = rng.random()
+        if core_only:
+            cx, cy, sigma = 0.0, 0.0, 0.6 * self.core_sigma
+        elif u < share:
+            cx, cy, sigma = rng.choice(self.villages)
+        elif u < share + 0.45 * (1 - share):
+            cx, cy, sigma = 0.0, 0.0, self.core_sigma
+        else:
+            cx, cy, sigma = rng.choice(self.suburbs)
+        lat, lon = _offset(self.lat, self.lon, cx + rng.gauss(0, sigma), cy + rng.gauss(0, sigma))
+        return Location(lat=round(lat, 6), lon=round(lon, 6))
+
+
+class _Streets:
+    """Points on the residential streets of an OpenStreetMap extract (via pyrosm)."""
+
+    RESIDENTIAL = ("residential", "living_street", "unclassified", "tertiary", "service")
+
+    def __init__(self, osm_file: str, settings: GeneratorSettings):
+        try:
+            from pyrosm import OSM
+        except ImportError as err:  # pragma: no cover - pyrosm is a core dependency
+            raise ValueError(f"osm_file needs pyrosm: {err}") from None
+        path = Path(osm_file)
+        if not path.is_file():
+            raise ValueError(f"osm_file {osm_file!r} does not exist")
+        edges = OSM(str(path)).get_network(network_type="driving")
+        if edges is None or len(edges) == 0:
+            raise ValueError(f"osm_file {osm_file!r} has no drivable streets")
+        streets = edges[edges["highway"].isin(self.RESIDENTIAL)]
+        if len(streets) == 0:
+            streets = edges
+        lines = []
+        for geom in streets.geometry:
+            lines.extend(getattr(geom, "geoms", [geom]))
+        lines.sort(key=lambda g: g.coords[0])  # independent of the reader's row order
+        lines = [g for g in lines if g.length > 0]
+        # keep the densest town when the extract is large (an island, a county)
+        cells: dict[tuple[int, int], int] = {}
+        for g in lines:
+            x, y = g.coords[0]
+            key = (int(x * 60), int(y * 90))  # cells of roughly 1 km in the UK
+            cells[key] = cells.get(key, 0) + 1
+        cx, cy = max(sorted(cells), key=lambda k: cells[k])
+        self.centre = ((cy + 0.5) / 90, (cx + 0.5) / 60)  # (lat, lon)
+        reach = 3.0 * settings.urban_radius_km
+        near = [g for g in lines if self._km(g.coords[0]) <= reach]
+        self.lines = near or lines
+        self.weights = [g.length for g in self.lines]
+
+    def _km(self, xy: tuple[float, float]) -> float:
+        lon, lat = xy
+        c_lat, c_lon = self.centre
+        return math.hypot(
+            (lat - c_lat) * 110.574, (lon - c_lon) * 111.320 * math.cos(math.radians(c_lat))
+        )
+
+    def sample(
+        self, rng: random.Random, village_share: float | None = None, core_only: bool = False
+    ) -> Location:
+        for _ in range(50):
+            line = rng.choices(self.lines, weights=self.weights)[0]
+            point = line.interpolate(rng.random(), normalized=True)
+            if not core_only or self._km((point.x, point.y)) <= 2.0:
+                break
+        return Location(lat=round(point.y, 6), lon=round(point.x, 6))
+
+
+# --------------------------------------------------------------------------- carers
+
+
+def _run_demand(plans: list[_Plan]) -> dict[str, float]:
+    """Carer-minutes each run needs, with a planning allowance for travel."""
+    demand = dict.fromkeys(RUNS, 0.0)
+    for p in plans:
+        demand[p.run] += (p.duration + TRAVEL_ESTIMATE_MINUTES) * (2 if p.double else 1)
+    return demand
+
+
+def _run_supply(patterns: list[str]) -> dict[str, float]:
+    supply = dict.fromkeys(RUNS, 0.0)
+    for name in patterns:
+        for s, e in SHIFT_PATTERNS[name][0]:
+            for run, (rs, re_) in RUNS.items():
+                supply[run] += max(0, min(e, re_) - max(s, rs))
+    return supply
+
+
+def _shift_patterns(
+    n: int, demand: dict[str, float], target: float, rng: random.Random
+) -> list[str]:
+    """Draw shift patterns, then move carers onto long days until every run is covered."""
+    base = [(name, w) for name, (_, w) in SHIFT_PATTERNS.items()]
+    patterns = [_weighted(rng, base) for _ in range(n)]
+    while True:
+        supply = _run_supply(patterns)
+        ratio = {r: supply[r] / demand[r] for r in RUNS if demand[r] > 0}
+        if not ratio:
+            return patterns
+        worst = min(ratio, key=ratio.get)
+        if ratio[worst] >= target:
+            return patterns
+        rs, re_ = RUNS[worst]
+        uncovered = [
+            i
+            for i, p in enumerate(patterns)
+            if not any(min(e, re_) - max(s, rs) >= (re_ - rs) for s, e in SHIFT_PATTERNS[p][0])
+        ]
+        if not uncovered:
+            return patterns
+        patterns[rng.choice(uncovered)] = "long"
+
+
+def _at(day: datetime, minutes: int) -> datetime:
+    return day + timedelta(minutes=minutes)
+
+
+def _make_carers(
+    settings: GeneratorSettings, plans: list[_Plan], place, rng: random.Random, day: datetime
+) -> list[Carer]:
+    patterns = _shift_patterns(settings.carers, _run_demand(plans), settings.capacity_target, rng)
+    width = max(2, len(str(settings.carers)))
+    carers = []
+    for k, pattern in enumerate(patterns):
+        u = rng.random()
+        mode: TravelMode = (
+            "walk"
+            if u < settings.walk_share
+            else ("bike" if u < settings.walk_share + settings.bike_share else "car")
+        )
+        home = place.sample(rng, village_share=0.05, core_only=mode != "car")
+        skills = {s for s, share in CARER_SKILLS.items() if rng.random() < share}
+        if "insulin" in skills:
+            skills.add("medication")
+        languages = ["English"] + [
+            lang for lang, share in CARER_LANGUAGES.items() if rng.random() < share
+        ]
+        spans = SHIFT_PATTERNS[pattern][0]
+        on_duty = sum(e - s for s, e in spans)
+        max_work = min(on_duty, _weighted(rng, [(540, 0.2), (600, 0.5), (660, 0.3)]))
+        contracted = None
+        if rng.random() < settings.contracted_share:
+            contracted = int(max_work * rng.uniform(0.45, 0.75)) // 30 * 30
+        wage = NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.25, 0.25), (0.5, 0.15)])
+        if "insulin" in skills:
+            wage += 0.40
+        carers.append(
+            Carer(
+                id=f"carer-{k + 1:0{width}d}",
+                home=home,
+                travel_mode=mode,
+                shifts=[Shift(start=_at(day, s), end=_at(day, e)) for s, e in spans],
+                skills=sorted(skills),
+                languages=languages,
+                gender="female" if rng.random() < settings.female_carer_share else "male",
+                max_work_minutes=max_work,
+                contracted_minutes=contracted,
+                hourly_wage=round(wage, 2),
+            )
+        )
+    return carers
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def may_serve(carer: Carer, client: Client, visit: Visit) -> bool:
+    """The hard matching rules: skills, the client's carer gender, required language, exclusions."""
+    if not set(visit.skills) <= set(carer.skills):
+        return False
+    if client.carer_gender is not None and carer.gender != client.carer_gender:
+        return False
+    if client.language_match == "required" and not set(client.languages) & set(carer.languages):
+        return False
+    return carer.id not in client.excluded_carers
+
+
+def on_duty_for(carer: Carer, visit: Visit) -> bool:
+    """Some start inside the window lets the whole visit fit in one of her shifts."""
+    for s in carer.shifts:
+        start = max(visit.window.start, s.start)
+        if start <= visit.window.end and start + timedelta(minutes=visit.duration_minutes) <= s.end:
+            return True
+    return False
+
+
+def _draw_client(cp: _ClientPlan, cid: str, location: Location, rng: random.Random) -> Client:
+    languages, match = ["English"], "none"
+    u = rng.random()
+    for lang, share in CLIENT_LANGUAGES.items():
+        if u < share:
+            match = _weighted(rng, [("required", 0.35), ("preferred", 0.45), ("none", 0.20)])
+            languages = [lang] if match != "none" else [lang, "English"]
+            break
+        u -= share
+    gender = _weighted(rng, [("female", 0.28), ("male", 0.04), (None, 0.68)])
+    return Client(
+        id=cid, location=location, languages=languages, language_match=match, carer_gender=gender
+    )
+
+
+def _repair(
+    problem_clients: dict[str, Client], visits: list[Visit], carers: list[Carer], rng: random.Random
+) -> None:
+    """Train (or teach a language to) on-duty carers until each visit has a few who may do it."""
+    by_id = {c.id: c for c in carers}
+    for visit in visits:
+        client = problem_clients[visit.client]
+        want = min(len(carers), 2 * visit.carers_required + 1)
+        able = [c for c in carers if on_duty_for(c, visit) and may_serve(c, client, visit)]
+        while len(able) < want:
+            free = [
+                c
+                for c in carers
+                if on_duty_for(c, visit) and c.id not in client.excluded_carers and c not in able
+            ]
+            if not free:
+                break
+            fits = [c for c in free if client.carer_gender in (None, c.gender)]
+            if not fits:
+                if len(able) >= visit.carers_required:
+                    break
+                client.carer_gender = None  # nobody of that gender works then: the plan is relaxed
+                continue
+            gaps = {c.id: len(set(visit.skills) - set(c.skills)) for c in fits}
+            best = min(gaps.values())
+            carer = by_id[rng.choice([cid for cid, gap in gaps.items() if gap == best])]
+            training = set(visit.skills) | ({"medication"} if "insulin" in visit.skills else set())
+            carer.skills = sorted(set(carer.skills) | training)
+            if client.language_match == "required" and not set(client.languages) & set(
+                carer.languages
+            ):
+                carer.languages = carer.languages + [client.languages[0]]
+            able.append(carer)
+
+
+def _history(
+    clients: dict[str, Client],
+    visits: list[Visit],
+    carers: list[Carer],
+    rng: random.Random,
+    new_share: float = 0.1,
+) -> None:
+    """known_carers: who served each client in the last 4 weeks, mostly carers living nearby."""
+    from .travel import haversine_km
+
+    per_client: dict[str, list[Visit]] = {}
+    for v in visits:
+        per_client.setdefault(v.client, []).append(v)
+    for cid, client in clients.items():
+        if rng.random() < new_share:
+            continue  # a new package: no history yet
+        own = per_client.get(cid, [])
+        able = [c for c in carers if all(may_serve(c, client, v) for v in own)]
+        if not able:
+            continue
+        weights = [math.exp(-haversine_km(c.home, client.location) / 3.0) + 0.02 for c in able]
+        k = min(len(able), rng.randint(2, 6))
+        chosen: list[Carer] = []
+        while len(chosen) < k:
+            pick = rng.choices(able, weights=weights)[0]
+            if pick not in chosen:
+                chosen.append(pick)
+        total = int(sum(v.carers_required for v in own) * 28 * rng.uniform(0.6, 1.0))
+        shares = sorted((rng.random() ** 2 for _ in chosen), reverse=True)
+        counts = {
+            c.id: max(1, round(total * s / sum(shares)))
+            for c, s in zip(chosen, shares, strict=True)
+        }
+        client.known_carers = dict(sorted(counts.items()))
+
+
+# --------------------------------------------------------------------------- the day
+
+
+def generate_day(settings: GeneratorSettings | None = None) -> Problem:
+    """A realistic UK home-care day; the same settings always give the same day.
+
+    Parameters
+    ----------
+    settings:
+        Size, seed, place and mix knobs (defaults: 300 visits, 40 carers, Leicester-like town).
+
+    Returns
+    -------
+    Problem
+        Carers, clients and visits; haversine travel, or road travel on ``osm_file``.
+    """
+    settings = settings or GeneratorSettings()
+    rng = random.Random(f"carerota-{settings.seed}")
+    day = datetime.combine(Date.fromisoformat(settings.date), datetime.min.time())
+    place = _Streets(settings.osm_file, settings) if settings.osm_file else _Town(settings, rng)
+
+    client_plans, plans = _plan_clients(settings, rng)
+    _plan_times(client_plans, plans, rng)
+    width = max(3, len(str(len(client_plans))))
+    clients: dict[str, Client] = {}
+    for ci, cp in enumerate(client_plans):
+        cid = f"client-{ci + 1:0{width}d}"
+        clients[cid] = _draw_client(cp, cid, place.sample(rng), rng)
+        seen: dict[str, int] = {}
+        for i in cp.visits:
+            p = plans[i]
+            tag = "insulin" if p.kind == "insulin" else p.run
+            seen[tag] = seen.get(tag, 0) + 1
+            p.id = f"{cid}-{tag}" + (f"-{seen[tag]}" if seen[tag] > 1 else "")
+    visits = [
+        Visit(
+            id=p.id,
+            client=f"client-{p.client + 1:0{width}d}",
+            window=Window(start=_at(day, p.window[0]), end=_at(day, p.window[1])),
+            duration_minutes=p.duration,
+            carers_required=2 if p.double else 1,
+            skills=sorted(p.skills),
+            priority=p.priority,
+            after=None
+            if p.after is None
+            else After(visit=plans[p.after].id, min_minutes=p.after_min, max_minutes=p.after_max),
+        )
+        for cp in client_plans
+        for p in (plans[i] for i in cp.visits)
+    ]
+    carers = _make_carers(settings, plans, place, rng, day)
+    carer_ids = [c.id for c in carers]
+    for client in clients.values():
+        if len(carers) > 3 and rng.random() < 0.06:
+            client.excluded_carers = [rng.choice(carer_ids)]
+    _repair(clients, visits, carers, rng)
+    _history(clients, visits, carers, rng)
+
+    travel = (
+        Travel(road_network=RoadNetwork(osm_file=str(settings.osm_file)))
+        if settings.osm_file
+        else Travel()
+    )
+    return Problem(
+        id=f"uk-day-{settings.date}-{settings.visits}v-{settings.carers}c-seed{settings.seed}",
+        carers=carers,
+        clients=list(clients.values()),
+        visits=visits,
+        travel=travel,
+    )
+
+
+def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
+    """Per run: carer-minutes the visits need (no travel) vs carer-minutes on duty.
+
+    A visit counts in the run its window starts in; a double-up counts twice.
+    """
+    out: dict[str, dict[str, float]] = {}
+    for run, (rs, re_) in RUNS.items():
+        need = sum(
+            v.duration_minutes * v.carers_required
+            for v in problem.visits
+            if rs <= v.window.start.hour * 60 + v.window.start.minute < re_
+        )
+        duty = 0.0
+        for c in problem.carers:
+            for s in c.shifts:
+                a, b = s.start.hour * 60 + s.start.minute, s.end.hour * 60 + s.end.minute
+                duty += max(0, min(b, re_) - max(a, rs))
+        out[run] = {
+            "visit_minutes": float(need),
+            "carer_minutes": duty,
+            "ratio": duty / need if need else math.inf,
+        }
+    return out
+
+
+def example_problem() -> Problem:
+    """The embedded example day (~300 visits, ~40 carers) shipped with the package."""
+    text = files("optimiser").joinpath(EXAMPLE_RESOURCE).read_text(encoding="utf-8")
+    return Problem.model_validate_json(text)
+
+
+def example_json(problem: Problem | None = None) -> str:
+    """The embedded example's text: compact (defaults left out) so the package stays small."""
+    problem = problem or generate_day(EXAMPLE_SETTINGS)
+    return problem.model_dump_json(indent=1, exclude_defaults=True) + "\n"
+
+
+if __name__ == "__main__":  # python -m optimiser.generator: regenerate the embedded example
+    target = Path(__file__).parent / EXAMPLE_RESOURCE
+    target.write_text(example_json(), encoding="utf-8")
+    print(f"wrote {target}")
