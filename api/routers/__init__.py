@@ -1,0 +1,18 @@
+"""HTTP routes, one module per concern."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..schemas import Error
+
+AUTH_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Error, "description": "No API key, or an unknown or revoked one"},
+    413: {"model": Error, "description": "Body larger than the limit (20 MB by default)"},
+}
+QUEUE_ERRORS: dict[int | str, dict[str, Any]] = {
+    429: {"model": Error, "description": "The solve queue is full; see Retry-After"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Error, "description": "No such job for this tenant"},
+}

@@ -1,0 +1,61 @@
+"""Health, JSON Schemas, the embedded example and the roster viewer page."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+
+from optimiser.model import Problem, Solution
+
+from ..schemas import Health
+
+router = APIRouter()
+STATIC = Path(__file__).resolve().parent.parent / "static"
+# The viewer talks only to this server; map tiles are the one optional outside source.
+VIEWER_CSP = (
+    "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; "
+    "connect-src 'self'; style-src 'self'; script-src 'self'; frame-ancestors 'none'"
+)
+
+
+def _version() -> str:
+    try:
+        return version("carerota")
+    except PackageNotFoundError:
+        return "0"
+
+
+@router.get("/health", response_model=Health, tags=["meta"])
+def health(request: Request) -> Health:
+    """Liveness: the database answers and the dispatcher knows its queue."""
+    return Health(
+        status="ok",
+        version=_version(),
+        schema_version=request.app.state.db.schema_version(),
+        workers=request.app.state.settings.workers,
+        jobs=request.app.state.runner.counts(),
+    )
+
+
+@router.get("/v1/schema", tags=["meta"])
+def schema(document: Literal["problem", "solution", "both"] = "both") -> dict[str, Any]:
+    """JSON Schema of the problem and solution documents (as ``carerota schema``)."""
+    docs = {"problem": Problem.model_json_schema(), "solution": Solution.model_json_schema()}
+    return docs if document == "both" else docs[document]
+
+
+@router.get("/v1/example", response_model=Problem, tags=["meta"])
+def example() -> Response:
+    """The embedded example day (synthetic, no real people), for trying the service."""
+    from optimiser.generator import example_problem
+
+    return Response(example_problem().model_dump_json(), media_type="application/json")
+
+
+@router.get("/", include_in_schema=False)
+def viewer() -> FileResponse:
+    return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": VIEWER_CSP})

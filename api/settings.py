@@ -1,0 +1,43 @@
+"""Service settings (pydantic-settings): environment variables ``CAREROTA_*`` or CLI flags."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_db_path() -> Path:
+    """``$XDG_DATA_HOME/carerota/carerota.db`` (``~/.local/share/...`` by default)."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "carerota" / "carerota.db"
+
+
+def default_workers() -> int:
+    """Leave one core for the web process and the database."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+class Settings(BaseSettings):
+    """Everything the service can be tuned by. ``CAREROTA_DB_PATH=/srv/rota.db`` etc."""
+
+    model_config = SettingsConfigDict(env_prefix="CAREROTA_", extra="ignore")
+
+    db_path: Path = Field(default_factory=default_db_path, description="SQLite file (WAL mode).")
+    workers: int = Field(default_factory=default_workers, ge=1, description="Solver processes at once.")
+    queue_limit: int = Field(default=32, ge=1, description="Queued jobs beyond this answer 429.")
+    sync_time_limit: float = Field(default=30.0, gt=0, description="Cap (s) on POST /v1/solve.")
+    job_time_limit: float = Field(default=600.0, gt=0, description="Cap (s) on a queued job's solve.")
+    job_grace_seconds: float = Field(
+        default=60.0, ge=0, description="Wall-clock allowance beyond the time limit (model building, KPIs)."
+    )
+    max_attempts: int = Field(default=2, ge=1, description="Starts of one job across server restarts.")
+    on_restart: Literal["requeue", "fail"] = Field(
+        default="requeue", description="What happens at startup to jobs that were running."
+    )
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
+    progress_interval: float = Field(default=0.5, gt=0, description="Seconds between progress reports.")
+    list_limit: int = Field(default=100, ge=1, description="Jobs returned by GET /v1/jobs at most.")
