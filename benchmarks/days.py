@@ -72,7 +72,9 @@ def kpi_summary(kpis: dict) -> dict[str, Any]:
         "visits_unassigned": kpis["visits_unassigned"],
         "unassigned_by_priority": {p: kpis["by_priority"][p]["unassigned"] for p in PRIORITIES},
         "travel_minutes": round(kpis["travel_minutes"], 1),
-        "travel_minutes_per_visit": round(kpis["travel_minutes"] / scheduled, 2) if scheduled else None,
+        "travel_minutes_per_visit": round(kpis["travel_minutes"] / scheduled, 2)
+        if scheduled
+        else None,
         "travel_km": round(kpis["travel_km"], 1),
         "travel_share": _round(kpis["travel_share"], 4),
         "distinct_carers_per_client": _round(kpis["distinct_carers_per_client_mean"], 3),
@@ -122,7 +124,10 @@ def _checked(problem: Problem, solution: Solution, travel: TravelTimes) -> dict[
 
 
 def _engine_child(
-    problem_json: str, time_limit: float, seed: int, matrices: dict[str, tuple[list[str], Any, Any]] | None
+    problem_json: str,
+    time_limit: float,
+    seed: int,
+    matrices: dict[str, tuple[list[str], Any, Any]] | None,
 ) -> dict[str, Any]:
     """Runs in a spawned process: solve, and report the process's own peak memory."""
     from optimiser.engine import solve
@@ -153,7 +158,9 @@ class PrecomputedTravel(TravelTimes):
         return self._given[mode]
 
 
-def run_engine(problem: Problem, time_limit: float, seed: int, travel: TravelTimes | None = None) -> dict[str, Any]:
+def run_engine(
+    problem: Problem, time_limit: float, seed: int, travel: TravelTimes | None = None
+) -> dict[str, Any]:
     """Solve ``problem`` in a fresh process; the solution plus wall time and peak memory.
 
     With ``travel`` (e.g. a road network) its matrices are shipped to the child, so the
@@ -165,7 +172,9 @@ def run_engine(problem: Problem, time_limit: float, seed: int, travel: TravelTim
         modes = sorted({c.travel_mode for c in problem.carers})
         matrices = {m: (travel.points, *travel.matrices(m)) for m in modes}
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-        out = pool.submit(_engine_child, problem.model_dump_json(), time_limit, seed, matrices).result()
+        out = pool.submit(
+            _engine_child, problem.model_dump_json(), time_limit, seed, matrices
+        ).result()
     out["solution"] = Solution.model_validate_json(out["solution"])
     return out
 
@@ -178,7 +187,9 @@ def dropped_for_vroom(problem: Problem) -> dict[str, int]:
     clients = {c.id: c for c in problem.clients}
     policy = problem.policy
     counts = {
-        "double_handed visits (left unassigned)": sum(v.carers_required == 2 for v in problem.visits),
+        "double_handed visits (left unassigned)": sum(
+            v.carers_required == 2 for v in problem.visits
+        ),
         "after gaps": sum(v.after is not None for v in problem.visits),
         "gender preferences (clients)": sum(c.carer_gender is not None for c in problem.clients),
         "required language (clients)": sum(c.language_match == "required" for c in problem.clients),
@@ -186,7 +197,9 @@ def dropped_for_vroom(problem: Problem) -> dict[str, int]:
         "pinned carers (visits)": sum(bool(v.pinned_carers) for v in problem.visits),
         "max_work_minutes (carers)": sum(c.max_work_minutes is not None for c in problem.carers),
         "break rule (carers)": len(problem.carers) if policy.break_after_minutes is not None else 0,
-        "continuity / contracted hours (soft)": sum(bool(clients[v.client].known_carers) for v in problem.visits),
+        "continuity / contracted hours (soft)": sum(
+            bool(clients[v.client].known_carers) for v in problem.visits
+        ),
     }
     return {k: n for k, n in counts.items() if n}
 
@@ -201,7 +214,9 @@ def vroom_solve(problem: Problem, travel: TravelTimes, time_limit: float) -> Sol
     import vroom
 
     started = time.perf_counter()
-    epoch = datetime.combine(min(s.start for c in problem.carers for s in c.shifts).date(), datetime.min.time())
+    epoch = datetime.combine(
+        min(s.start for c in problem.carers for s in c.shifts).date(), datetime.min.time()
+    )
 
     def sec(t: datetime) -> int:
         return int((t - epoch).total_seconds())
@@ -247,7 +262,9 @@ def vroom_solve(problem: Problem, travel: TravelTimes, time_limit: float) -> Sol
                 priority=VROOM_PRIORITY[v.priority],
             )
         )
-    result = inp.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=time_limit)).to_dict()
+    result = inp.solve(
+        exploration_level=5, nb_threads=2, timeout=timedelta(seconds=time_limit)
+    ).to_dict()
     seconds_taken = time.perf_counter() - started
 
     carers = {c.id: c for c in problem.carers}
@@ -260,7 +277,9 @@ def vroom_solve(problem: Problem, travel: TravelTimes, time_limit: float) -> Sol
             if step["type"] != "job":
                 continue
             v = jobs[step["id"]]
-            start = epoch + timedelta(seconds=step["arrival"] + step["waiting_time"] + step.get("setup", 0))
+            start = epoch + timedelta(
+                seconds=step["arrival"] + step["waiting_time"] + step.get("setup", 0)
+            )
             leg_minutes, leg_km = travel.leg(mode, origin, v.client)
             arrival = start if origin == carer_id else epoch + timedelta(seconds=step["arrival"])
             stops[carer_id].append(
@@ -274,9 +293,16 @@ def vroom_solve(problem: Problem, travel: TravelTimes, time_limit: float) -> Sol
                 )
             )
             origin = v.client
-    unassigned = [Unassigned(visit=jobs[u["id"]].id, reason="VROOM left it out", rule="vroom") for u in result["unassigned"]]
+    unassigned = [
+        Unassigned(visit=jobs[u["id"]].id, reason="VROOM left it out", rule="vroom")
+        for u in result["unassigned"]
+    ]
     unassigned += [
-        Unassigned(visit=v.id, reason="double-handed visits are outside the VROOM model", rule="double_handed")
+        Unassigned(
+            visit=v.id,
+            reason="double-handed visits are outside the VROOM model",
+            rule="double_handed",
+        )
         for v in problem.visits
         if v.carers_required == 2
     ]
@@ -286,7 +312,9 @@ def vroom_solve(problem: Problem, travel: TravelTimes, time_limit: float) -> Sol
         routes=[Route(carer=c, stops=sorted(s, key=lambda x: x.start)) for c, s in stops.items()],
         unassigned=unassigned,
         statistics=Statistics(
-            runtime_seconds=round(seconds_taken, 3), solutions=1, strategy="vroom exploration_level=5"
+            runtime_seconds=round(seconds_taken, 3),
+            solutions=1,
+            strategy="vroom exploration_level=5",
         ),
     )
 
@@ -337,7 +365,9 @@ def run_day(
         when not run), and ``ratios`` (engine / greedy, engine / vroom).
     """
     generated_at = time.perf_counter()
-    problem = generate_day(GeneratorSettings(visits=visits, carers=carers, seed=seed, osm_file=osm_file))
+    problem = generate_day(
+        GeneratorSettings(visits=visits, carers=carers, seed=seed, osm_file=osm_file)
+    )
     generate_seconds = time.perf_counter() - generated_at
     travel_at = time.perf_counter()
     travel = travel_times(problem)
@@ -386,7 +416,10 @@ def run_day(
     out["peak_memory_mb"] = run["peak_memory_mb"]
 
     greedy = greedy_solve(problem, travel)
-    out["greedy"] = {**_checked(problem, greedy, travel), "runtime_seconds": round(greedy.statistics.runtime_seconds, 3)}
+    out["greedy"] = {
+        **_checked(problem, greedy, travel),
+        "runtime_seconds": round(greedy.statistics.runtime_seconds, 3),
+    }
     peer_solutions = [greedy]
 
     if not peers:
@@ -403,11 +436,15 @@ def run_day(
                 **checked,
                 "runtime_seconds": vsol.statistics.runtime_seconds,
                 "dropped": dropped_for_vroom(problem),
-                "violations_in_subset": sum(n for r, n in checked["violation_rules"].items() if r in VROOM_RULES),
+                "violations_in_subset": sum(
+                    n for r, n in checked["violation_rules"].items() if r in VROOM_RULES
+                ),
             }
             peer_solutions.append(vsol)
 
-    engine["critical_unassigned_placed_by_peer"] = _critical_placed_elsewhere(problem, solution, peer_solutions)
+    engine["critical_unassigned_placed_by_peer"] = _critical_placed_elsewhere(
+        problem, solution, peer_solutions
+    )
     out["ratios"] = {"engine_vs_greedy": ratios(engine["kpis"], out["greedy"]["kpis"])}
     if "kpis" in out["vroom"]:
         out["ratios"]["engine_vs_vroom"] = ratios(engine["kpis"], out["vroom"]["kpis"])
@@ -461,11 +498,20 @@ def markdown(results: Sequence[dict]) -> str:
             s = r.get(name, {})
             if "kpis" not in s:
                 if "skipped" in s:
-                    lines.append(f"| {r['instance']} | {name} | skipped: {s['skipped']} |" + " |" * 11)
+                    lines.append(
+                        f"| {r['instance']} | {name} | skipped: {s['skipped']} |" + " |" * 11
+                    )
                 continue
             k = s["kpis"]
-            ratio = {"engine": r["ratios"]["engine_vs_greedy"], "vroom": r["ratios"].get("engine_vs_vroom")}.get(name) or {}
-            label = {"engine": "engine (ratio vs greedy)", "greedy": "greedy", "vroom": "VROOM subset (engine ÷ VROOM)"}[name]
+            ratio = {
+                "engine": r["ratios"]["engine_vs_greedy"],
+                "vroom": r["ratios"].get("engine_vs_vroom"),
+            }.get(name) or {}
+            label = {
+                "engine": "engine (ratio vs greedy)",
+                "greedy": "greedy",
+                "vroom": "VROOM subset (engine ÷ VROOM)",
+            }[name]
             violations = str(s["violations"])
             if name == "vroom":
                 violations = f"{s['violations_in_subset']} in subset, {s['violations']} all rules"
@@ -485,26 +531,51 @@ def _floats(text: str) -> list[float]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m benchmarks.days``: run days one at a time, print a Markdown table."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.days", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.days", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--sizes", default="300,1000,2000", help="visits per day, comma-separated")
-    parser.add_argument("--carers", default=None, help="carers per day, comma-separated (default 40/80/150 or visits/12)")
-    parser.add_argument("--time-limit", default=None, help="seconds, one or one per size (default 30/60/120)")
+    parser.add_argument(
+        "--carers",
+        default=None,
+        help="carers per day, comma-separated (default 40/80/150 or visits/12)",
+    )
+    parser.add_argument(
+        "--time-limit", default=None, help="seconds, one or one per size (default 30/60/120)"
+    )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--osm-file", default=None, help="road travel on this OSM extract (needs geo)")
+    parser.add_argument(
+        "--osm-file", default=None, help="road travel on this OSM extract (needs geo)"
+    )
     parser.add_argument("--no-peers", action="store_true", help="skip VROOM")
     parser.add_argument("--json", default=None, help="also write all results to this JSON file")
     args = parser.parse_args(argv)
 
     sizes = [int(x) for x in _floats(args.sizes)]
-    carers = [int(x) for x in _floats(args.carers)] if args.carers else [carers_for(n) for n in sizes]
-    limits = _floats(args.time_limit) if args.time_limit else [STANDARD_TIME_LIMIT.get(n, 30.0) for n in sizes]
+    carers = (
+        [int(x) for x in _floats(args.carers)] if args.carers else [carers_for(n) for n in sizes]
+    )
+    limits = (
+        _floats(args.time_limit)
+        if args.time_limit
+        else [STANDARD_TIME_LIMIT.get(n, 30.0) for n in sizes]
+    )
     if len(carers) != len(sizes) or len(limits) not in (1, len(sizes)):
         parser.error("--carers needs one value per size; --time-limit one value or one per size")
     limits = limits * len(sizes) if len(limits) == 1 else limits
     results = []
     for n, c, limit in zip(sizes, carers, limits, strict=True):
         print(f"running {n} visits / {c} carers, {limit:g} s ...", file=sys.stderr, flush=True)
-        results.append(run_day(n, c, seed=args.seed, time_limit=limit, osm_file=args.osm_file, peers=not args.no_peers))
+        results.append(
+            run_day(
+                n,
+                c,
+                seed=args.seed,
+                time_limit=limit,
+                osm_file=args.osm_file,
+                peers=not args.no_peers,
+            )
+        )
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
     print(markdown(results))

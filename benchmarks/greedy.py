@@ -76,7 +76,9 @@ class GreedyRoster:
         self.policy = problem.policy
         self.clients = {c.id: c for c in problem.clients}
         self.visits = {v.id: v for v in problem.visits}
-        times = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
+        times = [s.start for c in problem.carers for s in c.shifts] + [
+            v.window.start for v in problem.visits
+        ]
         first = min(times)
         self.epoch = datetime(first.year, first.month, first.day)
         self.states = [
@@ -116,7 +118,11 @@ class GreedyRoster:
             return "language"
         if carer.id in client.excluded_carers:
             return "excluded"
-        if visit.carers_required == 1 and visit.pinned_carers and carer.id not in visit.pinned_carers:
+        if (
+            visit.carers_required == 1
+            and visit.pinned_carers
+            and carer.id not in visit.pinned_carers
+        ):
             return "pinned"
         if carer.capacity is not None and visit.demand > carer.capacity:
             return "capacity"
@@ -145,7 +151,9 @@ class GreedyRoster:
         if shift is None or shift < st.shift:
             return None
         carer = st.carer
-        leg_minutes, leg_km = self.travel.leg(carer.travel_mode, st.point if shift == st.shift else carer.id, visit.client)
+        leg_minutes, leg_km = self.travel.leg(
+            carer.travel_mode, st.point if shift == st.shift else carer.id, visit.client
+        )
         policy = self.policy
         needs_break = False
         if shift == st.shift:
@@ -161,7 +169,10 @@ class GreedyRoster:
             load = st.load + visit.demand
         else:
             paid, block_start, load = visit.duration_minutes, start, visit.demand
-        if policy.break_after_minutes is not None and end - block_start > policy.break_after_minutes:
+        if (
+            policy.break_after_minutes is not None
+            and end - block_start > policy.break_after_minutes
+        ):
             return None
         if carer.max_work_minutes is not None and st.worked + paid > carer.max_work_minutes:
             return None
@@ -205,7 +216,9 @@ class GreedyRoster:
         same_shift = option.shift == st.shift
         arrival = st.last_end + option.leg_minutes if same_shift else start
         if option.needs_break:
-            st.breaks.append(Break(start=self._at(start - self.policy.break_minutes), end=self._at(start)))
+            st.breaks.append(
+                Break(start=self._at(start - self.policy.break_minutes), end=self._at(start))
+            )
         st.stops.append(
             Stop(
                 visit=visit.id,
@@ -308,7 +321,8 @@ class GreedyRoster:
     def run(self) -> Solution:
         started = time.perf_counter()
         order = sorted(
-            self.problem.visits, key=lambda v: (v.window.start, _RANK[v.priority], v.window.end, v.id)
+            self.problem.visits,
+            key=lambda v: (v.window.start, _RANK[v.priority], v.window.end, v.id),
         )
         unassigned = [u for v in order if (u := self._assign(v)) is not None]
         routes = [Route(carer=st.carer.id, stops=st.stops, breaks=st.breaks) for st in self.states]
@@ -321,7 +335,10 @@ class GreedyRoster:
             routes=routes,
             unassigned=unassigned,
             statistics=Statistics(
-                runtime_seconds=seconds, first_solution_seconds=seconds, solutions=1, strategy="greedy"
+                runtime_seconds=seconds,
+                first_solution_seconds=seconds,
+                solutions=1,
+                strategy="greedy",
             ),
         )
 

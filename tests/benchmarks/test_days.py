@@ -58,7 +58,9 @@ def test_ratios_compare_engine_with_greedy(day: dict):
 
 def test_markdown_has_a_row_per_roster(day: dict):
     table = markdown([day])
-    assert table.count(day["instance"]) == 1 + 2 + (1 if "kpis" in day["vroom"] or "skipped" in day["vroom"] else 0)
+    assert table.count(day["instance"]) == 1 + 2 + (
+        1 if "kpis" in day["vroom"] or "skipped" in day["vroom"] else 0
+    )
 
 
 def test_vroom_subset_keeps_its_own_rules():
@@ -67,7 +69,17 @@ def test_vroom_subset_keeps_its_own_rules():
     travel = travel_times(problem)
     solution = vroom_solve(problem, travel, time_limit=2)
     report = validate(problem, solution, travel)
-    subset = {"window", "duration", "arrival", "shift", "overlap", "travel", "travel_reported", "skills", "lost_visit"}
+    subset = {
+        "window",
+        "duration",
+        "arrival",
+        "shift",
+        "overlap",
+        "travel",
+        "travel_reported",
+        "skills",
+        "lost_visit",
+    }
     assert [v.message for v in report.violations if v.rule in subset] == []
     doubles = {v.id for v in problem.visits if v.carers_required == 2}
     assert doubles <= {u.visit for u in solution.unassigned}

@@ -37,7 +37,14 @@ def build(
     for c in clients:
         c.setdefault("location", {"lat": 51.5, "lon": -0.1 + pos[c["id"]] / 100})
     return Problem.model_validate(
-        {"id": "tiny", "carers": carers, "clients": clients, "visits": visits, "travel": {"matrix": matrix}, **kw}
+        {
+            "id": "tiny",
+            "carers": carers,
+            "clients": clients,
+            "visits": visits,
+            "travel": {"matrix": matrix},
+            **kw,
+        }
     )
 
 
@@ -47,7 +54,13 @@ def carer(id: str, *shifts: tuple[str, str], **kw: Any) -> dict:
 
 
 def visit(id: str, client: str, start: str, end: str, duration: int = 30, **kw: Any) -> dict:
-    return {"id": id, "client": client, "window": {"start": t(start), "end": t(end)}, "duration_minutes": duration, **kw}
+    return {
+        "id": id,
+        "client": client,
+        "window": {"start": t(start), "end": t(end)},
+        "duration_minutes": duration,
+        **kw,
+    }
 
 
 def solve_valid(problem: Problem) -> Solution:
@@ -74,7 +87,11 @@ def test_places_every_visit_when_easy_and_prefers_the_nearer_carer():
     p = build(
         [carer("A"), carer("B")],
         [{"id": "x"}, {"id": "y"}],
-        [visit("v1", "x", "08:00", "08:30"), visit("v2", "y", "08:00", "08:30"), visit("v3", "x", "10:00", "10:30")],
+        [
+            visit("v1", "x", "08:00", "08:30"),
+            visit("v2", "y", "08:00", "08:30"),
+            visit("v3", "x", "10:00", "10:30"),
+        ],
         pos,
     )
     s = solve_valid(p)
@@ -113,7 +130,9 @@ def test_matching_rules_choose_the_only_eligible_carer():
 
 def test_unmatched_visit_is_unassigned_naming_the_rule():
     pos = {"A": 0.0, "x": 1.0}
-    p = build([carer("A")], [{"id": "x"}], [visit("peg", "x", "08:00", "09:00", skills=["peg"])], pos)
+    p = build(
+        [carer("A")], [{"id": "x"}], [visit("peg", "x", "08:00", "09:00", skills=["peg"])], pos
+    )
     s = solve_valid(p)
     assert unassigned(s) == {"peg": "skills"}
     assert "peg" in s.unassigned[0].reason and s.status == "no_solution"
@@ -135,7 +154,9 @@ def test_double_handed_visit_gets_two_carers_starting_together():
 
 def test_double_handed_visit_with_one_carer_is_unassigned_whole():
     pos = {"A": 0.0, "x": 1.0}
-    p = build([carer("A")], [{"id": "x"}], [visit("hoist", "x", "08:00", "09:00", carers_required=2)], pos)
+    p = build(
+        [carer("A")], [{"id": "x"}], [visit("hoist", "x", "08:00", "09:00", carers_required=2)], pos
+    )
     s = solve_valid(p)
     assert "hoist" in unassigned(s) and doers(s, "hoist") == []
 
@@ -192,7 +213,11 @@ def test_split_shift_and_walker_travel_mode():
     p = build(
         [carer("A", ("07:00", "10:00"), ("16:00", "19:00"), travel_mode="walk")],
         [{"id": "x"}, {"id": "y"}],
-        [visit("m", "x", "07:30", "08:00"), visit("m2", "y", "08:00", "08:30"), visit("tea", "x", "16:00", "17:00")],
+        [
+            visit("m", "x", "07:30", "08:00"),
+            visit("m2", "y", "08:00", "08:30"),
+            visit("tea", "x", "16:00", "17:00"),
+        ],
         pos,
     )
     s = solve_valid(p)
@@ -233,7 +258,8 @@ def small_days(draw) -> Problem:
             )
         )
     clients = [
-        {"id": f"k{i}", "carer_gender": draw(st.sampled_from(["female", None]))} for i in range(n_clients)
+        {"id": f"k{i}", "carer_gender": draw(st.sampled_from(["female", None]))}
+        for i in range(n_clients)
     ]
     visits = []
     for j in range(draw(st.integers(1, 12))):
@@ -251,7 +277,13 @@ def small_days(draw) -> Problem:
                 priority=draw(st.sampled_from(["critical", "high", "normal", "flexible"])),
             )
         )
-    return build(carers, clients, visits, pos, policy={"break_after_minutes": draw(st.sampled_from([None, 120, 360]))})
+    return build(
+        carers,
+        clients,
+        visits,
+        pos,
+        policy={"break_after_minutes": draw(st.sampled_from([None, 120, 360]))},
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
