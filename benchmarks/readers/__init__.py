@@ -1,0 +1,1 @@
+"""Readers and converters of the public benchmark sets into the Problem contract."""
