@@ -1,0 +1,227 @@
+"""Compile a :class:`~optimiser.model.Problem` into immutable integer arrays for the engine.
+
+Times become whole minutes since midnight of the problem's earliest day. Every visit
+becomes one *node* (two nodes when two carers are needed); every carer shift becomes
+one *vehicle* (split shifts of one carer are different vehicles). Nodes ``0..C-1`` are
+the carers' homes (the start and end of each of her shift vehicles); visit nodes
+follow. Money is scaled to integer milli-pounds (:data:`COST_SCALE`), so benchmark
+distances keep three decimals of precision.
+
+Hard matching (skills, gender, required language, excluded carers, pinned carers,
+capacity, max work, shift cover) is resolved here into the vehicles each node may use;
+the engine hands that to OR-Tools and :mod:`optimiser.explain` reuses the same
+predicates to say why a visit stayed unassigned.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from .model import Carer, Client, Problem, TravelMode, Visit
+from .travel import TravelTimes, travel_times
+
+COST_SCALE = 1000  # objective units per GBP
+KM_PER_MILE = 1.609344
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    """One shift of one carer."""
+
+    carer: int  # index into problem.carers
+    start: int  # minutes since t0
+    end: int
+
+
+@dataclass(frozen=True)
+class ProblemData:
+    """The integer form of a problem. Built by :func:`compile_problem`; never mutated."""
+
+    problem: Problem
+    travel: TravelTimes
+    t0: datetime
+    horizon: int
+    vehicles: tuple[Vehicle, ...]
+    vehicles_of: tuple[tuple[int, ...], ...]  # carer index -> her vehicle indices
+    # nodes: carer homes first, then visit nodes
+    n_homes: int
+    node_visit: np.ndarray  # node -> visit index (-1 for homes)
+    node_point: np.ndarray  # node -> index into travel.points
+    duration: np.ndarray  # node -> service minutes (0 for homes)
+    window_start: np.ndarray  # node -> earliest start
+    window_end: np.ndarray  # node -> end of window (soft when late_limit > 0)
+    late_limit: np.ndarray  # node -> minutes allowed after window_end
+    demand: np.ndarray
+    allowed: tuple[tuple[int, ...], ...]  # node -> allowed vehicles (empty for homes)
+    nodes_of_visit: dict[int, tuple[int, ...]]  # visit index -> its nodes (only visits in the model)
+    excluded: tuple[int, ...]  # visit indices that cannot be placed at all (no eligible vehicle)
+    eligible: tuple[tuple[int, ...], ...]  # visit index -> carer indices passing hard matching
+    minutes_int: dict[TravelMode, np.ndarray] = field(repr=False)  # point x point, ceil minutes
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_visit)
+
+    def minute(self, t: datetime) -> int:
+        return minutes_between(self.t0, t)
+
+    def time(self, minute: int | float) -> datetime:
+        return self.t0 + timedelta(minutes=minute)
+
+
+def minutes_between(t0: datetime, t: datetime) -> int:
+    return int(math.floor((t - t0).total_seconds() / 60 + 1e-9))
+
+
+def matches(visit: Visit, client: Client, carer: Carer) -> str | None:
+    """The first hard matching rule ``carer`` breaks for ``visit``, or ``None``.
+
+    Rule names are shared with the validator and the unassigned reasons.
+    """
+    if not set(visit.skills) <= set(carer.skills):
+        return "skills"
+    if client.carer_gender is not None and carer.gender != client.carer_gender:
+        return "gender"
+    if client.language_match == "required" and client.languages and not set(client.languages) & set(carer.languages):
+        return "language"
+    if carer.id in client.excluded_carers:
+        return "excluded_carers"
+    if carer.capacity is not None and visit.demand > carer.capacity:
+        return "capacity"
+    if carer.max_work_minutes is not None and visit.duration_minutes > carer.max_work_minutes:
+        return "max_work_minutes"
+    return None
+
+
+def fits(vehicle: Vehicle, start: int, latest: int, duration: int) -> bool:
+    """Can a visit starting in ``[start, latest]`` and lasting ``duration`` lie in the shift?"""
+    return max(start, vehicle.start) <= min(latest, vehicle.end - duration)
+
+
+def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> ProblemData:
+    """Build the :class:`ProblemData` of ``problem`` (travel defaults to the problem's source)."""
+    travel = travel or travel_times(problem)
+    times = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
+    first = min(times)
+    t0 = datetime(first.year, first.month, first.day)
+
+    vehicles: list[Vehicle] = []
+    vehicles_of: list[tuple[int, ...]] = []
+    for ci, carer in enumerate(problem.carers):
+        mine = []
+        for shift in sorted(carer.shifts, key=lambda s: s.start):
+            mine.append(len(vehicles))
+            vehicles.append(Vehicle(ci, minutes_between(t0, shift.start), minutes_between(t0, shift.end)))
+        vehicles_of.append(tuple(mine))
+    horizon = max(v.end for v in vehicles)
+
+    clients = {c.id: c for c in problem.clients}
+    carer_index = {c.id: i for i, c in enumerate(problem.carers)}
+    n_homes = len(problem.carers)
+    node_visit = [-1] * n_homes
+    node_point = [travel.index[c.id] for c in problem.carers]
+    allowed: list[tuple[int, ...]] = [()] * n_homes
+    nodes_of_visit: dict[int, tuple[int, ...]] = {}
+    excluded: list[int] = []
+    eligible: list[tuple[int, ...]] = []
+
+    for vi, visit in enumerate(problem.visits):
+        client = clients[visit.client]
+        ok = tuple(ci for ci, carer in enumerate(problem.carers) if matches(visit, client, carer) is None)
+        eligible.append(ok)
+        ws = minutes_between(t0, visit.window.start)
+        latest = minutes_between(t0, visit.window.end) + visit.late_limit_minutes
+
+        def cover(carers: tuple[int, ...] | list[int], ws=ws, latest=latest, d=visit.duration_minutes):
+            return tuple(v for ci in carers for v in vehicles_of[ci] if fits(vehicles[v], ws, latest, d))
+
+        pinned = [carer_index[c] for c in visit.pinned_carers]
+        if any(p not in ok for p in pinned):
+            excluded.append(vi)
+            continue
+        slots: list[tuple[int, ...]] = [cover([p]) for p in pinned]
+        rest = cover([c for c in ok if c not in pinned])
+        while len(slots) < visit.carers_required:
+            slots.append(rest)
+        carers_available = {vehicles[v].carer for s in slots for v in s}
+        if any(not s for s in slots) or len(carers_available) < visit.carers_required:
+            excluded.append(vi)
+            continue
+        nodes = []
+        for s in slots:
+            nodes.append(len(node_visit))
+            node_visit.append(vi)
+            node_point.append(travel.index[visit.client])
+            allowed.append(s)
+        nodes_of_visit[vi] = tuple(nodes)
+
+    node_visit_a = np.array(node_visit, dtype=np.int64)
+    is_visit = node_visit_a >= 0
+    vis = problem.visits
+
+    def per_node(values: list[int]) -> np.ndarray:
+        out = np.zeros(len(node_visit), dtype=np.int64)
+        out[is_visit] = np.array(values, dtype=np.int64)[node_visit_a[is_visit]] if values else 0
+        return out
+
+    duration = per_node([v.duration_minutes for v in vis])
+    window_start = per_node([minutes_between(t0, v.window.start) for v in vis])
+    window_end = per_node([minutes_between(t0, v.window.end) for v in vis])
+    late_limit = per_node([v.late_limit_minutes for v in vis])
+    demand = per_node([v.demand for v in vis])
+    modes = sorted({c.travel_mode for c in problem.carers})
+    minutes_int = {m: np.ceil(travel.minutes(m) - 1e-6).astype(np.int64) for m in modes}
+    return ProblemData(
+        problem=problem,
+        travel=travel,
+        t0=t0,
+        horizon=horizon,
+        vehicles=tuple(vehicles),
+        vehicles_of=tuple(vehicles_of),
+        n_homes=n_homes,
+        node_visit=node_visit_a,
+        node_point=np.array(node_point, dtype=np.int64),
+        duration=duration,
+        window_start=window_start,
+        window_end=window_end,
+        late_limit=late_limit,
+        demand=demand,
+        allowed=tuple(allowed),
+        nodes_of_visit=nodes_of_visit,
+        excluded=tuple(excluded),
+        eligible=tuple(eligible),
+        minutes_int=minutes_int,
+    )
+
+
+def transit_matrix(data: ProblemData, mode: TravelMode) -> np.ndarray:
+    """Node x node minutes for the time and work dimensions in ``mode``.
+
+    ``service(i) + travel(i, j)`` between visits; the commute legs (home -> first,
+    last -> home) carry no travel, so shift bounds apply to visits, not to commuting.
+    """
+    p = data.node_point
+    m = data.minutes_int[mode][np.ix_(p, p)]
+    home = data.node_visit < 0
+    m[home, :] = 0
+    m[:, home] = 0
+    return m + data.duration[:, None]
+
+
+def cost_matrix(data: ProblemData, mode: TravelMode, wage_per_hour: float) -> np.ndarray:
+    """Node x node arc cost (milli-GBP): paid travel time between visits plus mileage on
+    every leg including the commute, times ``policy.travel_weight``."""
+    policy = data.problem.policy
+    minutes, km = data.travel.matrices(mode)
+    p = data.node_point
+    paid = minutes[np.ix_(p, p)] * (wage_per_hour / 60.0)
+    home = data.node_visit < 0
+    paid[home, :] = 0
+    paid[:, home] = 0
+    per_km = policy.mileage_per_mile.get(mode, 0.0) / KM_PER_MILE
+    cost = (paid + km[np.ix_(p, p)] * per_km) * (policy.travel_weight * COST_SCALE)
+    return np.rint(cost).astype(np.int64)

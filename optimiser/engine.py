@@ -1,0 +1,441 @@
+"""The roster optimiser: OR-Tools vehicle routing over the compiled problem.
+
+Model (see :mod:`optimiser.compile` for nodes and vehicles)
+---------------------------------------------------------
+* ``time`` dimension, one transit matrix per travel mode: service + travel between
+  visits, nothing on the commute legs, so a vehicle's start/end cumuls are bounded by
+  its shift and every visit lies inside it. Visit windows are cumul ranges; soft
+  lateness is a soft upper bound at ``window.end`` (hard limit ``end + late_limit``).
+* Arc costs, one matrix per (travel mode, hourly wage) class shared by carers: paid
+  travel time between visits + mileage on every leg (commute included, which keeps
+  carers near home), times ``policy.travel_weight``.
+* ``work`` dimension (same transits, no slack): paid minutes per shift. A carer's
+  ``max_work_minutes`` is exact across her shifts (a solver constraint on the sum of
+  her shifts' work). ``contracted_minutes`` is split over her shifts in proportion to
+  their length and priced by soft bounds (shortfall / overtime) per shift.
+* Continuity, an approximation: routing cannot price distinct client-carer pairs, so a
+  per-vehicle unary ``continuity`` dimension with span cost charges every visit done by
+  a carer outside ``client.known_carers`` ``new_carer_penalty / visits of the client``
+  and credits a known carer ``familiar_carer_reward``; a carer without a *preferred*
+  language adds ``language_preference_penalty``. A client whose visits all go to one
+  new carer therefore costs exactly one ``new_carer_penalty``; splitting them between
+  several new carers is not charged extra (the KPIs report the true count).
+* Double-handed visits: two nodes, both active or neither, equal start cumuls,
+  different vehicles (different shifts of one carer never overlap, so different
+  vehicles means different carers). ``after``: big-M start-to-start constraints active
+  only when both visits are placed. Drop penalties by priority via one disjunction
+  per node.
+* Breaks: when a shift is longer than ``break_after_minutes``, optional break intervals
+  plus ``SetBreakDistanceDurationOfVehicle`` keep every working stretch within the limit,
+  with breaks that never overlap a visit. OR-Tools counts only declared breaks, which is
+  stricter than the validator's rule (any idle gap >= break_minutes counts).
+* Load (``demand``/``capacity``) dimension when any visit has demand; ``fixed_cost`` is
+  charged per used shift vehicle (equal to per carer for single-shift carers).
+
+Search: a first-solution strategy (measured, see :data:`DEFAULT_FIRST_SOLUTION`) then
+guided local search until the time limit. OR-Tools routing search is deterministic;
+``seed`` is recorded but does not change the search.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable
+from datetime import timedelta
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .compile import COST_SCALE, ProblemData, compile_problem, cost_matrix, transit_matrix
+from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
+from .travel import TravelTimes
+
+DEFAULT_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
+DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float | None = None,
+    seed: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    travel: TravelTimes | None = None,
+    first_solution: str | None = None,
+) -> Solution:
+    """Build a roster for ``problem``.
+
+    Parameters
+    ----------
+    time_limit
+        Seconds of search (default ``problem.options.time_limit_seconds``).
+    seed
+        Recorded for reproducibility (default ``problem.options.seed``).
+    progress
+        Called with a :class:`Progress` at every improving solution.
+    travel
+        Travel source (default :func:`optimiser.travel.travel_times`).
+    first_solution
+        OR-Tools first-solution strategy name (default ``problem.options.first_solution``
+        or :data:`DEFAULT_FIRST_SOLUTION`).
+    """
+    from .explain import explain_unassigned
+    from .kpis import compute_kpis
+
+    started = _time.monotonic()
+    time_limit = problem.options.time_limit_seconds if time_limit is None else time_limit
+    seed = problem.options.seed if seed is None else seed
+    strategy = first_solution or problem.options.first_solution or DEFAULT_FIRST_SOLUTION
+    data = compile_problem(problem, travel)
+    travel = data.travel
+
+    stats = Statistics(strategy=f"{strategy}+{DEFAULT_METAHEURISTIC}")
+    placed: dict[int, list[tuple[int, int]]] = {}  # visit -> [(vehicle, start)]
+    routes: list[Route] = []
+    found = True
+    if data.nodes_of_visit:
+        model = RoutingModel(data)
+        remaining = max(0.05, time_limit - (_time.monotonic() - started))
+        plan = model.search(strategy, remaining, started, stats, progress)
+        if plan is None:
+            found = False
+        else:
+            routes, placed = _routes(data, plan)
+    stats.runtime_seconds = round(_time.monotonic() - started, 3)
+
+    missing = [vi for vi in range(len(problem.visits)) if vi not in placed]
+    unassigned = [
+        Unassigned(visit=problem.visits[vi].id, reason=reason, rule=rule)
+        for vi, (reason, rule) in zip(missing, explain_unassigned(data, missing, placed), strict=True)
+    ]
+    if not found and problem.visits:
+        status = "no_solution"
+    else:
+        status = "partial" if unassigned else "feasible"
+    solution = Solution(problem_id=problem.id, status=status, routes=routes, unassigned=unassigned, statistics=stats)
+    solution.kpis = compute_kpis(problem, solution, travel)
+    return solution
+
+
+# --------------------------------------------------------------------------- the routing model
+
+
+class RoutingModel:
+    """The OR-Tools model of a compiled problem (built once, searched once)."""
+
+    def __init__(self, data: ProblemData):
+        self.data = data
+        problem, policy = data.problem, data.problem.policy
+        n_vehicles = len(data.vehicles)
+        homes = [int(v.carer) for v in data.vehicles]
+        self.manager = pywrapcp.RoutingIndexManager(data.n_nodes, n_vehicles, homes, homes)
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        manager, routing = self.manager, self.routing
+        # registered matrices and vectors are in node space; variables are in index space
+        # (a home shared by a carer's shift vehicles gets one start/end index per vehicle)
+        self.index_of_node = np.array([manager.NodeToIndex(n) for n in range(data.n_nodes)], dtype=np.int64)
+        self.node_of_index = np.array([manager.IndexToNode(i) for i in range(routing.Size() + n_vehicles)])
+
+        carers = problem.carers
+        modes = sorted({c.travel_mode for c in carers})
+        transit_ids = {}
+        for mode in modes:
+            m = transit_matrix(data, mode)
+            transit_ids[mode] = routing.RegisterTransitMatrix(m.tolist())
+        cost_ids: dict[tuple[str, float], int] = {}
+        for v, veh in enumerate(data.vehicles):
+            carer = carers[veh.carer]
+            key = (carer.travel_mode, carer.hourly_wage or policy.hourly_wage)
+            if key not in cost_ids:
+                c = cost_matrix(data, *key)
+                cost_ids[key] = routing.RegisterTransitMatrix(c.tolist())
+            routing.SetArcCostEvaluatorOfVehicle(cost_ids[key], v)
+            if carer.fixed_cost:
+                routing.SetFixedCostOfVehicle(int(round(carer.fixed_cost * COST_SCALE)), v)
+        vehicle_transits = [transit_ids[carers[veh.carer].travel_mode] for veh in data.vehicles]
+
+        # time
+        routing.AddDimensionWithVehicleTransits(vehicle_transits, data.horizon, data.horizon, False, "time")
+        self.time = time = routing.GetDimensionOrDie("time")
+        for v, veh in enumerate(data.vehicles):
+            for idx in (routing.Start(v), routing.End(v)):
+                time.CumulVar(idx).SetRange(veh.start, veh.end)
+        late_cost = int(round(policy.lateness_per_minute * COST_SCALE))
+        for node in range(data.n_homes, data.n_nodes):
+            idx = int(self.index_of_node[node])
+            ws, we, late = int(data.window_start[node]), int(data.window_end[node]), int(data.late_limit[node])
+            time.CumulVar(idx).SetRange(ws, we + late)
+            if late:
+                time.SetCumulVarSoftUpperBound(idx, we, late_cost)
+            # SetAllowedVehiclesForIndex's SWIG binding rejects every list in OR-Tools 9.15;
+            # restricting the vehicle variable is the documented equivalent (-1 = dropped)
+            routing.VehicleVar(idx).SetValues([-1, *data.allowed[node]])
+
+        self._drop_penalties()
+        self._work(vehicle_transits)
+        self._load()
+        self._continuity()
+        self._double_and_after()
+        self.breaks = self._breaks()
+
+    # ----------------------------------------------------------------------- parts
+
+    def _drop_penalties(self) -> None:
+        data, routing = self.data, self.routing
+        policy = data.problem.policy
+        # every placed visit pays the constant offset of the continuity dimension; dropping
+        # must cost the same offset more, or the offset would nudge the solver to drop
+        offset = int(round(policy.familiar_carer_reward * COST_SCALE))
+        for vi, nodes in data.nodes_of_visit.items():
+            priority = data.problem.visits[vi].priority
+            penalty = int(round(policy.drop_penalty.get(priority, 1000.0) * COST_SCALE)) + offset
+            for node in nodes:
+                routing.AddDisjunction([int(self.index_of_node[node])], penalty)
+
+    def _work(self, vehicle_transits: list[int]) -> None:
+        data, routing = self.data, self.routing
+        carers = data.problem.carers
+        if not any(c.max_work_minutes is not None or c.contracted_minutes is not None for c in carers):
+            self.work = None
+            return
+        caps = []
+        for veh in data.vehicles:
+            cap = carers[veh.carer].max_work_minutes
+            caps.append(min(cap, veh.end - veh.start) if cap is not None else veh.end - veh.start)
+        routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_transits, 0, caps, True, "work")
+        self.work = work = routing.GetDimensionOrDie("work")
+        policy = data.problem.policy
+        short = int(round(policy.contracted_shortfall_per_minute * COST_SCALE))
+        over = int(round(policy.overtime_per_minute * COST_SCALE))
+        solver = routing.solver()
+        for ci, carer in enumerate(carers):
+            mine = data.vehicles_of[ci]
+            ends = [work.CumulVar(routing.End(v)) for v in mine]
+            if carer.max_work_minutes is not None and len(mine) > 1:
+                solver.Add(solver.Sum(ends) <= carer.max_work_minutes)
+            if carer.contracted_minutes is not None:
+                total = sum(data.vehicles[v].end - data.vehicles[v].start for v in mine)
+                for v in mine:
+                    veh = data.vehicles[v]
+                    target = int(round(carer.contracted_minutes * (veh.end - veh.start) / total))
+                    if short:
+                        work.SetCumulVarSoftLowerBound(routing.End(v), target, short)
+                    if over:
+                        work.SetCumulVarSoftUpperBound(routing.End(v), target, over)
+
+    def _load(self) -> None:
+        data, routing = self.data, self.routing
+        if not data.demand.any():
+            return
+        demand = data.demand.tolist()
+        cb = routing.RegisterUnaryTransitVector(demand)
+        big = int(data.demand.sum())
+        caps = [
+            data.problem.carers[veh.carer].capacity if data.problem.carers[veh.carer].capacity is not None else big
+            for veh in data.vehicles
+        ]
+        routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "load")
+
+    def _continuity(self) -> None:
+        data, routing = self.data, self.routing
+        problem, policy = data.problem, data.problem.policy
+        clients = {c.id: c for c in problem.clients}
+        visits_per_client: dict[str, int] = {}
+        for v in problem.visits:
+            visits_per_client[v.client] = visits_per_client.get(v.client, 0) + 1
+        offset = policy.familiar_carer_reward
+        vectors = []
+        for carer in problem.carers:
+            values = np.zeros(data.n_nodes, dtype=np.int64)
+            for node in range(data.n_homes, data.n_nodes):
+                vi = data.node_visit[node]
+                if vi < 0:
+                    continue
+                visit = problem.visits[vi]
+                client = clients[visit.client]
+                if carer.id in client.known_carers:
+                    cost = 0.0
+                else:
+                    cost = offset + policy.new_carer_penalty / visits_per_client[visit.client]
+                if client.language_match == "preferred" and client.languages and not (
+                    set(client.languages) & set(carer.languages)
+                ):
+                    cost += policy.language_preference_penalty
+                values[node] = int(round(cost * COST_SCALE))
+            vectors.append(values)
+        if all(np.array_equal(vectors[0], x) for x in vectors[1:]):
+            return  # the same for every carer: nothing to choose between
+        # OR-Tools 9.15 fails (ROUTING_FAIL as soon as a node is unperformed) when a
+        # vehicle-dependent dimension uses two or more *unary* evaluators, so each class
+        # of carers with the same values gets a binary callback over index space.
+        classes: dict[bytes, int] = {}
+        evaluators = []
+        self._callbacks = []  # the Python callbacks must outlive the search
+        for x in vectors:
+            key = x.tobytes()
+            if key not in classes:
+                by_index = x[self.node_of_index].tolist()
+                self._callbacks.append(lambda i, j, v=by_index: v[i])
+                classes[key] = routing.RegisterTransitCallback(self._callbacks[-1])
+            evaluators.append(classes[key])
+        big = int(max(x.sum() for x in vectors)) + 1
+        routing.AddDimensionWithVehicleTransits(
+            [evaluators[veh.carer] for veh in data.vehicles], 0, big, True, "continuity"
+        )
+        routing.GetDimensionOrDie("continuity").SetSpanCostCoefficientForAllVehicles(1)
+
+    def _double_and_after(self) -> None:
+        data, routing, time = self.data, self.routing, self.time
+        solver = routing.solver()
+        problem = data.problem
+        for nodes in data.nodes_of_visit.values():
+            if len(nodes) == 2:
+                a, b = (int(self.index_of_node[n]) for n in nodes)
+                solver.Add(routing.ActiveVar(a) == routing.ActiveVar(b))
+                solver.Add(time.CumulVar(a) == time.CumulVar(b))
+                # different vehicles when performed (both are -1 when unperformed)
+                solver.Add(routing.VehicleVar(a) + (1 - routing.ActiveVar(a)) * (len(data.vehicles) + 2)
+                           != routing.VehicleVar(b))
+        index_of_visit = {v.id: i for i, v in enumerate(problem.visits)}
+        big = 2 * data.horizon + 1
+        for vi, visit in enumerate(problem.visits):
+            if visit.after is None:
+                continue
+            oi = index_of_visit[visit.after.visit]
+            if vi not in data.nodes_of_visit or oi not in data.nodes_of_visit:
+                continue
+            x = int(self.index_of_node[data.nodes_of_visit[vi][0]])
+            y = int(self.index_of_node[data.nodes_of_visit[oi][0]])
+            gap = time.CumulVar(x) - time.CumulVar(y)
+            relax = (2 - routing.ActiveVar(x) - routing.ActiveVar(y)) * (big + abs(visit.after.min_minutes))
+            solver.Add(gap + relax >= visit.after.min_minutes)
+            if visit.after.max_minutes is not None:
+                relax = (2 - routing.ActiveVar(x) - routing.ActiveVar(y)) * (big + abs(visit.after.max_minutes))
+                solver.Add(gap - relax <= visit.after.max_minutes)
+
+    def _breaks(self) -> dict[int, list]:
+        data, routing, time = self.data, self.routing, self.time
+        policy = data.problem.policy
+        out: dict[int, list] = {}
+        if policy.break_after_minutes is None:
+            return out
+        limit, length = policy.break_after_minutes, policy.break_minutes
+        solver = routing.solver()
+        service = data.duration[self.node_of_index].tolist()
+        for v, veh in enumerate(data.vehicles):
+            span = veh.end - veh.start
+            if span <= limit:
+                continue
+            count = max(1, span // (limit + length))
+            breaks = [
+                solver.FixedDurationIntervalVar(veh.start, veh.end - length, length, True, f"break {v}.{k}")
+                for k in range(count)
+            ]
+            time.SetBreakIntervalsOfVehicle(breaks, v, service)
+            time.SetBreakDistanceDurationOfVehicle(limit, length, v)
+            out[v] = breaks
+        return out
+
+    # ----------------------------------------------------------------------- search
+
+    def search(
+        self,
+        strategy: str,
+        time_limit: float,
+        started: float,
+        stats: Statistics,
+        progress: Callable[[Progress], None] | None,
+    ):
+        routing = self.routing
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+        params.local_search_metaheuristic = getattr(
+            routing_enums_pb2.LocalSearchMetaheuristic, DEFAULT_METAHEURISTIC
+        )
+        params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+        visit_indices = self.index_of_node[self.data.n_homes:]
+        best = [None]
+
+        def on_solution() -> None:
+            objective = routing.CostVar().Value()
+            stats.solutions += 1
+            if best[0] is not None and objective >= best[0]:
+                return
+            best[0] = objective
+            elapsed = round(_time.monotonic() - started, 3)
+            if stats.first_solution_seconds is None:
+                stats.first_solution_seconds = elapsed
+            stats.history.append((elapsed, objective / COST_SCALE))
+            if progress is not None:
+                dropped = {
+                    int(self.data.node_visit[self.node_of_index[i]])
+                    for i in visit_indices
+                    if routing.NextVar(int(i)).Value() == int(i)
+                }
+                progress(Progress(elapsed_seconds=elapsed, solutions=stats.solutions,
+                                  objective=objective / COST_SCALE, unassigned=len(dropped)))
+
+        routing.AddAtSolutionCallback(on_solution)
+        plan = routing.SolveWithParameters(params)
+        if plan is not None:
+            stats.objective = plan.ObjectiveValue() / COST_SCALE
+        return None if plan is None else Plan(self, plan)
+
+
+class Plan:
+    """A solved assignment read back in node terms."""
+
+    def __init__(self, model: RoutingModel, assignment):
+        self.model, self.assignment = model, assignment
+
+    def vehicle_routes(self):
+        """Yield ``(vehicle, [(node, start)], [(break start, end)])`` for used vehicles."""
+        m, a = self.model, self.assignment
+        routing = m.routing
+        for v in range(len(m.data.vehicles)):
+            idx = a.Value(routing.NextVar(routing.Start(v)))
+            stops = []
+            while not routing.IsEnd(idx):
+                stops.append((int(m.node_of_index[idx]), a.Value(m.time.CumulVar(idx))))
+                idx = a.Value(routing.NextVar(idx))
+            if not stops:
+                continue
+            breaks = []
+            for interval in m.breaks.get(v, []):
+                if a.PerformedValue(interval):
+                    breaks.append((a.StartValue(interval), a.StartValue(interval) + interval.DurationMin()))
+            yield v, stops, breaks
+
+
+def _routes(data: ProblemData, plan: Plan) -> tuple[list[Route], dict[int, list[tuple[int, int]]]]:
+    problem, travel = data.problem, data.travel
+    by_carer: dict[int, tuple[list[Stop], list[Break]]] = {}
+    placed: dict[int, list[tuple[int, int]]] = {}
+    for v, stops, breaks in plan.vehicle_routes():
+        ci = data.vehicles[v].carer
+        carer = problem.carers[ci]
+        out_stops, out_breaks = by_carer.setdefault(ci, ([], []))
+        previous = carer.id
+        prev_end = None
+        for node, start in stops:
+            vi = int(data.node_visit[node])
+            visit = problem.visits[vi]
+            minutes, km = travel.leg(carer.travel_mode, previous, visit.client)
+            begin = data.time(start)
+            arrival = begin if prev_end is None else min(begin, prev_end + timedelta(minutes=minutes))
+            end = begin + timedelta(minutes=visit.duration_minutes)
+            out_stops.append(Stop(visit=visit.id, arrival=arrival, start=begin, end=end,
+                                  travel_minutes=round(minutes, 3), travel_km=round(km, 3)))
+            placed.setdefault(vi, []).append((v, start))
+            previous, prev_end = visit.client, end
+        first, last = stops[0][1], stops[-1][1] + int(data.duration[stops[-1][0]])
+        for b0, b1 in breaks:
+            if first <= b0 and b1 <= last:
+                out_breaks.append(Break(start=data.time(b0), end=data.time(b1)))
+    routes = []
+    for ci in sorted(by_carer):
+        stops, breaks = by_carer[ci]
+        stops.sort(key=lambda s: s.start)
+        breaks.sort(key=lambda b: b.start)
+        routes.append(Route(carer=problem.carers[ci].id, stops=stops, breaks=breaks))
+    return routes, placed
