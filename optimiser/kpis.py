@@ -208,12 +208,16 @@ def build_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None 
             if c.languages:
                 lang_total += 1
                 lang_ok += bool(set(c.languages) & set(pl.carer.languages))
+    placed_at: dict[str, list[str]] = defaultdict(list)  # client -> placed visit ids
+    for v in problem.visits:
+        if r.placed(v.id):
+            placed_at[v.client].append(v.id)
     for c in problem.clients:
-        ck = ClientKpis(visits=sum(1 for v in problem.visits if v.client == c.id and r.placed(v.id)))
+        ck = ClientKpis(visits=len(placed_at[c.id]))
         if c.id in carers_of:
             ck.distinct_carers = len(carers_of[c.id])
             ck.new_carers = len(carers_of[c.id] - set(c.known_carers))
-            n = sum(len(r.by_visit[v.id]) for v in problem.visits if v.client == c.id and r.placed(v.id))
+            n = sum(len(r.by_visit[v]) for v in placed_at[c.id])
             ck.familiar_share = _ratio(familiar_at[c.id], n)
         per_client[c.id] = ck
     k.per_client = per_client

@@ -21,11 +21,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from .model import Carer, Client, Problem, Shift, Solution, Stop, Visit
+from .model import Break, Carer, Client, Problem, Shift, Solution, Stop, Visit
 from .travel import TravelTimes, travel_times
 
 TOL = 1e-6
-"""Minutes (and km) of slack allowed in every comparison, for float noise only."""
+"""Minutes of slack allowed in every time comparison, for float noise only."""
+
+REPORT_TOL = 1e-3
+"""Slack on a stop's *reported* travel (minutes, km): rosters round them to 3 decimals.
+The time gaps themselves are checked against the matrix with :data:`TOL`."""
 
 _EPOCH = datetime(2000, 1, 1)
 
@@ -112,6 +116,7 @@ class Roster:
     clients: dict[str, Client] = field(init=False)
     by_carer: dict[str, list[Placement]] = field(init=False)
     by_visit: dict[str, list[Placement]] = field(init=False)
+    breaks: dict[str, list[Break]] = field(init=False)
     unknown_carers: list[str] = field(init=False)
     unknown_stops: list[tuple[str, Stop]] = field(init=False)
     repeated_stops: list[tuple[str, Stop]] = field(init=False)
@@ -122,7 +127,7 @@ class Roster:
         self.visits = {v.id: v for v in p.visits}
         self.carers = {c.id: c for c in p.carers}
         self.clients = {c.id: c for c in p.clients}
-        self.by_carer, self.by_visit = {}, defaultdict(list)
+        self.by_carer, self.by_visit, self.breaks = {}, defaultdict(list), defaultdict(list)
         self.unknown_carers, self.unknown_stops, self.repeated_stops, self.repeated_routes = [], [], [], []
         for route in self.solution.routes:
             carer = self.carers.get(route.carer)
@@ -132,6 +137,7 @@ class Roster:
             if route.carer in self.by_carer:
                 self.repeated_routes.append(route.carer)
             placements = self.by_carer.setdefault(route.carer, [])
+            self.breaks[route.carer].extend(route.breaks)
             seen = {pl.visit.id for pl in placements}
             for stop in route.stops:
                 visit = self.visits.get(stop.visit)
@@ -248,6 +254,7 @@ def _v(name: str, message: str, carer: str | None = None, visit: str | None = No
 
 @rule("problem_id")
 def problem_id(r: Roster) -> Iterator[Violation]:
+    """The roster answers this problem (same id)."""
     if r.solution.problem_id != r.problem.id:
         yield _v(
             "problem_id",
@@ -257,12 +264,14 @@ def problem_id(r: Roster) -> Iterator[Violation]:
 
 @rule("unknown_carer")
 def unknown_carer(r: Roster) -> Iterator[Violation]:
+    """Every route belongs to a carer of the problem."""
     for carer_id in r.unknown_carers:
         yield _v("unknown_carer", f"the roster has a route for carer {carer_id!r}, who is not in the problem", carer_id)
 
 
 @rule("unknown_visit")
 def unknown_visit(r: Roster) -> Iterator[Violation]:
+    """Every stop and unassigned entry names a visit of the problem."""
     for carer_id, stop in r.unknown_stops:
         yield _v(
             "unknown_visit",
@@ -277,12 +286,14 @@ def unknown_visit(r: Roster) -> Iterator[Violation]:
 
 @rule("duplicate_route")
 def duplicate_route(r: Roster) -> Iterator[Violation]:
+    """A carer has one route (several are read together, and flagged)."""
     for carer_id in r.repeated_routes:
         yield _v("duplicate_route", f"carer {carer_id} has more than one route in the roster", carer_id)
 
 
 @rule("visit_repeated")
 def visit_repeated(r: Roster) -> Iterator[Violation]:
+    """A carer does a visit at most once."""
     for carer_id, stop in r.repeated_stops:
         yield _v(
             "visit_repeated",
@@ -295,6 +306,7 @@ def visit_repeated(r: Roster) -> Iterator[Violation]:
 
 @placement_rule("window")
 def window(pl: Placement) -> str | None:
+    """A visit starts inside its window, or up to late_limit_minutes after its end."""
     w, v = pl.visit.window, pl.visit
     latest = minutes(w.end) + v.late_limit_minutes
     where = f"visit {v.id} ({v.client}) by carer {pl.carer.id} starts at {hm(pl.stop.start)}"
@@ -308,6 +320,7 @@ def window(pl: Placement) -> str | None:
 
 @placement_rule("duration")
 def duration(pl: Placement) -> str | None:
+    """A visit ends exactly duration_minutes after it starts (no call clipping)."""
     got, need = pl.end - pl.start, pl.visit.duration_minutes
     if abs(got - need) <= TOL:
         return None
@@ -320,6 +333,7 @@ def duration(pl: Placement) -> str | None:
 
 @placement_rule("arrival")
 def arrival(pl: Placement) -> str | None:
+    """A carer starts a visit no earlier than she arrives."""
     if minutes(pl.stop.arrival) <= pl.start + TOL:
         return None
     return (
@@ -330,6 +344,7 @@ def arrival(pl: Placement) -> str | None:
 
 @placement_rule("shift")
 def shift(pl: Placement) -> str | None:
+    """Every visit lies inside one of its carer's shifts."""
     if pl.shift is not None:
         return None
     shifts = ", ".join(_shift_text(s) for s in pl.carer.shifts)
@@ -341,6 +356,7 @@ def shift(pl: Placement) -> str | None:
 
 @rule("overlap")
 def overlap(r: Roster) -> Iterator[Violation]:
+    """A carer is never in two places at once (her visits do not overlap)."""
     for placements in r.by_carer.values():
         for a, b in zip(placements, placements[1:], strict=False):
             if b.start < a.end - TOL:
@@ -381,7 +397,7 @@ def travel_reported(r: Roster) -> Iterator[Violation]:
     for carer, run in r.all_runs():
         for pl, leg in zip(run, r.legs(run), strict=True):
             origin = "her home" if not leg.paid else f"client {leg.origin}"
-            if pl.stop.travel_minutes < leg.minutes - TOL:
+            if pl.stop.travel_minutes < leg.minutes - REPORT_TOL:
                 yield _v(
                     "travel_reported",
                     f"carer {carer.id}: visit {pl.visit.id} reports {pl.stop.travel_minutes:g} min travel "
@@ -390,7 +406,7 @@ def travel_reported(r: Roster) -> Iterator[Violation]:
                     carer.id,
                     pl.visit.id,
                 )
-            elif pl.stop.travel_km < leg.km - 1e-3:  # a metre: km are reported rounded
+            elif pl.stop.travel_km < leg.km - REPORT_TOL:
                 yield _v(
                     "travel_reported",
                     f"carer {carer.id}: visit {pl.visit.id} reports {pl.stop.travel_km:g} km travel "
@@ -402,6 +418,7 @@ def travel_reported(r: Roster) -> Iterator[Violation]:
 
 @placement_rule("skills")
 def skills(pl: Placement) -> str | None:
+    """The carer has every skill the visit needs."""
     missing = sorted(set(pl.visit.skills) - set(pl.carer.skills))
     if not missing:
         return None
@@ -413,6 +430,7 @@ def skills(pl: Placement) -> str | None:
 
 @placement_rule("gender")
 def gender(pl: Placement) -> str | None:
+    """The carer is of the gender the client asks for."""
     wanted = pl.client.carer_gender
     if wanted is None or pl.carer.gender == wanted:
         return None
@@ -424,6 +442,7 @@ def gender(pl: Placement) -> str | None:
 
 @placement_rule("language")
 def language(pl: Placement) -> str | None:
+    """A client who requires a language match shares a language with the carer."""
     c = pl.client
     if c.language_match != "required" or set(c.languages) & set(pl.carer.languages):
         return None
@@ -436,6 +455,7 @@ def language(pl: Placement) -> str | None:
 
 @placement_rule("excluded")
 def excluded(pl: Placement) -> str | None:
+    """A client never gets a carer she has declined (excluded_carers)."""
     if pl.carer.id not in pl.client.excluded_carers:
         return None
     return (
@@ -446,6 +466,7 @@ def excluded(pl: Placement) -> str | None:
 
 @rule("pinned")
 def pinned(r: Roster) -> Iterator[Violation]:
+    """A placed visit is done by each of its pinned carers."""
     for visit_id, placements in r.by_visit.items():
         doers = {pl.carer.id for pl in placements}
         for carer_id in r.visits[visit_id].pinned_carers:
@@ -474,6 +495,7 @@ def carers_required(r: Roster) -> Iterator[Violation]:
 
 @rule("double_handed")
 def double_handed(r: Roster) -> Iterator[Violation]:
+    """A double-up has exactly two different carers starting together, or none."""
     for visit_id, placements in r.by_visit.items():
         if r.visits[visit_id].carers_required != 2:
             continue
@@ -496,6 +518,7 @@ def double_handed(r: Roster) -> Iterator[Violation]:
 
 @rule("after")
 def after(r: Roster) -> Iterator[Violation]:
+    """Start-to-start gap to the `after` visit within [min, max] when both are placed."""
     for v in r.problem.visits:
         if v.after is None or not r.placed(v.id) or not r.placed(v.after.visit):
             continue
@@ -529,6 +552,7 @@ def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:
 
 @rule("max_work")
 def max_work(r: Roster) -> Iterator[Violation]:
+    """Paid time (visits + travel between visits in a shift) <= max_work_minutes."""
     for carer_id in r.by_carer:
         cap = r.carers[carer_id].max_work_minutes
         if cap is None:
@@ -558,6 +582,7 @@ def working_blocks(r: Roster, run: list[Placement]) -> list[list[Placement]]:
 
 @rule("break")
 def break_rule(r: Roster) -> Iterator[Violation]:
+    """No working block (split at idle >= break_minutes) lasts more than break_after_minutes."""
     policy = r.problem.policy
     limit = policy.break_after_minutes
     if limit is None:
@@ -577,8 +602,26 @@ def break_rule(r: Roster) -> Iterator[Violation]:
                 )
 
 
+@rule("break_listed")
+def break_listed(r: Roster) -> Iterator[Violation]:
+    """A break listed in a route is not taken during one of the carer's visits."""
+    for carer_id, breaks in r.breaks.items():
+        for b in breaks:
+            b0, b1 = minutes(b.start), minutes(b.end)
+            for pl in r.by_carer.get(carer_id, []):
+                if b0 < pl.end - TOL and pl.start < b1 - TOL:
+                    yield _v(
+                        "break_listed",
+                        f"carer {carer_id} lists a break {span(b.start, b.end)} during visit "
+                        f"{pl.visit.id} {span(pl.stop.start, pl.stop.end)}",
+                        carer_id,
+                        pl.visit.id,
+                    )
+
+
 @rule("capacity")
 def capacity(r: Roster) -> Iterator[Violation]:
+    """The demand of a carer's visits in a shift fits her capacity."""
     for carer, run in r.all_runs():
         if carer.capacity is None or run[0].shift is None:
             continue
@@ -613,6 +656,11 @@ def lost_visit(r: Roster) -> Iterator[Violation]:
 
 
 # --------------------------------------------------------------------------- entry point
+
+
+def describe_rules() -> dict[str, str]:
+    """Each hard rule's name and what it demands, in checking order."""
+    return {name: (fn.__doc__ or "").strip().splitlines()[0] for name, fn in RULES.items()}
 
 
 def check(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> list[Violation]:

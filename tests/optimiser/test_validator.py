@@ -9,11 +9,12 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from optimiser.model import Route, Stop, Unassigned
-from optimiser.validator import RULES, validate
+from optimiser.model import Break, Route, Stop, Unassigned
+from optimiser.validator import RULES, describe_rules, validate
 from tests.optimiser.helpers_validator import (
     carer,
     client,
+    dt,
     problem,
     roster,
     rules,
@@ -339,3 +340,25 @@ def test_random_rosters_never_crash_and_ok_means_independently_sound(plan):
             for x in stops:
                 w = p.visit(x.visit).window
                 assert w.start <= x.start <= w.end
+
+
+def test_listed_break_may_not_fall_during_a_visit():
+    p = base()
+    s = roster(p, {**GOOD, "A": [("v1", "08:00"), ("v2", "09:00")]})
+    s.routes[0].breaks.append(Break(start=dt("08:35"), end=dt("08:55")))
+    assert rules(p, s) == set()
+    s.routes[0].breaks[0] = Break(start=dt("08:20"), end=dt("08:40"))
+    assert rules(p, s) == {"break_listed"}
+
+
+def test_every_rule_explains_itself():
+    described = describe_rules()
+    assert list(described) == list(RULES)
+    assert all(text and not text.startswith(" ") for text in described.values())
+
+
+def test_reported_travel_rounded_to_three_decimals_is_accepted():
+    p = base()
+    s = roster(p, GOOD)
+    s.routes[0].stops[1].travel_minutes = 10 - 0.0004
+    assert rules(p, s) == set()
