@@ -123,9 +123,11 @@ def _road_geojson(problem: Any, solution: Any) -> str | None:
 class JobRunner:
     """Owns the queue and the solver processes of one server."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, target: Any = None) -> None:
         self.db = db
         self.settings = settings
+        # the function a solver process runs (a module-level function: it is pickled by name)
+        self.target = target or _solve_in_worker
         self._ctx = mp.get_context("forkserver")
         self._ctx.set_forkserver_preload(_PRELOAD)
         self._running: dict[str, _Running] = {}
@@ -325,7 +327,7 @@ class JobRunner:
                 )
             parent, child = self._ctx.Pipe()
             process = self._ctx.Process(
-                target=_solve_in_worker,
+                target=self.target,
                 args=(child, row["problem"], row["time_limit"], row["seed"], self.settings.progress_interval),
                 name=f"carerota-solve-{row['id'][:8]}",
                 daemon=True,

@@ -1,0 +1,69 @@
+// The KPI panel (the validator's numbers, from solution.kpis) and the unassigned list.
+
+import { html } from "./svg.js";
+
+const GROUPS = { by_priority: "By priority", cost: "Cost (GBP)" };
+const SKIP = new Set(["per_carer", "per_client"]);  // shown on the timeline instead
+
+// Flatten nested KPI dicts to dotted keys, keeping only scalar leaves.
+export function flattenKpis(kpis, prefix = "") {
+  const out = [];
+  for (const [k, v] of Object.entries(kpis || {})) {
+    if (!prefix && SKIP.has(k)) continue;
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) out.push(...flattenKpis(v, key));
+    else if (!Array.isArray(v)) out.push([key, v]);
+  }
+  return out;
+}
+
+function show(key, v) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v !== "number") return String(v);
+  if (/(_share|_rate)$/.test(key)) return `${(v * 100).toFixed(1)} %`;
+  return Number.isInteger(v) ? v.toLocaleString("en-GB") : v.toLocaleString("en-GB", { maximumFractionDigits: 2 });
+}
+
+export function renderKpis(container, kpis) {
+  container.replaceChildren();
+  const groups = new Map([["", []]]);
+  for (const [key, value] of flattenKpis(kpis)) {
+    const top = key.includes(".") ? key.split(".")[0] : "";
+    if (!groups.has(top)) groups.set(top, []);
+    groups.get(top).push([key, value]);
+  }
+  for (const [group, rows] of groups) {
+    if (!rows.length) continue;
+    const box = html("div", { class: "kpi-group" }, null, container);
+    html("h3", {}, group ? GROUPS[group] || group : "Roster", box);
+    const table = html("table", {}, null, box);
+    for (const [key, value] of rows) {
+      const tr = html("tr", {}, null, table);
+      html("th", {}, (group ? key.slice(group.length + 1) : key).replaceAll("_", " "), tr);
+      html("td", { class: "num", "data-kpi": key, "data-value": JSON.stringify(value) }, show(key, value), tr);
+    }
+  }
+}
+
+export function renderUnassigned(container, countEl, problem, solution) {
+  container.replaceChildren();
+  countEl.textContent = `(${solution.unassigned.length})`;
+  if (!solution.unassigned.length) {
+    html("p", {}, "Every visit is on the roster.", container);
+    return;
+  }
+  const visits = new Map(problem.visits.map((v) => [v.id, v]));
+  const table = html("table", {}, null, container);
+  const head = html("tr", {}, null, table);
+  for (const h of ["Visit", "Client", "Priority", "Window", "Rule", "Reason"]) html("th", {}, h, head);
+  for (const u of solution.unassigned) {
+    const v = visits.get(u.visit) || {};
+    const tr = html("tr", { "data-visit": u.visit }, null, table);
+    html("td", {}, u.visit, tr);
+    html("td", {}, v.client || "", tr);
+    html("td", {}, v.priority || "", tr);
+    html("td", {}, v.window ? `${v.window.start.slice(11, 16)}–${v.window.end.slice(11, 16)}` : "", tr);
+    html("td", {}, u.rule || "", tr);
+    html("td", {}, u.reason, tr);
+  }
+}

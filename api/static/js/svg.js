@@ -1,0 +1,37 @@
+// Tiny helpers for building SVG and HTML without a framework.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+export function svg(tag, attrs = {}, parent = null) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== undefined && v !== null) el.setAttribute(k, v);
+  }
+  if (parent) parent.appendChild(el);
+  return el;
+}
+
+export function html(tag, attrs = {}, text = null, parent = null) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v !== undefined && v !== null) el.setAttribute(k, v);
+  }
+  if (text !== null) el.textContent = text;
+  if (parent) parent.appendChild(el);
+  return el;
+}
+
+export function title(el, text) {
+  svg("title", {}, el).textContent = text;
+  return el;
+}
+
+export const minutes = (iso) => Date.parse(iso + (iso.endsWith("Z") ? "" : "Z")) / 60000;
+export const hhmm = (iso) => iso.slice(11, 16);
+
+// A stable colour per carer.
+export function colour(id) {
+  let h = 0;
+  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `hsl(${h % 360} 65% 42%)`;
+}
