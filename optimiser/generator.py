@@ -57,17 +57,18 @@ SKILLS: tuple[str, ...] = ("medication", "insulin", "hoist", "catheter", "peg", 
 # Which runs a client with n visits a day receives, with weights. Tea is the shortest
 # run (2 h) so fewer packages use it; morning and bed calls are the backbone.
 PACKAGES: dict[int, list[tuple[tuple[str, ...], float]]] = {
-    1: [(("morning",), 0.45), (("lunch",), 0.35), (("bed",), 0.20)],
+    1: [(("morning",), 0.35), (("lunch",), 0.40), (("bed",), 0.25)],
     2: [
-        (("morning", "bed"), 0.50),
-        (("morning", "tea"), 0.15),
+        (("morning", "bed"), 0.35),
+        (("morning", "lunch"), 0.25),
         (("lunch", "bed"), 0.20),
-        (("morning", "lunch"), 0.15),
+        (("morning", "tea"), 0.10),
+        (("lunch", "tea"), 0.10),
     ],
     3: [
-        (("morning", "lunch", "bed"), 0.60),
-        (("morning", "tea", "bed"), 0.25),
-        (("morning", "lunch", "tea"), 0.15),
+        (("morning", "lunch", "bed"), 0.55),
+        (("morning", "lunch", "tea"), 0.25),
+        (("morning", "tea", "bed"), 0.20),
     ],
     4: [(("morning", "lunch", "tea", "bed"), 1.0)],
 }
@@ -348,9 +349,15 @@ def _assign_durations(plans: list[_Plan], rng: random.Random) -> None:
             q15 -= 1
         else:
             rest.append(i)
-    bias = {"personal": 0.9, "social": 0.5, "meal": 0.1}
+    # morning calls (wash, dress, breakfast) run longest; bed calls are mostly 30 min
+    bias = {"morning": 0.6, "lunch": 0.45, "tea": 0.1, "bed": 0.3}
     rest.sort(
-        key=lambda i: rng.random() + bias[plans[i].kind] + (0.4 if plans[i].double else 0.0),
+        key=lambda i: (
+            rng.random()
+            + bias[plans[i].run]
+            + (0.3 if plans[i].kind == "social" else 0.0)
+            + (0.3 if plans[i].double else 0.0)
+        ),
         reverse=True,
     )
     q15 = max(q15, 0)
@@ -380,7 +387,7 @@ def _plan_times(clients: list[_ClientPlan], plans: list[_Plan], rng: random.Rand
             if hi < lo:  # a long call in a short run: narrow its window
                 p.half_width = max(0, (end - start - tail) // 2 // 15 * 15)
                 lo, hi = start + p.half_width, end - p.half_width - tail
-            mode = lo + (hi - lo) * (0.35 if p.run == "morning" else 0.5)
+            mode = lo + (hi - lo) * (0.4 if p.run == "morning" else 0.5)
             x = rng.triangular(lo, hi, mode)
             p.planned = min(hi, lo + 15 * round((x - lo) / 15))
         if "paracetamol" in cp.conditions:
@@ -534,18 +541,19 @@ def _shift_patterns(
         ratio = {r: supply[r] / demand[r] for r in RUNS if demand[r] > 0}
         if not ratio:
             return patterns
-        worst = min(ratio, key=ratio.get)
-        if ratio[worst] >= target:
+        short = sorted((r for r in ratio if ratio[r] < target), key=ratio.get)
+        for run in short:  # the worst-covered run that more carers could still cover
+            rs, re_ = RUNS[run]
+            uncovered = [
+                i
+                for i, p in enumerate(patterns)
+                if not any(min(e, re_) - max(s, rs) >= re_ - rs for s, e in SHIFT_PATTERNS[p][0])
+            ]
+            if uncovered:
+                patterns[rng.choice(uncovered)] = "long"
+                break
+        else:
             return patterns
-        rs, re_ = RUNS[worst]
-        uncovered = [
-            i
-            for i, p in enumerate(patterns)
-            if not any(min(e, re_) - max(s, rs) >= (re_ - rs) for s, e in SHIFT_PATTERNS[p][0])
-        ]
-        if not uncovered:
-            return patterns
-        patterns[rng.choice(uncovered)] = "long"
 
 
 def _at(day: datetime, minutes: int) -> datetime:
@@ -691,7 +699,12 @@ def _history(
         able = [c for c in carers if all(may_serve(c, client, v) for v in own)]
         if not able:
             continue
-        weights = [math.exp(-haversine_km(c.home, client.location) / 3.0) + 0.02 for c in able]
+        # who served her: carers living nearby who work when her calls are due
+        weights = [
+            (math.exp(-haversine_km(c.home, client.location) / 3.0) + 0.02)
+            * (0.1 + sum(on_duty_for(c, v) for v in own) / max(1, len(own)))
+            for c in able
+        ]
         k = min(len(able), rng.randint(2, 6))
         chosen: list[Carer] = []
         while len(chosen) < k:
