@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from optimiser.generator import GeneratorSettings, generate_day
+from optimiser.io import InputError
 from optimiser.model import (
     PRIORITIES,
     Problem,
@@ -54,6 +55,31 @@ VROOM_RULES = {
     "carers_required", "visit_repeated", "lost_visit", "unknown_visit", "unknown_carer", "problem_id",
 }  # fmt: skip
 VROOM_PRIORITY = {"critical": 100, "high": 30, "normal": 10, "flexible": 1}
+#: Real areas in the shared data folder (``$CAREROTA_SHARED/data/osm``), by short name.
+OSM_AREAS = {"rutland": "rutland-2018-02.osm.pbf", "isle-of-man": "isle-of-man-2020-03-14.osm.pbf"}
+
+
+class DaySkipped(RuntimeError):
+    """The day cannot be run here (e.g. road travel without ``geo.RoadTravelTimes``)."""
+
+
+def resolve_osm(name_or_path: str) -> str:
+    """An OSM extract path from a short name (``rutland``, ``isle-of-man``) or a path.
+
+    Raises :class:`DaySkipped` when the file is absent (the shared data folder is optional).
+    """
+    from optimiser.settings import shared_path
+
+    path = (
+        shared_path("data", "osm", OSM_AREAS[name_or_path])
+        if name_or_path in OSM_AREAS
+        else Path(name_or_path)
+    )
+    if not path.is_file():
+        raise DaySkipped(
+            f"OSM extract {path} is absent (set CAREROTA_SHARED to the shared data folder)"
+        )
+    return str(path.resolve())
 
 
 def carers_for(visits: int) -> int:
@@ -349,7 +375,8 @@ def run_day(
         Seconds for the engine (and for VROOM).
     osm_file:
         Put homes on this OpenStreetMap extract's streets and use road travel times
-        (needs ``geo.RoadTravelTimes``); haversine travel when None.
+        (needs ``geo.RoadTravelTimes``); a path or a name from :data:`OSM_AREAS`;
+        haversine travel when None.
     peers:
         Also run VROOM when ``pyvroom`` is importable.
 
@@ -363,16 +390,29 @@ def run_day(
         ``kpis``), ``greedy`` and ``vroom`` (status, runtime, violations, ``kpis``;
         VROOM also ``dropped`` and ``violations_in_subset``; ``skipped`` with the reason
         when not run), and ``ratios`` (engine / greedy, engine / vroom).
+
+    Raises
+    ------
+    DaySkipped
+        When the OSM extract or the road travel source is unavailable.
     """
+    osm_file = resolve_osm(osm_file) if osm_file else None
     generated_at = time.perf_counter()
     problem = generate_day(
         GeneratorSettings(visits=visits, carers=carers, seed=seed, osm_file=osm_file)
     )
     generate_seconds = time.perf_counter() - generated_at
     travel_at = time.perf_counter()
-    travel = travel_times(problem)
-    for mode in {c.travel_mode for c in problem.carers}:
-        travel.matrices(mode)
+    try:
+        travel = travel_times(problem)
+        for mode in {c.travel_mode for c in problem.carers}:
+            travel.matrices(mode)
+    except ImportError as err:
+        raise DaySkipped(
+            f"road travel needs geo.RoadTravelTimes, which is not available: {err}"
+        ) from err
+    except InputError as err:  # e.g. generated homes the road network cannot snap to
+        raise DaySkipped(f"road travel cannot be built for this day: {err}") from err
     travel_seconds = time.perf_counter() - travel_at
     road = problem.travel.road_network is not None
 
@@ -474,53 +514,67 @@ def _unassigned(k: dict) -> str:
     return "/".join(str(k["unassigned_by_priority"][p]) for p in PRIORITIES)
 
 
+def _objective(history: list) -> str:
+    if not history:
+        return "–"
+    (t0, first), (t1, last) = history[0], history[-1]
+    return f"{first:,.0f} @{t0:.1f}s → {last:,.0f} @{t1:.1f}s"
+
+
 def markdown(results: Sequence[dict]) -> str:
-    """Two Markdown tables: the engine per day, then the three rosters side by side."""
+    """Two Markdown tables: the engine per day, then the three rosters side by side.
+
+    The ratio columns are engine ÷ greedy on the engine's row and engine ÷ VROOM on
+    VROOM's row (travel and distinct carers: below 1 is better; familiar share: above).
+    """
     lines = [
-        "| day | travel | limit s | first feasible s | runtime s | solutions | peak MB | violations | unassigned c/h/n/f |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| day | travel | limit s | first feasible s | runtime s | solutions | objective first → last "
+        "| peak MB | violations | unassigned c/h/n/f |",
+        "|---|---|---:|---:|---:|---:|---|---:|---:|---|",
     ]
     for r in results:
+        if "skipped" in r:
+            lines.append(f"| {r['instance']} | skipped: {r['skipped']} |" + " |" * 8)
+            continue
         e = r["engine"]
         lines.append(
             f"| {r['instance']} | {r['travel']} | {r['time_limit']:g} | {_fmt(e['first_solution_seconds'])} "
-            f"| {_fmt(e['runtime_seconds'], 1)} | {e['solutions']} | {_fmt(e['peak_memory_mb'], 0)} "
-            f"| {e['violations']} | {_unassigned(e['kpis'])} |"
+            f"| {_fmt(e['runtime_seconds'], 1)} | {e['solutions']} | {_objective(e['history'])} "
+            f"| {_fmt(e['peak_memory_mb'], 0)} | {e['violations']} | {_unassigned(e['kpis'])} |"
         )
     lines += [
         "",
         "| day | roster | scheduled | unassigned c/h/n/f | travel min | min/visit | km | travel share "
-        "| distinct carers/client | familiar share | violations | travel min/visit ratio | distinct ratio | familiar ratio |",
+        "| distinct carers/client | familiar share | violations | ratio min/visit | ratio distinct "
+        "| ratio familiar |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    labels = {"engine": "engine", "greedy": "greedy", "vroom": "VROOM (subset)"}
     for r in results:
-        for name in ("engine", "greedy", "vroom"):
-            s = r.get(name, {})
+        for name in labels if "skipped" not in r else ():
+            s = r[name]
             if "kpis" not in s:
-                if "skipped" in s:
-                    lines.append(
-                        f"| {r['instance']} | {name} | skipped: {s['skipped']} |" + " |" * 11
-                    )
+                lines.append(
+                    f"| {r['instance']} | {labels[name]} | skipped: {s.get('skipped')} |"
+                    + " |" * 11
+                )
                 continue
             k = s["kpis"]
             ratio = {
                 "engine": r["ratios"]["engine_vs_greedy"],
                 "vroom": r["ratios"].get("engine_vs_vroom"),
-            }.get(name) or {}
-            label = {
-                "engine": "engine (ratio vs greedy)",
-                "greedy": "greedy",
-                "vroom": "VROOM subset (engine ÷ VROOM)",
-            }[name]
+            }
+            q = ratio.get(name) or {}
             violations = str(s["violations"])
             if name == "vroom":
                 violations = f"{s['violations_in_subset']} in subset, {s['violations']} all rules"
             lines.append(
-                f"| {r['instance']} | {label} | {k['visits_scheduled']} | {_unassigned(k)} | {_fmt(k['travel_minutes'], 0)} "
-                f"| {_fmt(k['travel_minutes_per_visit'])} | {_fmt(k['travel_km'], 0)} | {_fmt(k['travel_share'], 3)} "
+                f"| {r['instance']} | {labels[name]} | {k['visits_scheduled']} | {_unassigned(k)} "
+                f"| {_fmt(k['travel_minutes'], 0)} | {_fmt(k['travel_minutes_per_visit'])} "
+                f"| {_fmt(k['travel_km'], 0)} | {_fmt(k['travel_share'], 3)} "
                 f"| {_fmt(k['distinct_carers_per_client'])} | {_fmt(k['familiar_share'], 3)} | {violations} "
-                f"| {_fmt(ratio.get('travel_minutes_per_visit'), 3)} "
-                f"| {_fmt(ratio.get('distinct_carers_per_client'), 3)} | {_fmt(ratio.get('familiar_share'), 3)} |"
+                f"| {_fmt(q.get('travel_minutes_per_visit'), 3)} | {_fmt(q.get('distinct_carers_per_client'), 3)} "
+                f"| {_fmt(q.get('familiar_share'), 3)} |"
             )
     return "\n".join(lines)
 
@@ -545,7 +599,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--osm-file", default=None, help="road travel on this OSM extract (needs geo)"
+        "--osm-file",
+        default=None,
+        help="road travel on this OSM extract: a path, rutland or isle-of-man",
     )
     parser.add_argument("--no-peers", action="store_true", help="skip VROOM")
     parser.add_argument("--json", default=None, help="also write all results to this JSON file")
@@ -566,20 +622,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = []
     for n, c, limit in zip(sizes, carers, limits, strict=True):
         print(f"running {n} visits / {c} carers, {limit:g} s ...", file=sys.stderr, flush=True)
-        results.append(
-            run_day(
-                n,
-                c,
-                seed=args.seed,
-                time_limit=limit,
-                osm_file=args.osm_file,
-                peers=not args.no_peers,
+        try:
+            results.append(
+                run_day(
+                    n,
+                    c,
+                    seed=args.seed,
+                    time_limit=limit,
+                    osm_file=args.osm_file,
+                    peers=not args.no_peers,
+                )
             )
-        )
+        except DaySkipped as err:
+            print(f"skipped: {err}", file=sys.stderr)
+            results.append(
+                {"instance": instance_name(n, c, args.seed, args.osm_file), "skipped": str(err)}
+            )
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
     print(markdown(results))
-    return 0 if all(r["violations"] == 0 for r in results) else 1
+    return 0 if all(r.get("violations", 0) == 0 for r in results) else 1
 
 
 if __name__ == "__main__":
