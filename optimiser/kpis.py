@@ -149,7 +149,7 @@ def build_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None 
         )
         runs = r.runs(carer_id)
         ck.visits = len(placements)
-        ck.shifts_used = len({pl.shift for pl in placements if pl.shift is not None})
+        ck.shifts_used = len(runs)
         for run in runs:
             legs = r.legs(run)
             back = r.home_leg(run)

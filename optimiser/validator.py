@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from .model import Break, Carer, Client, Problem, Shift, Solution, Stop, Visit
 from .travel import TravelTimes, travel_times
@@ -45,10 +47,12 @@ class Violation(BaseModel):
 
 class ValidationReport(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
-    kpis: dict = Field(default_factory=dict)
+    kpis: dict[str, Any] = Field(default_factory=dict)
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def ok(self) -> bool:
+        """True when the roster breaks no hard rule."""
         return not self.violations
 
     def rules_broken(self) -> set[str]:
@@ -63,12 +67,17 @@ def minutes(t: datetime) -> float:
     return (t - _EPOCH).total_seconds() / 60
 
 
+_WITH_DAY: ContextVar[bool] = ContextVar("_WITH_DAY", default=False)
+
+
 def hm(t: datetime) -> str:
-    return f"{t:%H:%M}"
+    """Clock time for messages; with the day when the problem spans several days."""
+    return f"{t:%a %d %b %H:%M}" if _WITH_DAY.get() else f"{t:%H:%M}"
 
 
 def span(a: datetime, b: datetime) -> str:
-    return f"{hm(a)}–{hm(b)}"
+    """``09:00–09:30`` (the day is named once when it matters)."""
+    return f"{hm(a)}–{b:%H:%M}" if a.date() == b.date() else f"{hm(a)}–{hm(b)}"
 
 
 @dataclass
@@ -79,7 +88,8 @@ class Placement:
     visit: Visit
     client: Client
     stop: Stop
-    shift: int | None  # index into carer.shifts, None when the stop fits no shift
+    shift: int  # index into carer.shifts: the one holding the stop, else the nearest
+    in_shift: bool  # False when the stop fits no shift (the ``shift`` rule reports it)
 
     @property
     def start(self) -> float:
@@ -148,7 +158,7 @@ class Roster:
                 else:
                     seen.add(stop.visit)
                     placements.append(
-                        Placement(carer, visit, self.clients[visit.client], stop, _shift_of(carer, stop))
+                        Placement(carer, visit, self.clients[visit.client], stop, *_shift_of(carer, stop))
                     )
         for placements in self.by_carer.values():
             placements.sort(key=lambda pl: (pl.start, pl.end))
@@ -157,15 +167,11 @@ class Roster:
 
     def runs(self, carer_id: str) -> list[list[Placement]]:
         """The carer's placements grouped by shift, in time order. A stop outside every
-        shift is a run of its own (the ``shift`` rule reports it)."""
+        shift joins the nearest one, so one misplaced stop breaks one rule (``shift``)."""
         grouped: dict[int, list[Placement]] = defaultdict(list)
-        loose: list[list[Placement]] = []
         for pl in self.by_carer.get(carer_id, []):
-            if pl.shift is None:
-                loose.append([pl])
-            else:
-                grouped[pl.shift].append(pl)
-        return [grouped[k] for k in sorted(grouped)] + loose
+            grouped[pl.shift].append(pl)
+        return list(grouped.values())
 
     def placements(self) -> Iterator[Placement]:
         for placements in self.by_carer.values():
@@ -201,12 +207,19 @@ class Roster:
         return min(pl.stop.start for pl in self.by_visit[visit_id])
 
 
-def _shift_of(carer: Carer, stop: Stop) -> int | None:
+def _shift_of(carer: Carer, stop: Stop) -> tuple[int, bool]:
+    """(the shift holding the stop, True), else (the nearest shift, False)."""
     s, e = minutes(stop.start), minutes(stop.end)
+    best, best_key = 0, (float("inf"), 0.0)
     for i, shift in enumerate(carer.shifts):
-        if minutes(shift.start) - TOL <= s and e <= minutes(shift.end) + TOL:
-            return i
-    return None
+        a, b = minutes(shift.start), minutes(shift.end)
+        if a - TOL <= s and e <= b + TOL:
+            return i, True
+        outside = max(0.0, a - s) + max(0.0, e - b)  # minutes of the stop beyond the shift
+        key = (outside, a)
+        if key < best_key:
+            best, best_key = i, key
+    return best, False
 
 
 def _shift_text(shift: Shift) -> str:
@@ -345,7 +358,7 @@ def arrival(pl: Placement) -> str | None:
 @placement_rule("shift")
 def shift(pl: Placement) -> str | None:
     """Every visit lies inside one of its carer's shifts."""
-    if pl.shift is not None:
+    if pl.in_shift:
         return None
     shifts = ", ".join(_shift_text(s) for s in pl.carer.shifts)
     return (
@@ -623,7 +636,7 @@ def break_listed(r: Roster) -> Iterator[Violation]:
 def capacity(r: Roster) -> Iterator[Violation]:
     """The demand of a carer's visits in a shift fits her capacity."""
     for carer, run in r.all_runs():
-        if carer.capacity is None or run[0].shift is None:
+        if carer.capacity is None:
             continue
         load = sum(pl.visit.demand for pl in run)
         if load > carer.capacity:
@@ -666,7 +679,12 @@ def describe_rules() -> dict[str, str]:
 def check(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> list[Violation]:
     """Every hard-rule violation of ``solution`` (no KPIs)."""
     roster = Roster(problem, solution, travel if travel is not None else travel_times(problem))
-    return [v for fn in RULES.values() for v in fn(roster)]
+    times = [s.start for c in problem.carers for s in c.shifts] + [s.end for c in problem.carers for s in c.shifts]
+    token = _WITH_DAY.set(bool(times) and min(times).date() != max(times).date())
+    try:
+        return [v for fn in RULES.values() for v in fn(roster)]
+    finally:
+        _WITH_DAY.reset(token)
 
 
 def validate(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> ValidationReport:
