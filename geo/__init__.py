@@ -5,10 +5,22 @@ snap, matrix (compiled many-to-many shortest paths), cache (matrices on disk), t
 (:class:`RoadTravelTimes`), export (GeoJSON), places (settlements, street points), cli.
 """
 
+from .fetch import fetch_network
 from .load import load_network
+from .matrix import CompiledNetwork
 from .places import places, sample_street_points
 from .settings import GeoSettings
+from .travel import RoadTravelTimes
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 
-__all__ = ["ATTRIBUTION", "GeoSettings", "load_network", "places", "sample_street_points"]
+__all__ = [
+    "ATTRIBUTION",
+    "CompiledNetwork",
+    "GeoSettings",
+    "RoadTravelTimes",
+    "fetch_network",
+    "load_network",
+    "places",
+    "sample_street_points",
+]
