@@ -97,8 +97,9 @@ def kpi_table(k: Mapping[str, Any]) -> str:
     return "\n".join(f"{label:<{width}}  {value}" for label, value in rows)
 
 
-def _timeline(route: Route, problem: Problem | None) -> list[str]:
-    """One line per stop (and per listed break), in time order."""
+def _timeline(route: Route, problem: Problem | None, widths: tuple[int, int]) -> list[str]:
+    """One line per stop (and per listed break), in time order; ``widths`` of the
+    client and visit columns."""
     visits = {v.id: v for v in problem.visits} if problem else {}
     carer = next((c for c in problem.carers if c.id == route.carer), None) if problem else None
     shift_of = (
@@ -119,7 +120,7 @@ def _timeline(route: Route, problem: Problem | None) -> list[str]:
         wait = (stop.start - stop.arrival).total_seconds() / 60
         origin = "from home" if (carer is not None and first) else ""
         parts = [
-            f"  {stop.start:%H:%M}-{stop.end:%H:%M}  {client:<10} {stop.visit:<10}",
+            f"  {stop.start:%H:%M}-{stop.end:%H:%M}  {client:<{widths[0]}}  {stop.visit:<{widths[1]}}",
             f"travel {stop.travel_minutes:4.0f} min {stop.travel_km:5.1f} km {origin}".rstrip(),
         ]
         if wait > 0.5:
@@ -133,7 +134,14 @@ def _timeline(route: Route, problem: Problem | None) -> list[str]:
         minutes = (b.end - b.start).total_seconds() / 60
         events.append((b.start, f"  {b.start:%H:%M}-{b.end:%H:%M}  break {minutes:.0f} min"))
     events.sort(key=lambda e: e[0])
-    return [line for _, line in events]
+    several_days = len({t.date() for t, _ in events}) > 1
+    lines, day = [], None
+    for t, line in events:
+        if several_days and t.date() != day:
+            day = t.date()
+            lines.append(f" {t:%A %d %B}")
+        lines.append(line)
+    return lines
 
 
 def render_report(solution: Solution, problem: Problem | None = None) -> str:
@@ -149,6 +157,12 @@ def render_report(solution: Solution, problem: Problem | None = None) -> str:
         kpis = compute_kpis(problem, solution)
     per_carer = kpis.get("per_carer", {})
     out = [f"Roster for problem {solution.problem_id} ({solution.status})", RULE]
+    visits = {v.id: v for v in problem.visits} if problem else {}
+    stops = [stop for route in solution.routes for stop in route.stops]
+    widths = (
+        max((len(visits[s.visit].client) for s in stops if s.visit in visits), default=1),
+        max((len(s.visit) for s in stops), default=1),
+    )
     for route in solution.routes:
         if not route.stops:
             continue
@@ -167,11 +181,10 @@ def render_report(solution: Solution, problem: Problem | None = None) -> str:
             if ck.get("contracted_minutes") is not None:
                 head += f", contracted {ck['contracted_minutes']}"
         out.append(head)
-        out.extend(_timeline(route, problem))
+        out.extend(_timeline(route, problem, widths))
         out.append("")
     out += ["KPIs", RULE, kpi_table(kpis) if kpis else "(no KPIs: pass the problem to compute them)", ""]
     out += [f"Unassigned visits ({len(solution.unassigned)})", RULE]
-    visits = {v.id: v for v in problem.visits} if problem else {}
     for u in solution.unassigned:
         v = visits.get(u.visit)
         what = (

@@ -105,3 +105,19 @@ def test_cli_report_and_validate(tmp_path, capsys):
     sol.write_text(json.dumps(bad))
     assert main(["validate", str(prob), str(sol)]) == 1
     assert "VIOLATION [travel] carer A" in capsys.readouterr().out
+
+
+def test_timeline_names_the_day_when_a_route_spans_several():
+    carers = [carer("A", shifts=(("07:00", "13:00"),))]
+    carers[0]["shifts"].append({"start": "2026-11-24T07:00", "end": "2026-11-24T13:00"})
+    visits = [visit("v1", "X", "08:00", "08:30"), visit("v2", "X", "08:00", "08:30")]
+    visits[1]["window"] = {"start": "2026-11-24T08:00", "end": "2026-11-24T08:30"}
+    p = problem(carers=carers, clients=[client("X")], visits=visits)
+    s = roster(p, {"A": [("v1", "08:00")]}, ["v2"])
+    s.routes[0].stops.append(s.routes[0].stops[0].model_copy(update={
+        "visit": "v2", "arrival": dt("08:00").replace(day=24), "start": dt("08:00").replace(day=24),
+        "end": dt("08:30").replace(day=24)}))
+    s.unassigned = []
+    lines = render_report(s, p).splitlines()
+    assert " Monday 23 November" in lines and " Tuesday 24 November" in lines
+    assert lines.index(" Monday 23 November") < lines.index(" Tuesday 24 November")
