@@ -361,6 +361,7 @@ def run_day(
     time_limit: float = 30,
     osm_file: str | None = None,
     peers: bool = True,
+    snap_limit_m: float | None = None,
 ) -> dict:
     """Benchmark one generated day: the engine, the greedy baseline and (with ``peers``)
     VROOM on the same day, every roster re-checked by the validator.
@@ -379,6 +380,9 @@ def run_day(
         haversine travel when None.
     peers:
         Also run VROOM when ``pyvroom`` is importable.
+    snap_limit_m:
+        Override the road network's snap limit (metres) of the generated day; the
+        snap gap is then travelled at geo's off-road speed. None keeps the generator's.
 
     Returns
     -------
@@ -402,6 +406,8 @@ def run_day(
         GeneratorSettings(visits=visits, carers=carers, seed=seed, osm_file=osm_file)
     )
     generate_seconds = time.perf_counter() - generated_at
+    if snap_limit_m is not None and problem.travel.road_network is not None:
+        problem.travel.road_network.snap_limit_m = snap_limit_m
     travel_at = time.perf_counter()
     try:
         travel = travel_times(problem)
@@ -419,7 +425,9 @@ def run_day(
     out: dict[str, Any] = {
         "instance": instance_name(visits, carers, seed, osm_file),
         "date": datetime.now().strftime("%Y-%m-%d"),
-        "travel": f"road ({Path(osm_file).name})" if road and osm_file else "haversine",
+        "travel": f"road ({Path(osm_file).name}, snap {problem.travel.road_network.snap_limit_m:g} m)"
+        if road and osm_file and problem.travel.road_network
+        else "haversine",
         "time_limit": time_limit,
         "seed": seed,
         "sizes": {
@@ -603,6 +611,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="road travel on this OSM extract: a path, rutland or isle-of-man",
     )
+    parser.add_argument(
+        "--snap-limit-m", type=float, default=None, help="road snap limit override (m)"
+    )
     parser.add_argument("--no-peers", action="store_true", help="skip VROOM")
     parser.add_argument("--json", default=None, help="also write all results to this JSON file")
     args = parser.parse_args(argv)
@@ -631,6 +642,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     time_limit=limit,
                     osm_file=args.osm_file,
                     peers=not args.no_peers,
+                    snap_limit_m=args.snap_limit_m,
                 )
             )
         except DaySkipped as err:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from benchmarks.days import dropped_for_vroom, markdown, ratios, run_day, vroom_solve
+from benchmarks.days import DaySkipped, dropped_for_vroom, markdown, ratios, run_day, vroom_solve
 from optimiser.generator import GeneratorSettings, generate_day
 from optimiser.model import PRIORITIES
 from optimiser.travel import travel_times
@@ -85,3 +85,18 @@ def test_vroom_subset_keeps_its_own_rules():
     assert doubles <= {u.visit for u in solution.unassigned}
     dropped = dropped_for_vroom(problem)
     assert dropped.get("double_handed visits (left unassigned)", 0) == len(doubles)
+
+
+def test_road_day_on_rutland(shared_dir):
+    """A tiny day on Rutland's roads (skips without the shared data or geo)."""
+    if not (shared_dir / "data" / "osm" / "rutland-2018-02.osm.pbf").is_file():
+        pytest.skip("Rutland extract absent from the shared data folder")
+    pytest.importorskip("geo.travel")
+    try:
+        day = run_day(20, 3, seed=5, time_limit=1, osm_file="rutland", peers=False)
+    except DaySkipped as err:
+        pytest.skip(str(err))
+    assert day["travel"].startswith("road (rutland")
+    assert day["violations"] == 0, day["engine"]["violation_rules"]
+    assert day["greedy"]["violations"] == 0, day["greedy"]["violation_rules"]
+    assert day["vroom"] == {"skipped": "peers=False"}
