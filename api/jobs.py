@@ -337,10 +337,10 @@ class JobRunner:
                 row["id"], row["kind"], process, parent, t,
                 t + row["time_limit"] + self.settings.job_grace_seconds, row["time_limit"],
             )
-            with self._lock:
-                self._running[row["id"]] = run
             process.start()
             child.close()
+            with self._lock:  # a cancel arriving before this is caught by the state check in _service
+                self._running[row["id"]] = run
             log.info("job %s started (pid %s)", row["id"], process.pid)
 
     def _service(self, run: _Running) -> None:

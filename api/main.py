@@ -72,10 +72,11 @@ async def _nothing() -> Message:
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # input and ctx are dropped: echoing a 20 MB body back helps nobody
     errors = [{"loc": e["loc"], "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]} for e in exc.errors()]
-    return JSONResponse(
-        {"detail": jsonable_encoder(errors), "message": describe_validation_error(exc)},  # type: ignore[arg-type]
-        status_code=422,
-    )
+    message = describe_validation_error(exc)  # type: ignore[arg-type]
+    content_type = request.headers.get("content-type", "")
+    if request.method in ("POST", "PUT") and "json" not in content_type:
+        message = f"send the body as JSON with 'Content-Type: application/json' (got {content_type or 'none'}); {message}"
+    return JSONResponse({"detail": jsonable_encoder(errors), "message": message}, status_code=422)
 
 
 def _queue_full(request: Request, exc: QueueFull) -> JSONResponse:

@@ -1,0 +1,21 @@
+"""Solver-process bodies that misbehave on purpose, to test the runner's limits.
+
+They are module-level so the forkserver can import them by name.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def hang(conn, problem_blob, time_limit, seed, interval) -> None:
+    """A solver that reports progress once and then never returns."""
+    conn.send(("progress", {"elapsed_seconds": 0.0, "solutions": 0, "objective": None, "unassigned": None}))
+    while True:
+        time.sleep(1)
+
+
+def crash(conn, problem_blob, time_limit, seed, interval) -> None:
+    """A solver process that dies without a word (as an out-of-memory kill would)."""
+    os._exit(3)

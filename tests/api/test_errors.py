@@ -1,0 +1,83 @@
+"""Bad input is a 4xx with a message naming the field, never a 500."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api.main import create_app
+from api.settings import Settings
+from tests.api.conftest import Service
+
+
+def test_malformed_json_is_422(service):
+    r = service.client.post("/v1/jobs", content=b'{"id": "x", "carers": [', headers={**service.a, "Content-Type": "application/json"})
+    assert r.status_code == 422
+    assert "JSON" in r.json()["message"]
+
+
+def test_schema_error_names_the_field(service, small_problem):
+    doc = json.loads(small_problem.model_dump_json())
+    doc["visits"][2]["duration_minutes"] = -5
+    r = service.client.post("/v1/jobs", json=doc, headers=service.a)
+    assert r.status_code == 422
+    body = r.json()
+    assert body["detail"][0]["loc"] == ["body", "visits", 2, "duration_minutes"]
+    assert "body.visits.2.duration_minutes: Input should be greater than 0" in body["message"]
+    assert "input" not in body["detail"][0]  # the body is not echoed back
+
+
+def test_reference_error_is_human(service, small_problem):
+    doc = json.loads(small_problem.model_dump_json())
+    doc["visits"][0]["client"] = "nobody"
+    r = service.client.post("/v1/solve", json=doc, headers=service.a)
+    assert r.status_code == 422
+    assert "names unknown client 'nobody'" in r.json()["message"]
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b"42", b'"text"', b"{}"])
+def test_wrong_document_shape_is_422(service, body):
+    r = service.client.post("/v1/validate", content=body, headers={**service.a, "Content-Type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_bad_query_is_422(service, small_problem):
+    r = service.client.post("/v1/jobs?time_limit=-1", content=small_problem.model_dump_json(), headers=service.a)
+    assert r.status_code == 422 and "query.time_limit" in r.json()["message"]
+
+
+def test_body_over_limit_is_413(tmp_path, small_problem):
+    from fastapi.testclient import TestClient
+
+    from api.security import create_key
+
+    app = create_app(Settings(db_path=tmp_path / "s.db", workers=1, max_body_bytes=2048))
+    with TestClient(app) as client:
+        key = create_key(app.state.db, "t")
+        big = small_problem.model_dump_json().encode()
+        assert len(big) > 2048
+        r = client.post("/v1/jobs", content=big, headers={"X-API-Key": key, "Content-Type": "application/json"})
+        assert r.status_code == 413 and "limit" in r.json()["detail"]
+
+        def chunks():  # no Content-Length: counted while streaming
+            for i in range(0, len(big), 512):
+                yield big[i: i + 512]
+
+        r = client.post("/v1/jobs", content=chunks(), headers={"X-API-Key": key, "Content-Type": "application/json"})
+        assert r.status_code == 413
+        assert app.state.runner.counts()["queued"] == 0
+
+
+def test_full_queue_is_429_with_retry_after(service: Service, small_problem):
+    # queue_limit is 4 and one worker: fill it with queued jobs behind a running one
+    body = small_problem.model_dump_json()
+    codes = [service.client.post("/v1/jobs?time_limit=5", content=body, headers=service.a).status_code for _ in range(7)]
+    assert codes[:4] == [202] * 4  # the fifth may start running first and free a place
+    assert 429 in codes
+    r = service.client.post("/v1/jobs", content=body, headers=service.a)
+    assert r.status_code == 429
+    assert int(r.headers["retry-after"]) >= 1
+    assert "queue is full" in r.json()["detail"]
+    for job in service.client.get("/v1/jobs", headers=service.a).json()["jobs"]:
+        service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)

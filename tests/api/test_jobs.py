@@ -1,0 +1,197 @@
+"""Solving through the API: queued jobs, the synchronous endpoint, cancel, limits, validate."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import psutil
+
+from api.db import Database
+from api.jobs import JobRunner
+from api.security import create_key
+from optimiser.model import Problem, Solution
+from optimiser.validator import validate
+from tests.api import helpers
+
+
+def _check_roster(problem: Problem, solution: dict) -> Solution:
+    roster = Solution.model_validate(solution)
+    report = validate(problem, roster)
+    assert report.violations == [], report.violations[:3]
+    assert roster.kpis == json.loads(json.dumps(report.kpis))  # the validator's numbers
+    return roster
+
+
+def test_job_runs_to_a_valid_roster_with_progress(service, small_problem):
+    r = service.client.post("/v1/jobs?time_limit=2&seed=7", content=small_problem.model_dump_json(), headers=service.a)
+    assert r.status_code == 202
+    job = r.json()
+    assert job["state"] == "queued" and r.headers["location"] == f"/v1/jobs/{job['id']}"
+    assert (job["visits"], job["carers"], job["seed"], job["time_limit_seconds"]) == (20, 4, 7, 2)
+    done = service.wait(job["id"], service.a)
+    assert done["state"] == "done", done["error"]
+    assert done["attempts"] == 1 and done["finished_at"] >= done["started_at"]
+    roster = _check_roster(small_problem, service.client.get(f"/v1/jobs/{job['id']}/solution", headers=service.a).json())
+    assert roster.problem_id == small_problem.id
+    assert sum(len(r.stops) for r in roster.routes) > 0
+    if roster.statistics.solutions:  # the solver reported while it searched
+        assert done["progress"] is not None and done["progress"]["solutions"] >= 1
+    stored = Problem.model_validate(service.client.get(f"/v1/jobs/{job['id']}/problem", headers=service.a).json())
+    assert stored == small_problem
+
+
+def test_time_limit_is_capped(service, small_problem):
+    r = service.client.post("/v1/jobs?time_limit=9999", content=small_problem.model_dump_json(), headers=service.a)
+    assert r.json()["time_limit_seconds"] == 5  # settings.job_time_limit
+    service.client.delete(f"/v1/jobs/{r.json()['id']}", headers=service.a)
+
+
+def test_sync_solve_returns_a_valid_roster(service, small_problem):
+    r = service.client.post("/v1/solve?time_limit=1", content=small_problem.model_dump_json(), headers=service.a)
+    assert r.status_code == 200, r.text
+    _check_roster(small_problem, r.json())
+    job = service.client.get(f"/v1/jobs/{r.headers['x-job-id']}", headers=service.a).json()
+    assert job["kind"] == "sync" and job["state"] == "done"
+
+
+def test_event_loop_stays_free_during_a_solve(service, example):
+    job = service.client.post("/v1/jobs?time_limit=5", content=example.model_dump_json(), headers=service.a).json()
+    while service.client.get(f"/v1/jobs/{job['id']}", headers=service.a).json()["state"] == "queued":
+        time.sleep(0.05)
+    t = time.perf_counter()
+    for _ in range(10):
+        assert service.client.get("/health").status_code == 200
+    assert (time.perf_counter() - t) / 10 < 1.0  # a solve in the web process would block for seconds
+    service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
+
+
+def test_cancel_running_job_kills_the_solver(service, example):
+    job = service.client.post("/v1/jobs?time_limit=5", content=example.model_dump_json(), headers=service.a).json()
+    while service.client.get(f"/v1/jobs/{job['id']}", headers=service.a).json()["state"] == "queued":
+        time.sleep(0.05)
+    runner = service.client.app.state.runner
+    while job["id"] not in runner._running:
+        time.sleep(0.01)
+    pid = runner._running[job["id"]].process.pid
+    t = time.monotonic()
+    r = service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
+    assert r.status_code == 200 and r.json()["state"] == "cancelled"
+    assert r.json()["error"] == "cancelled by the client"
+    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() - t < 3, "solver process still alive"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert service.client.get(f"/v1/jobs/{job['id']}", headers=service.a).json()["state"] == "cancelled"
+    assert service.client.get(f"/v1/jobs/{job['id']}/solution", headers=service.a).status_code == 409
+    # cancelling again is harmless; a finished job cannot be cancelled
+    assert service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a).status_code == 200
+
+
+def test_cancel_queued_job_and_done_job(service, small_problem):
+    body = small_problem.model_dump_json()
+    first = service.client.post("/v1/jobs?time_limit=1", content=body, headers=service.a).json()
+    second = service.client.post("/v1/jobs?time_limit=1", content=body, headers=service.a).json()
+    r = service.client.delete(f"/v1/jobs/{second['id']}", headers=service.a)
+    assert r.json()["state"] == "cancelled" and r.json()["attempts"] == 0
+    assert service.wait(first["id"], service.a)["state"] == "done"
+    r = service.client.delete(f"/v1/jobs/{first['id']}", headers=service.a)
+    assert r.status_code == 409 and "already finished" in r.json()["detail"]
+
+
+def test_list_filters_by_state(service, small_problem):
+    body = small_problem.model_dump_json()
+    jobs = [service.client.post("/v1/jobs?time_limit=1", content=body, headers=service.a).json() for _ in range(2)]
+    service.client.delete(f"/v1/jobs/{jobs[1]['id']}", headers=service.a)
+    service.wait(jobs[0]["id"], service.a)
+    listed = service.client.get("/v1/jobs", headers=service.a).json()["jobs"]
+    assert [j["id"] for j in listed] == [jobs[1]["id"], jobs[0]["id"]]  # newest first
+    cancelled = service.client.get("/v1/jobs?state=cancelled", headers=service.a).json()["jobs"]
+    assert [j["id"] for j in cancelled] == [jobs[1]["id"]]
+
+
+def test_validate_endpoint_matches_the_validator(service, small_problem):
+    solved = service.client.post("/v1/solve?time_limit=1", content=small_problem.model_dump_json(), headers=service.a).json()
+    body = {"problem": json.loads(small_problem.model_dump_json()), "solution": solved}
+    report = service.client.post("/v1/validate", json=body, headers=service.a).json()
+    assert report["violations"] == []
+    assert report["kpis"] == json.loads(json.dumps(validate(small_problem, Solution.model_validate(solved)).kpis))
+    # break the roster: stretch the first stop past its window
+    broken = json.loads(json.dumps(solved))
+    route = next(r for r in broken["routes"] if r["stops"])
+    route["stops"][0]["start"] = route["stops"][0]["end"] = "2026-11-23T23:59:00"
+    body["solution"] = broken
+    report = service.client.post("/v1/validate", json=body, headers=service.a).json()
+    assert report["violations"]
+    assert {"rule", "message", "carer", "visit"} <= set(report["violations"][0])
+
+
+# --------------------------------------------------------------------------- the runner's limits
+
+
+def _runner(tmp_path, target, **overrides):
+    from api.settings import Settings
+
+    db = Database(tmp_path / "runner.db")
+    db.migrate()
+    settings = Settings(db_path=db.path, workers=1, **overrides)
+    return db, JobRunner(db, settings, target=target)
+
+
+def _wait_state(runner: JobRunner, job_id: str, timeout: float = 20) -> str:
+    end = time.monotonic() + timeout
+    while (state := runner.state(job_id)) in ("queued", "running") and time.monotonic() < end:
+        time.sleep(0.05)
+    return state
+
+
+def test_wall_clock_limit_kills_a_hung_solver(tmp_path, small_problem):
+    db, runner = _runner(tmp_path, helpers.hang, job_grace_seconds=0.5)
+    tenant = create_key(db, "t") and 1
+    runner.start()
+    try:
+        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=0.5, seed=None)
+        assert _wait_state(runner, job_id) == "failed"
+        row = db.read("SELECT error, error_kind, progress FROM jobs WHERE id = ?", (job_id,))[0]
+        assert row["error_kind"] == "timeout" and "wall-clock limit of 1 s" in row["error"]
+        assert json.loads(row["progress"])["solutions"] == 0
+        end = time.monotonic() + 5
+        while runner._running and time.monotonic() < end:  # reaped
+            time.sleep(0.05)
+        assert not runner._running
+    finally:
+        runner.stop()
+
+
+def test_crashed_solver_fails_the_job_with_a_reason(tmp_path, small_problem):
+    db, runner = _runner(tmp_path, helpers.crash)
+    tenant = create_key(db, "t") and 1
+    runner.start()
+    try:
+        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
+        assert _wait_state(runner, job_id) == "failed"
+        row = db.read("SELECT error, error_kind FROM jobs WHERE id = ?", (job_id,))[0]
+        assert row["error_kind"] == "crash" and "exit code 3" in row["error"]
+        # the next job still runs: one bad solve does not take the pool down
+        second = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
+        assert _wait_state(runner, second) == "failed"
+    finally:
+        runner.stop()
+
+
+def test_recovery_requeues_then_fails_interrupted_jobs(tmp_path, small_problem):
+    db, runner = _runner(tmp_path, helpers.hang, max_attempts=2)
+    tenant = create_key(db, "t") and 1
+    job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
+    sync_id = runner.submit(tenant, small_problem, kind="sync", time_limit=1, seed=None)
+    with db.connect() as c:  # as a crash leaves them
+        c.execute("UPDATE jobs SET state = 'running', attempts = 1")
+    assert runner.recover() == {"requeued": 1, "failed": 1}
+    rows = {r["id"]: r for r in db.read("SELECT id, state, error FROM jobs")}
+    assert rows[job_id]["state"] == "queued" and "re-queued" in rows[job_id]["error"]
+    assert rows[sync_id]["state"] == "failed" and "synchronous" in rows[sync_id]["error"]
+    with db.connect() as c:
+        c.execute("UPDATE jobs SET state = 'running', attempts = 2 WHERE id = ?", (job_id,))
+    assert runner.recover() == {"requeued": 0, "failed": 1}
+    row = db.read("SELECT state, error FROM jobs WHERE id = ?", (job_id,))[0]
+    assert row["state"] == "failed" and "2 attempt(s) used" in row["error"]
