@@ -53,9 +53,11 @@ def family_summary(records: list[dict]) -> list[dict]:
         if r["status"] != "skipped":
             groups[(r["family"], r["solver"], r["budget"])].append(r)
     rows = []
-    for (family, solver, budget), rs in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], _rank(kv[0][1]), kv[0][2])
-    ):
+    families = list(dict.fromkeys(r["family"] for r in records))
+    order = sorted(
+        groups.items(), key=lambda kv: (families.index(kv[0][0]), _rank(kv[0][1]), kv[0][2])
+    )
+    for (family, solver, budget), rs in order:
         ok = [r for r in rs if r["status"] == "ok" and r["feasible"]]
         row = {
             "family": family,

@@ -177,6 +177,11 @@ def run_carerota(case: Case, seed: int = 1, solver: str = "carerota") -> dict:
         rec["kpis"] = _day_kpis(report.kpis)
         rec["objective"] = stats.objective
         rec["feasible"] = not report.violations and rec["critical_unassigned"] == 0
+        rec["violations"] = [f"solution status {solution.status}"] * (
+            solution.status == "no_solution"
+        ) + [f"{rec['critical_unassigned']} critical visit(s) unassigned"] * (
+            rec["critical_unassigned"] > 0
+        )
     return rec
 
 

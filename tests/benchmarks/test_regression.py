@@ -1,0 +1,68 @@
+"""The CI quality gate: worse beyond tolerance fails, infeasible always fails."""
+
+from __future__ import annotations
+
+from benchmarks.regression import check, make_baseline
+
+
+def rec(family: str, instance: str, **kw) -> dict:
+    base = {
+        "family": family,
+        "instance": instance,
+        "solver": "carerota",
+        "budget": 8.0,
+        "status": "ok",
+        "feasible": True,
+        "critical_unassigned": 0,
+    }
+    return base | kw
+
+
+RUN = [
+    rec("solomon", "C101", vehicles=10, objective=828.94),
+    rec("mankowska", "A1", objective=220.0),
+    rec("homecare", "day300", kpis={"visits_unassigned": 3, "travel_km": 800.0}),
+    rec("solomon", "C101", solver="pyvrp", vehicles=10, objective=828.94),
+]
+BASE = make_baseline(RUN, {"suite": "ci", "date": "today", "commit": "abc"})
+
+
+def test_baseline_keeps_only_carerota() -> None:
+    assert set(BASE["results"]) == {"solomon/C101", "mankowska/A1", "homecare/day300"}
+    assert BASE["results"]["solomon/C101"] == {
+        "budget": 8.0,
+        "feasible": True,
+        "objective": 828.94,
+        "vehicles": 10,
+    }
+
+
+def test_same_results_pass() -> None:
+    assert check(RUN, BASE) == []
+
+
+def test_within_tolerance_passes_and_beyond_fails() -> None:
+    assert check([rec("mankowska", "A1", objective=220.0 * 1.04)], BASE) == []
+    failures = check([rec("mankowska", "A1", objective=220.0 * 1.06)], BASE)
+    assert len(failures) == 1 and "above baseline" in failures[0]
+
+
+def test_vehicles_first() -> None:
+    assert check([rec("solomon", "C101", vehicles=11, objective=800.0)], BASE)
+    # fewer vehicles passes even with a longer distance
+    assert check([rec("solomon", "C101", vehicles=9, objective=900.0)], BASE) == []
+
+
+def test_infeasible_or_critical_unassigned_always_fail() -> None:
+    assert check([rec("mankowska", "A1", objective=1.0, feasible=False)], None)
+    assert check([rec("solomon", "R101", vehicles=19, objective=1.0, critical_unassigned=1)], None)
+    assert check([rec("solomon", "R101", status="error", note="boom")], None)
+    # a peer's infeasible result is not ours to fail on
+    assert check([rec("solomon", "R101", solver="ortools", feasible=False)], None) == []
+
+
+def test_home_care_day() -> None:
+    worse = rec("homecare", "day300", kpis={"visits_unassigned": 6, "travel_km": 800.0})
+    assert any("unassigned" in f for f in check([worse], BASE))
+    longer = rec("homecare", "day300", kpis={"visits_unassigned": 3, "travel_km": 900.0})
+    assert any("travel" in f for f in check([longer], BASE))
