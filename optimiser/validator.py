@@ -344,15 +344,31 @@ def duration(pl: Placement) -> str | None:
     )
 
 
-@placement_rule("arrival")
-def arrival(pl: Placement) -> str | None:
-    """A carer starts a visit no earlier than she arrives."""
-    if minutes(pl.stop.arrival) <= pl.start + TOL:
-        return None
-    return (
-        f"carer {pl.carer.id} starts visit {pl.visit.id} at {hm(pl.stop.start)} "
-        f"before she arrives at {hm(pl.stop.arrival)}"
-    )
+@rule("arrival")
+def arrival(r: Roster) -> Iterator[Violation]:
+    """A carer arrives no later than the visit starts, and no earlier than she can
+    (previous visit's end + matrix travel, within a shift)."""
+    for carer, run in r.all_runs():
+        for i, (pl, leg) in enumerate(zip(run, r.legs(run), strict=True)):
+            came = minutes(pl.stop.arrival)
+            if came > pl.start + TOL:
+                yield _v(
+                    "arrival",
+                    f"carer {carer.id} starts visit {pl.visit.id} at {hm(pl.stop.start)} "
+                    f"before she arrives at {hm(pl.stop.arrival)}",
+                    carer.id,
+                    pl.visit.id,
+                )
+            elif i and came < run[i - 1].end + leg.minutes - TOL <= pl.start:  # else `travel` reports
+                prev = run[i - 1]
+                yield _v(
+                    "arrival",
+                    f"carer {carer.id} is reported arriving at visit {pl.visit.id} at "
+                    f"{hm(pl.stop.arrival)}, but leaving visit {prev.visit.id} at {hm(prev.stop.end)} "
+                    f"she cannot arrive before {prev.end + leg.minutes - came:.1f} min later",
+                    carer.id,
+                    pl.visit.id,
+                )
 
 
 @placement_rule("shift")

@@ -409,3 +409,12 @@ def test_verdict_does_not_depend_on_listing_order(data):
         r.stops = data.draw(st.permutations(r.stops))
     assert sorted((v.rule, v.carer, v.visit) for v in validate(p, shuffled).violations) == expected
     assert expected  # the roster does break rules (cramming, double-up start), so the check bites
+
+
+def test_arrival_earlier_than_travel_allows_is_flagged():
+    p = base()
+    s = roster(p, {**GOOD, "A": [("v1", "08:00"), ("v2", "09:00")]})  # arrives 08:40, waits 20
+    s.routes[0].stops[1].arrival = dt("08:35")  # leaving X at 08:30, 10 min away
+    report = validate(p, s)
+    assert report.rules_broken() == {"arrival"}
+    assert "08:35" in report.violations[0].message and "5.0 min later" in report.violations[0].message
