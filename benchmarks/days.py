@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
+import subprocess
 import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -80,6 +83,24 @@ def resolve_osm(name_or_path: str) -> str:
             f"OSM extract {path} is absent (set CAREROTA_SHARED to the shared data folder)"
         )
     return str(path.resolve())
+
+
+def machine() -> dict[str, Any]:
+    """Where and on what the figures were measured (the machine is shared and noisy)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, cwd=Path(__file__).parent, timeout=10, check=True,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {
+        "commit": commit,
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }
 
 
 def carers_for(visits: int) -> int:
@@ -424,7 +445,8 @@ def run_day(
 
     out: dict[str, Any] = {
         "instance": instance_name(visits, carers, seed, osm_file),
-        "date": datetime.now().strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
         "travel": f"road ({Path(osm_file).name}, snap {problem.travel.road_network.snap_limit_m:g} m)"
         if road and osm_file and problem.travel.road_network
         else "haversine",
@@ -493,6 +515,7 @@ def run_day(
     engine["critical_unassigned_placed_by_peer"] = _critical_placed_elsewhere(
         problem, solution, peer_solutions
     )
+    out["machine"]["load_average_1m_after"] = round(os.getloadavg()[0], 2)
     out["ratios"] = {"engine_vs_greedy": ratios(engine["kpis"], out["greedy"]["kpis"])}
     if "kpis" in out["vroom"]:
         out["ratios"]["engine_vs_vroom"] = ratios(engine["kpis"], out["vroom"]["kpis"])
@@ -587,6 +610,39 @@ def markdown(results: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
+def plot_history(results: Sequence[dict], path: str | Path) -> None:
+    """PNG: the engine's objective over time per day, relative to its final value."""
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for r in results:
+        history = r.get("engine", {}).get("history") or []
+        if history:
+            final = history[-1][1] or 1.0
+            ax.step(
+                [t for t, _ in history],
+                [o / final for _, o in history],
+                where="post",
+                label=r["instance"],
+            )
+    ax.set(
+        xlabel="seconds",
+        ylabel="objective / final objective",
+        yscale="log",
+        title="Engine objective over time",
+    )
+    ax.yaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def _floats(text: str) -> list[float]:
     return [float(x) for x in text.split(",") if x.strip()]
 
@@ -615,6 +671,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--snap-limit-m", type=float, default=None, help="road snap limit override (m)"
     )
     parser.add_argument("--no-peers", action="store_true", help="skip VROOM")
+    parser.add_argument("--plot", default=None, help="also write the objective-over-time PNG here")
     parser.add_argument("--json", default=None, help="also write all results to this JSON file")
     args = parser.parse_args(argv)
 
@@ -652,6 +709,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=1))
+    if args.plot:
+        plot_history(results, args.plot)
+    ran = [r for r in results if "machine" in r]
+    if ran:
+        m = ran[0]["machine"]
+        loads = ", ".join(
+            f"{r['machine']['load_average_1m']:g}→{r['machine']['load_average_1m_after']:g}"
+            for r in ran
+        )
+        print(
+            f"Measured {ran[0]['date']}, commit {m['commit']}, {m['cpus']} CPUs, Python {m['python']}, "
+            f"1-min load average before→after each day: {loads}.\n"
+        )
     print(markdown(results))
     return 0 if all(r.get("violations", 0) == 0 for r in results) else 1
 
