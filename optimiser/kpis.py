@@ -85,6 +85,9 @@ class Kpis(_Out):
     minutes_scheduled: float = 0.0
     minutes_unassigned: float = 0.0
     by_priority: dict[str, PriorityKpis] = Field(default_factory=dict)
+    unassigned_by_rule: dict[str, int] = Field(
+        default_factory=dict, description="Unassigned visits per binding rule named in the roster"
+    )
     carers_total: int = 0
     carers_used: int = 0
     contact_minutes: float = 0.0  # per carer: a double-up counts twice
@@ -139,6 +142,10 @@ def build_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None 
     k.visits_unassigned = sum(p.unassigned for p in by_priority.values())
     k.minutes_scheduled = sum(p.minutes_scheduled for p in by_priority.values())
     k.minutes_unassigned = sum(p.minutes_unassigned for p in by_priority.values())
+    for u in solution.unassigned:
+        if u.visit in r.visits and not r.placed(u.visit):
+            rule = u.rule or "unspecified"
+            k.unassigned_by_rule[rule] = k.unassigned_by_rule.get(rule, 0) + 1
 
     # per carer: contact, paid travel, commute, waiting, pay
     cost = CostKpis(fee_per_hour=policy.fee_per_hour)

@@ -66,6 +66,9 @@ def kpi_table(k: Mapping[str, Any]) -> str:
             rows.append(
                 (f"  {p}", f"{pk['scheduled']} / {pk['visits']} ({_num(pk['minutes_unassigned'])} min unassigned)")
             )
+    by_rule = k.get("unassigned_by_rule") or {}
+    if by_rule:
+        rows.append(("unassigned by rule", ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items()))))
     rows += [
         ("minutes scheduled / unassigned", f"{_num(k.get('minutes_scheduled'))} / {_num(k.get('minutes_unassigned'))}"),
         ("carers used", f"{k.get('carers_used', 0)} / {k.get('carers_total', 0)}"),

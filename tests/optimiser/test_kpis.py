@@ -49,12 +49,15 @@ def test_waiting_is_the_gap_beyond_travel():
 
 def test_visits_and_minutes_by_priority():
     p = day()
-    k = build_kpis(p, roster(p, {"A": [("v1", "08:00")]}, ["v2", "v3"]))
+    s = roster(p, {"A": [("v1", "08:00")]}, ["v2", "v3"])
+    s.unassigned[0].rule = "skills"
+    k = build_kpis(p, s)
     assert (k.visits_scheduled, k.visits_unassigned, k.visits_total) == (1, 2, 3)
     assert k.by_priority["critical"].scheduled == 1
     assert k.by_priority["high"].unassigned == 1 and k.by_priority["high"].minutes_unassigned == 30
     assert k.by_priority["normal"].minutes_unassigned == 45
     assert k.minutes_scheduled == 30 and k.minutes_unassigned == 75
+    assert k.unassigned_by_rule == {"skills": 1, "unspecified": 1}
 
 
 def test_double_up_counts_contact_hours_per_carer():

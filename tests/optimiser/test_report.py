@@ -56,6 +56,7 @@ def test_report_kpi_table_uses_the_roster_numbers():
     assert f"{k['visits_scheduled']} / {k['visits_total']}" in text
     assert f"£{k['cost']['cost_per_contact_hour']:,.2f}" in text
     assert "travel share of paid time" in text and f"{100 * k['travel_share']:.1f}%" in text
+    assert "unassigned by rule" in text and "double_handed 1" in text
 
 
 def test_listed_breaks_are_shown_in_time_order():
