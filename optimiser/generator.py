@@ -8,6 +8,15 @@ skills, languages, travel modes), and finally the history between them (known an
 excluded carers). A repair pass makes sure every visit has carers who may do it and
 are on duty when it is due, so a good roster can place (almost) everything.
 
+What a day holds: clients with 1-4 calls in the morning (07:00-11:00), lunch
+(11:30-14:30), tea (16:00-18:00) and bed (19:00-22:00) runs; windows inside the run;
+time-critical medication (insulin +-15 min; Parkinson's +-15/30) is ``critical``, personal
+care ``high``, meal calls ``normal``, social/domestic calls ``flexible``. Paracetamol
+calls keep ``after`` >= 240 min from the previous medication call; an insulin call
+starts when its meal call is over, at most 30 min later (``after`` with a max). About
+10 % of calls are double-handed hoist transfers. Carers: ~85 % drive, the rest walk or
+cycle from the centre; split and full shifts; a few are insulin-trained.
+
 Places default to a Leicester-like town: a dense centre, suburbs and a few outlying
 villages; the area grows with the number of visits so travel per visit stays
 realistic. With ``osm_file`` the homes are put on residential streets of that
@@ -480,11 +489,11 @@ class _Streets:
         lines.sort(key=lambda g: g.coords[0])  # independent of the reader's row order
         lines = [g for g in lines if g.length > 0]
         # keep the densest town when the extract is large (an island, a county)
-        cells: dict[tuple[int, int], int] = {}
+        cells: dict[tuple[int, int], float] = {}
         for g in lines:
             x, y = g.coords[0]
-            key = (int(x * 60), int(y * 90))  # cells of roughly 1 km in the UK
-            cells[key] = cells.get(key, 0) + 1
+            key = (math.floor(x * 60), math.floor(y * 90))  # cells of roughly 1 km in the UK
+            cells[key] = cells.get(key, 0.0) + g.length
         cx, cy = max(sorted(cells), key=lambda k: cells[k])
         self.centre = ((cy + 0.5) / 90, (cx + 0.5) / 60)  # (lat, lon)
         reach = 3.0 * settings.urban_radius_km
@@ -629,7 +638,7 @@ def on_duty_for(carer: Carer, visit: Visit) -> bool:
     return False
 
 
-def _draw_client(cp: _ClientPlan, cid: str, location: Location, rng: random.Random) -> Client:
+def _draw_client(cid: str, location: Location, rng: random.Random) -> Client:
     languages, match = ["English"], "none"
     u = rng.random()
     for lang, share in CLIENT_LANGUAGES.items():
@@ -747,7 +756,7 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
     clients: dict[str, Client] = {}
     for ci, cp in enumerate(client_plans):
         cid = f"client-{ci + 1:0{width}d}"
-        clients[cid] = _draw_client(cp, cid, place.sample(rng), rng)
+        clients[cid] = _draw_client(cid, place.sample(rng), rng)
         seen: dict[str, int] = {}
         for i in cp.visits:
             p = plans[i]
