@@ -387,16 +387,21 @@ def shift(pl: Placement) -> str | None:
 def overlap(r: Roster) -> Iterator[Violation]:
     """A carer is never in two places at once (her visits do not overlap)."""
     for placements in r.by_carer.values():
-        for a, b in zip(placements, placements[1:], strict=False):
+        if not placements:
+            continue
+        a = placements[0]  # of the visits so far, the one ending last
+        for b in placements[1:]:
             if b.start < a.end - TOL:
                 yield _v(
                     "overlap",
                     f"carer {a.carer.id} is in two places at once: visit {a.visit.id} "
                     f"{span(a.stop.start, a.stop.end)} overlaps visit {b.visit.id} "
-                    f"{span(b.stop.start, b.stop.end)} by {a.end - b.start:g} min",
+                    f"{span(b.stop.start, b.stop.end)} by {min(a.end, b.end) - b.start:g} min",
                     a.carer.id,
                     b.visit.id,
                 )
+            if b.end > a.end:
+                a = b
 
 
 @rule("travel")

@@ -418,3 +418,13 @@ def test_arrival_earlier_than_travel_allows_is_flagged():
     report = validate(p, s)
     assert report.rules_broken() == {"arrival"}
     assert "08:35" in report.violations[0].message and "5.0 min later" in report.violations[0].message
+
+
+def test_overlap_inside_a_long_visit_is_caught_for_each_short_one():
+    long_visit = visit("long", "X", "08:00", "08:00", 120)
+    shorts = [visit("s1", "X", "08:00", "10:00", 15), visit("s2", "X", "08:00", "10:00", 15)]
+    p = base(visits=[long_visit, *shorts])
+    s = roster(p, {"A": [("long", "08:00"), ("s1", "08:30"), ("s2", "09:00")]})
+    overlaps = [v for v in validate(p, s).violations if v.rule == "overlap"]
+    assert [v.visit for v in overlaps] == ["s1", "s2"]
+    assert "by 15 min" in overlaps[0].message
