@@ -121,7 +121,12 @@ def _ratio(num: float, den: float) -> float | None:
 
 def build_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> Kpis:
     """The typed :class:`Kpis` of a roster (unknown ids in the roster are ignored)."""
-    r = Roster(problem, solution, travel if travel is not None else travel_times(problem))
+    return kpis_of(Roster(problem, solution, travel if travel is not None else travel_times(problem)))
+
+
+def kpis_of(r: Roster) -> Kpis:
+    """The :class:`Kpis` of a roster already read against its problem."""
+    problem, solution = r.problem, r.solution
     policy = problem.policy
     k = Kpis(carers_total=len(problem.carers))
 

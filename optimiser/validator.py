@@ -131,6 +131,8 @@ class Roster:
     unknown_stops: list[tuple[str, Stop]] = field(init=False)
     repeated_stops: list[tuple[str, Stop]] = field(init=False)
     repeated_routes: list[str] = field(init=False)
+    _runs: dict[str, list[list[Placement]]] = field(init=False, default_factory=dict)
+    _legs: dict[int, tuple[list[Placement], list[Leg]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         p = self.problem
@@ -168,10 +170,12 @@ class Roster:
     def runs(self, carer_id: str) -> list[list[Placement]]:
         """The carer's placements grouped by shift, in time order. A stop outside every
         shift joins the nearest one, so one misplaced stop breaks one rule (``shift``)."""
-        grouped: dict[int, list[Placement]] = defaultdict(list)
-        for pl in self.by_carer.get(carer_id, []):
-            grouped[pl.shift].append(pl)
-        return list(grouped.values())
+        if carer_id not in self._runs:
+            grouped: dict[int, list[Placement]] = defaultdict(list)
+            for pl in self.by_carer.get(carer_id, []):
+                grouped[pl.shift].append(pl)
+            self._runs[carer_id] = list(grouped.values())
+        return self._runs[carer_id]
 
     def placements(self) -> Iterator[Placement]:
         for placements in self.by_carer.values():
@@ -187,12 +191,16 @@ class Roster:
 
     def legs(self, run: list[Placement]) -> list[Leg]:
         """Matrix travel into each placement of a run (the first from home, unpaid)."""
+        cached = self._legs.get(id(run))
+        if cached is not None and cached[0] is run:  # the cache holds the run, so its id is not reused
+            return cached[1]
         out = []
         origin, paid = run[0].carer.id, False
         for pl in run:
             mins, km = self.leg(pl.carer, origin, pl.client.id)
             out.append(Leg(origin, mins, km, paid))
             origin, paid = pl.client.id, True
+        self._legs[id(run)] = (run, out)
         return out
 
     def home_leg(self, run: list[Placement]) -> tuple[float, float]:
@@ -697,15 +705,19 @@ def describe_rules() -> dict[str, str]:
     return {name: (fn.__doc__ or "").strip().splitlines()[0] for name, fn in RULES.items()}
 
 
-def check(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> list[Violation]:
-    """Every hard-rule violation of ``solution`` (no KPIs)."""
-    roster = Roster(problem, solution, travel if travel is not None else travel_times(problem))
-    times = [s.start for c in problem.carers for s in c.shifts] + [s.end for c in problem.carers for s in c.shifts]
+def _violations(roster: Roster) -> list[Violation]:
+    p = roster.problem
+    times = [s.start for c in p.carers for s in c.shifts] + [s.end for c in p.carers for s in c.shifts]
     token = _WITH_DAY.set(bool(times) and min(times).date() != max(times).date())
     try:
         return [v for fn in RULES.values() for v in fn(roster)]
     finally:
         _WITH_DAY.reset(token)
+
+
+def check(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> list[Violation]:
+    """Every hard-rule violation of ``solution`` (no KPIs)."""
+    return _violations(Roster(problem, solution, travel if travel is not None else travel_times(problem)))
 
 
 def validate(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> ValidationReport:
@@ -721,11 +733,10 @@ def validate(problem: Problem, solution: Solution, travel: TravelTimes | None = 
     Returns
     -------
     ValidationReport
-        ``violations`` (empty when the roster is valid; ``ok`` is then True) and ``kpis``.
+        ``violations`` (empty when the roster is valid; ``ok`` is then True) and ``kpis``
+        (:func:`optimiser.kpis.compute_kpis`).
     """
-    from .kpis import compute_kpis  # kpis reads the roster through this module
+    from .kpis import kpis_of  # kpis reads the roster through this module
 
-    travel = travel if travel is not None else travel_times(problem)
-    return ValidationReport(
-        violations=check(problem, solution, travel), kpis=compute_kpis(problem, solution, travel)
-    )
+    roster = Roster(problem, solution, travel if travel is not None else travel_times(problem))
+    return ValidationReport(violations=_violations(roster), kpis=kpis_of(roster).model_dump(mode="json"))
