@@ -68,7 +68,8 @@ def load_network(source: str | Path, mode: TravelMode, *, settings: GeoSettings 
         elif kind == "xml":
             import osmnx as ox
 
-            graph = ox.graph_from_xml(path, bidirectional=mode != "car", simplify=True, retain_all=True)
+            graph = ox.graph_from_xml(path, bidirectional=mode != "car", simplify=False, retain_all=True)
+            return prepare(graph, mode, settings, simplify=True)
         else:
             import osmnx as ox
 
@@ -113,11 +114,19 @@ def allowed(data: dict[str, Any], mode: TravelMode, settings: GeoSettings) -> bo
     return True
 
 
-def prepare(graph: nx.MultiDiGraph, mode: TravelMode, settings: GeoSettings | None = None) -> nx.MultiDiGraph:
-    """Apply the mode's rules and speeds to any osmnx-style graph (a copy is not made)."""
+def prepare(
+    graph: nx.MultiDiGraph, mode: TravelMode, settings: GeoSettings | None = None, *, simplify: bool = False
+) -> nx.MultiDiGraph:
+    """Apply the mode's rules and speeds to any osmnx-style graph (in place, except that
+    ``simplify`` -- merging chains of degree-2 nodes, after filtering -- returns a new graph)."""
     settings = settings or GeoSettings()
     drop = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if not allowed(d, mode, settings)]
     graph.remove_edges_from(drop)
+    graph.remove_nodes_from([n for n, deg in graph.degree() if deg == 0])
+    if simplify and graph.number_of_edges():
+        import osmnx as ox
+
+        graph = ox.simplify_graph(graph, edge_attrs_differ=["highway", "maxspeed"])
     if mode != "car":  # walkers and cyclists go both ways along every street
         missing = [(u, v, d) for u, v, d in graph.edges(data=True) if not graph.has_edge(v, u)]
         for u, v, d in missing:

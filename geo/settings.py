@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from optimiser.settings import settings
+
 MPH = 1.609344  # km per mile
 
 
 def default_cache_dir() -> Path:
-    """``$CAREROTA_CACHE`` or ``~/.cache/carerota``."""
-    env = os.environ.get("CAREROTA_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "carerota"
+    """``$CAREROTA_CACHE`` or ``~/.cache/carerota`` (the project-wide setting)."""
+    return settings().cache.expanduser()
 
 
 # Typical speeds (mph) when an edge has no usable maxspeed tag. UK limits are 70 on

@@ -92,13 +92,14 @@ class EdgeIndex:
         frac = shapely.line_locate_point(self.projected[edge], points, normalized=True)
         frac = np.clip(np.nan_to_num(frac), 0.0, 1.0)
         tail, head, fwd, back, length = self.tail[edge], self.head[edge], self.fwd[edge], self.back[edge], self.length[edge]
-        inf = np.full(len(edge), np.inf)
-        exit_node = np.column_stack((head, tail))
-        exit_s = np.column_stack(((1 - frac) * fwd, np.where(np.isinf(back), inf, frac * back)))
-        exit_m = np.column_stack(((1 - frac) * length, np.where(np.isinf(back), inf, frac * length)))
-        entry_node = np.column_stack((tail, head))
-        entry_s = np.column_stack((frac * fwd, np.where(np.isinf(back), inf, (1 - frac) * back)))
-        entry_m = np.column_stack((frac * length, np.where(np.isinf(back), inf, (1 - frac) * length)))
+        with np.errstate(invalid="ignore"):  # 0 x inf on one-way roads; those slots stay inf
+            inf = np.full(len(edge), np.inf)
+            exit_node = np.column_stack((head, tail))
+            exit_s = np.column_stack(((1 - frac) * fwd, np.where(np.isinf(back), inf, frac * back)))
+            exit_m = np.column_stack(((1 - frac) * length, np.where(np.isinf(back), inf, frac * length)))
+            entry_node = np.column_stack((tail, head))
+            entry_s = np.column_stack((frac * fwd, np.where(np.isinf(back), inf, (1 - frac) * back)))
+            entry_m = np.column_stack((frac * length, np.where(np.isinf(back), inf, (1 - frac) * length)))
         # at a node itself: that node, at no cost, beats going round the edge
         for at_end, node in ((frac <= _END, tail), (frac >= 1 - _END, head)):
             exit_node[at_end] = entry_node[at_end] = node[at_end, None]

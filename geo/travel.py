@@ -271,7 +271,8 @@ def _point_to_point(net: CompiledNetwork, roads: EdgeIndex, snap: Snap) -> tuple
         f = snap.frac[group]
         ahead = f[None, :] - f[:, None]  # >= 0: with the edge's direction
         fwd_s, back_s = roads.fwd[e], roads.back[e]
-        s = np.where(ahead >= 0, ahead * fwd_s, np.where(np.isinf(back_s), np.inf, -ahead * back_s))
+        with np.errstate(invalid="ignore"):  # 0 x inf where a one-way has no way back
+            s = np.where(ahead >= 0, ahead * fwd_s, np.where(np.isinf(back_s), np.inf, -ahead * back_s))
         m = np.abs(ahead) * roads.length[e]
         grid = np.ix_(group, group)
         better = s < seconds[grid]
