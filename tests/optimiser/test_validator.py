@@ -15,6 +15,7 @@ from tests.optimiser.helpers_validator import (
     carer,
     client,
     dt,
+    leg,
     problem,
     roster,
     rules,
@@ -428,3 +429,33 @@ def test_overlap_inside_a_long_visit_is_caught_for_each_short_one():
     overlaps = [v for v in validate(p, s).violations if v.rule == "overlap"]
     assert [v.visit for v in overlaps] == ["s1", "s2"]
     assert "by 15 min" in overlaps[0].message
+
+
+@settings(max_examples=80, deadline=None)
+@given(starts=st.lists(st.integers(7 * 60, 11 * 60), min_size=3, max_size=3))
+def test_one_carer_day_matches_a_brute_force_oracle(starts):
+    """Carer A does v1, v2, v3 at random times; the violations equal what a direct
+    reading of the rules gives (windows; overlaps; travel between consecutive visits)."""
+    p = base()
+    timed = sorted(zip(starts, ["v1", "v2", "v3"], strict=True))
+    s = roster(p, {"A": [(vid, f"{m // 60:02d}:{m % 60:02d}") for m, vid in timed]})
+    visits = {v.id: v for v in p.visits}
+    expected = set()
+    latest_end, prev = None, None
+    for m, vid in timed:
+        v = visits[vid]
+        ws, we = (v.window.start.hour * 60 + v.window.start.minute, v.window.end.hour * 60 + v.window.end.minute)
+        if not ws <= m <= we:
+            expected.add(("window", vid))
+        if latest_end is not None and m < latest_end:
+            expected.add(("overlap", vid))
+        if prev is not None:
+            prev_end = prev[0] + visits[prev[1]].duration_minutes
+            need = leg("car", visits[prev[1]].client, v.client)
+            if prev_end <= m < prev_end + need:
+                expected.add(("travel", vid))
+        end = m + v.duration_minutes
+        latest_end = end if latest_end is None else max(latest_end, end)
+        prev = (m, vid)
+    got = {(x.rule, x.visit) for x in validate(p, s).violations}
+    assert got == expected
