@@ -179,28 +179,51 @@ def area_polygon(points: list[tuple[float, float]], buffer_km: float = 2.0) -> B
     return scale(scale(hull, xfact=k, origin=(0, 0)).buffer(buffer_km / 111.195), xfact=1 / k, origin=(0, 0))
 
 
+def voronoi_cells(points: list[tuple[float, float]], area: BaseGeometry) -> list[BaseGeometry]:
+    """Voronoi cell of each ``(lat, lon)`` point (computed in a local km projection),
+    clipped to ``area``. Points at the same place share one cell."""
+    k = _lon_scale(points)
+    keys = [(round(lon * k, 9), round(lat, 9)) for lat, lon in points]
+    uniq = list(dict.fromkeys(keys))
+    if len(uniq) == 1:
+        return [area for _ in points]
+    area_k = scale(area, xfact=k, origin=(0, 0))
+    cells = shapely.voronoi_polygons(MultiPoint(uniq), extend_to=area_k)
+    cell_of: dict[tuple[float, float], BaseGeometry] = {}
+    tree = shapely.STRtree([Point(p) for p in uniq])
+    for cell in cells.geoms:
+        # voronoi_polygons returns cells in arbitrary order: find the site inside
+        for i in tree.query(cell, predicate="covers"):
+            cell_of[uniq[int(i)]] = scale(cell.intersection(area_k), xfact=1 / k, origin=(0, 0))
+    return [cell_of[key] for key in keys]
+
+
+def dissolve(cells: list[BaseGeometry], labels: list[str]) -> dict[str, BaseGeometry]:
+    pieces: dict[str, list[BaseGeometry]] = {}
+    for cell, lab in zip(cells, labels, strict=True):
+        pieces.setdefault(lab, []).append(cell)
+    return {lab: shapely.make_valid(shapely.union_all(parts)).buffer(0) for lab, parts in pieces.items()}
+
+
 def voronoi_union(
     points: list[tuple[float, float]], labels: list[str], area: BaseGeometry
 ) -> dict[str, BaseGeometry]:
-    """Voronoi cells of ``(lat, lon)`` points (in a local km projection), clipped to
-    ``area`` and dissolved per label. The result tiles the area without overlap."""
-    k = _lon_scale(points)
-    uniq: dict[tuple[float, float], str] = {}
-    for (lat, lon), lab in zip(points, labels, strict=True):
-        uniq.setdefault((round(lon * k, 9), round(lat, 9)), lab)
-    area_k = scale(area, xfact=k, origin=(0, 0))
-    if len(uniq) == 1:
-        return {next(iter(uniq.values())): area}
-    cells = shapely.voronoi_polygons(MultiPoint(list(uniq)), extend_to=area_k)
-    pieces: dict[str, list[BaseGeometry]] = {}
-    for cell in cells.geoms:
-        # voronoi_polygons returns cells in arbitrary order: find the site inside
-        site = next(p for p in uniq if cell.covers(Point(p)))
-        pieces.setdefault(uniq[site], []).append(cell.intersection(area_k))
-    return {
-        lab: scale(shapely.make_valid(shapely.union_all(parts)), xfact=1 / k, origin=(0, 0)).buffer(0)
-        for lab, parts in pieces.items()
-    }
+    """Voronoi cells of ``(lat, lon)`` points clipped to ``area``, dissolved per label.
+    The result tiles the area without overlap."""
+    return dissolve(voronoi_cells(points, area), labels)
+
+
+def touching_cells(cells: list[BaseGeometry]) -> list[set[int]]:
+    """Neighbours: cells sharing a stretch of border (a corner alone does not count)."""
+    tree = shapely.STRtree(cells)
+    nb: list[set[int]] = [set() for _ in cells]
+    for i, cell in enumerate(cells):
+        for j in tree.query(cell, predicate="intersects"):
+            j = int(j)
+            if j > i and cell.intersection(cells[j]).length > 1e-9:
+                nb[i].add(j)
+                nb[j].add(i)
+    return nb
 
 
 def settlement_design(
