@@ -567,20 +567,12 @@ def after(r: Roster) -> Iterator[Violation]:
         this, other = r.visit_start(v.id), r.visit_start(v.after.visit)
         gap = minutes(this) - minutes(other)
         lo, hi = v.after.min_minutes, v.after.max_minutes
+        when = f"{gap:g} min after" if gap >= 0 else f"{-gap:g} min before"
+        said = f"visit {v.id} ({v.client}) starts {hm(this)}, {when} visit {v.after.visit} ({hm(other)})"
         if gap < lo - TOL:
-            yield _v(
-                "after",
-                f"visit {v.id} ({v.client}) starts {hm(this)}, {gap:g} min after visit {v.after.visit} "
-                f"({hm(other)}); it must be at least {lo} min after",
-                visit=v.id,
-            )
+            yield _v("after", f"{said}; it must start at least {lo} min after it", visit=v.id)
         elif hi is not None and gap > hi + TOL:
-            yield _v(
-                "after",
-                f"visit {v.id} ({v.client}) starts {hm(this)}, {gap:g} min after visit {v.after.visit} "
-                f"({hm(other)}); it must be at most {hi} min after",
-                visit=v.id,
-            )
+            yield _v("after", f"{said}; it must start at most {hi} min after it", visit=v.id)
 
 
 def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:

@@ -212,6 +212,10 @@ def test_after_minimum_gap():
     assert rules(p, roster(p, {"A": [("v1", "08:00"), ("v6", "12:00")]})) == set()
     assert rules(p, roster(p, {"A": [("v1", "08:00"), ("v6", "11:59")]})) == {"after"}
     assert rules(p, roster(p, {"A": [("v6", "11:59")]}, ["v1"])) == set()  # only when both are placed
+    swapped = visit("v6", "X", "07:00", "07:30", 20, after={"visit": "v1", "min_minutes": 240})
+    p = base(visits=[V1, swapped])
+    [v] = validate(p, roster(p, {"A": [("v6", "07:00"), ("v1", "08:00")]})).violations
+    assert v.rule == "after" and "60 min before visit v1" in v.message and "at least 240 min" in v.message
 
 
 def test_after_maximum_gap():
