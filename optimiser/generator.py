@@ -309,6 +309,8 @@ def _apply_conditions(
                 p.skills, p.priority, p.half_width = {"insulin"}, "critical", 15
                 continue
             p.priority = {"personal": "high", "meal": "normal", "social": "flexible"}[p.kind]
+            if p.kind == "social":
+                p.half_width = 60  # a sitting or shopping call can move within the run
             conds = cp.conditions
             if "parkinsons" in conds and p.kind != "social":
                 p.skills.add("medication")
@@ -319,7 +321,7 @@ def _apply_conditions(
                 p.skills.add("medication")
             if "catheter" in conds and p.run in ("morning", "bed"):
                 p.skills.add("catheter")
-            if "peg" in conds:
+            if "peg" in conds and p.kind != "social":
                 p.skills.add("peg")
                 if p.priority in ("normal", "flexible"):
                     p.priority = "high"
@@ -396,8 +398,12 @@ def _plan_times(clients: list[_ClientPlan], plans: list[_Plan], rng: random.Rand
             if hi < lo:  # a long call in a short run: narrow its window
                 p.half_width = max(0, (end - start - tail) // 2 // 15 * 15)
                 lo, hi = start + p.half_width, end - p.half_width - tail
-            mode = lo + (hi - lo) * (0.4 if p.run == "morning" else 0.5)
-            x = rng.triangular(lo, hi, mode)
+            # the morning peaks early (people want to get up); other runs spread out
+            x = (
+                rng.triangular(lo, hi, lo + 0.4 * (hi - lo))
+                if p.run == "morning"
+                else rng.uniform(lo, hi)
+            )
             p.planned = min(hi, lo + 15 * round((x - lo) / 15))
         if "paracetamol" in cp.conditions:
             _paracetamol_gaps(cp, plans)
