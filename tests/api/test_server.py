@@ -1,0 +1,89 @@
+"""A real ``carerota serve`` process on 127.0.0.1: end to end with httpx, and crash recovery."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import psutil
+
+from optimiser.model import Problem, Solution
+from optimiser.validator import validate
+from tests.api.conftest import carerota
+
+
+def _key(db, tenant="Provider A") -> dict[str, str]:
+    out = carerota("keys", "create", "--tenant", tenant, "--db", str(db))
+    assert out.returncode == 0, out.stderr
+    return {"X-API-Key": out.stdout.strip(), "Content-Type": "application/json"}
+
+
+def _wait(client: httpx.Client, job_id: str, headers, states=("done", "failed", "cancelled"), timeout=60) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        job = client.get(f"/v1/jobs/{job_id}", headers=headers).json()
+        if job["state"] in states:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} is {job['state']} after {timeout} s")
+
+
+def test_end_to_end_over_http(server_factory, tmp_path, small_problem):
+    db = tmp_path / "e2e.db"
+    headers = _key(db)
+    server = server_factory(db).start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        assert client.get("/health").json()["status"] == "ok"
+        assert "roster viewer" in client.get("/").text
+        r = client.post("/v1/jobs", params={"time_limit": 2}, content=small_problem.model_dump_json(), headers=headers)
+        assert r.status_code == 202
+        job = _wait(client, r.json()["id"], headers)
+        assert job["state"] == "done", job["error"]
+        solution = Solution.model_validate(client.get(f"/v1/jobs/{job['id']}/solution", headers=headers).json())
+        assert validate(small_problem, solution).violations == []
+        r = client.post("/v1/solve", params={"time_limit": 1}, content=small_problem.model_dump_json(), headers=headers)
+        assert r.status_code == 200
+        assert validate(small_problem, Solution.model_validate(r.json())).violations == []
+        assert client.get("/v1/jobs").status_code == 401
+        assert client.post("/v1/jobs", content=b"{", headers=headers).status_code == 422
+    log = server.log.read_text()
+    assert job["id"] in log
+    # logs carry ids and counts, never client data
+    for client_ in small_problem.clients:
+        assert client_.id not in log
+    assert small_problem.id not in log
+
+
+def test_restart_after_kill_keeps_results_and_accounts_for_the_interrupted_job(server_factory, tmp_path, small_problem, example):
+    db = tmp_path / "crash.db"
+    headers = _key(db)
+    server = server_factory(db).start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        finished = client.post("/v1/jobs", params={"time_limit": 1}, content=small_problem.model_dump_json(), headers=headers).json()
+        assert _wait(client, finished["id"], headers)["state"] == "done"
+        before = client.get(f"/v1/jobs/{finished['id']}/solution", headers=headers).json()
+        long = client.post("/v1/jobs", params={"time_limit": 5}, content=example.model_dump_json(), headers=headers).json()
+        queued = client.post("/v1/jobs", params={"time_limit": 1}, content=small_problem.model_dump_json(), headers=headers).json()
+        _wait(client, long["id"], headers, states=("running",))
+    solver_pids = [p.pid for p in psutil.Process(server.proc.pid).children(recursive=True)]
+    server.kill()  # SIGKILL mid-solve: no shutdown code runs
+    # orphaned solver processes notice and exit rather than burn the CPU
+    end = time.monotonic() + 10
+    while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in solver_pids):
+        assert time.monotonic() < end, "solver processes outlived the server"
+        time.sleep(0.2)
+
+    restarted = server_factory(db).start()
+    with httpx.Client(base_url=restarted.url, timeout=30) as client:
+        assert client.get(f"/v1/jobs/{finished['id']}/solution", headers=headers).json() == before
+        interrupted = client.get(f"/v1/jobs/{long['id']}", headers=headers).json()
+        assert interrupted["error"] and "server stopped" in interrupted["error"]
+        assert interrupted["state"] in ("queued", "running", "done")  # re-queued (settings.on_restart)
+        # re-run to the end, as is the job that was waiting in the queue
+        again = _wait(client, long["id"], headers)
+        assert again["state"] == "done" and again["attempts"] == 2
+        solution = Solution.model_validate(client.get(f"/v1/jobs/{long['id']}/solution", headers=headers).json())
+        assert validate(example, solution).violations == []
+        assert _wait(client, queued["id"], headers)["state"] == "done"
+        assert Problem.model_validate(client.get(f"/v1/jobs/{queued['id']}/problem", headers=headers).json()) == small_problem
+    assert "recovery: 1 interrupted job(s) re-queued" in restarted.log.read_text()
