@@ -33,8 +33,9 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .io import InputError, describe_validation_error
 from .model import (
     After,
     Carer,
@@ -123,9 +124,18 @@ TRAVEL_ESTIMATE_MINUTES = 8
 
 
 class GeneratorSettings(BaseModel):
-    """What kind of day to generate. Every knob has a realistic default."""
+    """What kind of day to generate. Every knob has a realistic default.
+
+    Bad values raise :class:`~optimiser.io.InputError` naming the setting.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    def __init__(self, **data: object) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            raise InputError(f"generator settings: {describe_validation_error(err)}") from None
 
     visits: int = Field(default=300, ge=1, le=20_000)
     carers: int = Field(default=40, ge=1, le=5_000)
@@ -476,16 +486,19 @@ class _Streets:
     RESIDENTIAL = ("residential", "living_street", "unclassified", "tertiary", "service")
 
     def __init__(self, osm_file: str, settings: GeneratorSettings):
-        try:
-            from pyrosm import OSM
-        except ImportError as err:  # pragma: no cover - pyrosm is a core dependency
-            raise ValueError(f"osm_file needs pyrosm: {err}") from None
+        from pyrosm import OSM  # lazily: only days placed on a map need it
+
         path = Path(osm_file)
         if not path.is_file():
-            raise ValueError(f"osm_file {osm_file!r} does not exist")
-        edges = OSM(str(path)).get_network(network_type="driving")
+            raise InputError(f"osm_file {osm_file!r} does not exist")
+        try:
+            edges = OSM(str(path)).get_network(network_type="driving")
+        except Exception as err:  # pyrosm raises many kinds on a broken file
+            raise InputError(
+                f"osm_file {osm_file!r} cannot be read as OpenStreetMap PBF: {err}"
+            ) from None
         if edges is None or len(edges) == 0:
-            raise ValueError(f"osm_file {osm_file!r} has no drivable streets")
+            raise InputError(f"osm_file {osm_file!r} has no drivable streets")
         streets = edges[edges["highway"].isin(self.RESIDENTIAL)]
         if len(streets) == 0:
             streets = edges

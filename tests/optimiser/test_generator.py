@@ -21,6 +21,7 @@ from optimiser.generator import (
     may_serve,
     on_duty_for,
 )
+from optimiser.io import InputError
 from optimiser.model import Problem
 
 
@@ -189,13 +190,28 @@ def test_area_grows_but_travel_stays_local(big_day: Problem) -> None:
     assert spread(big_day) < 60
 
 
-def test_bad_settings_name_the_field() -> None:
-    with pytest.raises(ValueError, match="date"):
+def test_bad_settings_name_the_field(tmp_path) -> None:
+    with pytest.raises(InputError, match="date"):
         GeneratorSettings(date="23/11/2026")
-    with pytest.raises(ValueError, match="visits"):
+    with pytest.raises(InputError, match="visits"):
         GeneratorSettings(visits=0)
-    with pytest.raises(ValueError, match="osm_file"):
+    with pytest.raises(InputError, match="osm_file .* does not exist"):
         generate_day(GeneratorSettings(visits=10, carers=2, osm_file="/nonexistent/x.osm.pbf"))
+    broken = tmp_path / "broken.osm.pbf"
+    broken.write_text("not a map")
+    with pytest.raises(InputError, match="cannot be read"):
+        generate_day(GeneratorSettings(visits=10, carers=2, osm_file=str(broken)))
+
+
+def test_cli_generate_writes_a_day_and_rejects_bad_input(tmp_path, capsys) -> None:
+    from optimiser.cli import main
+    from optimiser.io import read_problem
+
+    out = tmp_path / "day.json"
+    assert main(["generate", "-o", str(out), "--visits", "40", "--carers", "6", "--seed", "3"]) == 0
+    assert len(read_problem(out).visits) == 40
+    assert main(["generate", "-o", str(out), "--visits", "0"]) == 2
+    assert "visits" in capsys.readouterr().err
 
 
 def test_embedded_example_loads_and_is_reproducible() -> None:
