@@ -98,6 +98,14 @@ def test_viewer_solves_the_example_and_shows_the_roster(server_factory, tmp_path
             assert page.locator("#unassigned tr[data-visit]").count() == len(solution.unassigned)
             assert page.locator("#map path.route").count() == sum(1 for r in solution.routes if r.stops)
             assert "OpenStreetMap contributors" in page.inner_text("#map-section")
+
+            # a coordinator coming back later picks the past job and sees the same roster
+            page.reload()
+            page.wait_for_function("document.querySelectorAll('#past-jobs option').length > 1")
+            page.select_option("#past-jobs", job["id"])
+            page.wait_for_function("document.body.dataset.result === 'ready'")
+            again = page.eval_on_selector_all(".gantt-row", "rows => rows.map(r => [r.dataset.carer, r.querySelectorAll('rect.visit').length])")
+            assert again == rows
             assert errors == []
         finally:
             browser.close()

@@ -6,6 +6,7 @@ import time
 
 import httpx
 import psutil
+import pytest
 
 from optimiser.model import Problem, Solution
 from optimiser.validator import validate
@@ -87,3 +88,28 @@ def test_restart_after_kill_keeps_results_and_accounts_for_the_interrupted_job(s
         assert _wait(client, queued["id"], headers)["state"] == "done"
         assert Problem.model_validate(client.get(f"/v1/jobs/{queued['id']}/problem", headers=headers).json()) == small_problem
     assert "recovery: 1 interrupted job(s) re-queued" in restarted.log.read_text()
+
+
+def test_road_geometry_is_stored_with_the_roster(server_factory, tmp_path):
+    """With a road network, the solver process also stores road-following GeoJSON for the map."""
+    pytest.importorskip("geo")
+    pyrosm = pytest.importorskip("pyrosm")
+    from optimiser.generator import GeneratorSettings, generate_day
+
+    problem = generate_day(GeneratorSettings(visits=12, carers=3, seed=5, osm_file=str(pyrosm.get_data("helsinki_pbf"))))
+    assert problem.travel.road_network is not None
+    db = tmp_path / "roads.db"
+    headers = _key(db)
+    server = server_factory(db, env={"CAREROTA_CACHE": str(tmp_path / "cache")}).start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        job = client.post("/v1/jobs", params={"time_limit": 2}, content=problem.model_dump_json(), headers=headers).json()
+        assert client.get(f"/v1/jobs/{job['id']}/geojson", headers=headers).status_code in (409, 200)
+        assert _wait(client, job["id"], headers, timeout=120)["state"] == "done"
+        solution = Solution.model_validate(client.get(f"/v1/jobs/{job['id']}/solution", headers=headers).json())
+        doc = client.get(f"/v1/jobs/{job['id']}/geojson", headers=headers).json()
+    lines = [f for f in doc["features"] if f["properties"]["kind"] == "route"]
+    assert {f["properties"]["carer"] for f in lines} == {r.carer for r in solution.routes if r.stops}
+    # road-following: more vertices than the straight home -> visits -> home polyline
+    straight = sum(len(r.stops) + 2 for r in solution.routes if r.stops)
+    assert sum(len(f["geometry"]["coordinates"]) for f in lines) > straight
+    assert doc["properties"]["attribution"] == "© OpenStreetMap contributors"
