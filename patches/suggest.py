@@ -41,7 +41,7 @@ class Suggestion:
     hours: dict[str, float]  # weekly carer-hours per patch
     connected: dict[str, bool]
     tried: list[dict] = field(default_factory=list)  # per k: silhouette, imbalance
-    method: str = __doc__.split("Method (stated in the report):")[1].split("``k`` is given")[0].strip()  # type: ignore[union-attr]
+    method: str = " ".join(__doc__.split("Method (stated in the report):")[1].split("``k`` is given")[0].split())  # type: ignore[union-attr]
     travel_source: str = ""
 
     @property
