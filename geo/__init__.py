@@ -5,14 +5,13 @@ snap, matrix (compiled many-to-many shortest paths), cache (matrices on disk), t
 (:class:`RoadTravelTimes`), export (GeoJSON), places (settlements, street points), cli.
 """
 
+from .export import ATTRIBUTION, solution_geojson
 from .fetch import fetch_network
 from .load import load_network
 from .matrix import CompiledNetwork
 from .places import places, sample_street_points
 from .settings import GeoSettings
 from .travel import RoadTravelTimes
-
-ATTRIBUTION = "© OpenStreetMap contributors"
 
 __all__ = [
     "ATTRIBUTION",
@@ -23,4 +22,5 @@ __all__ = [
     "load_network",
     "places",
     "sample_street_points",
+    "solution_geojson",
 ]
