@@ -67,6 +67,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     out = Path(args.out) if args.out else RUNS / f"{stamp}-{args.suite}"
     out.mkdir(parents=True, exist_ok=True)
+    import optimiser.engine  # noqa: F401  (load the engine once: one version for the whole run)
+
     meta = machine() | {
         "suite": args.suite,
         "command": "carerota " + shlex.join(sys.argv[1:] or ["bench"]),

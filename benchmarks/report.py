@@ -172,7 +172,8 @@ def render(records: list[dict], meta: dict, notes: list[str], check: list[str] |
     out = [
         f"# carerota benchmark run: suite `{meta.get('suite')}`",
         "",
-        f"- date: {meta.get('date')}; commit: `{meta.get('commit')}`",
+        f"- date: {meta.get('date')}; commit: `{meta.get('commit')}` (optimiser/*.py sha1 "
+        f"`{meta.get('optimiser_sha1')}`)",
         f"- machine: {meta.get('cpu')}, {meta.get('cores')} cores, Python {meta.get('python')}",
         f"- command: `{meta.get('command')}`",
         "- one solver at a time, same instance and budget; scores recomputed from the routes in double "
@@ -300,3 +301,18 @@ def _history_curve(ax, records: list[dict], family: str) -> None:
             color="grey",
             label="carerota (in-run)",
         )
+
+
+def replace_section(document: str, title: str, body: str) -> str:
+    """``document`` with the ``## title`` section's body replaced (appended when absent).
+
+    Only that section changes: the text from its heading to the next ``## `` heading.
+    """
+    heading = f"## {title}"
+    lines = document.rstrip("\n").split("\n")
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == heading), None)
+    block = [heading, "", body.strip("\n"), ""]
+    if start is None:
+        return "\n".join(lines + [""] + block).rstrip("\n") + "\n"
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return "\n".join(lines[:start] + block + lines[end:]).rstrip("\n") + "\n"

@@ -8,6 +8,7 @@ value, wall time and, for carerota, the validator's verdict on the roster.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import platform
 import subprocess
@@ -283,9 +284,21 @@ def machine() -> dict:
                 break
     except OSError:
         pass
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha1()
+    for path in sorted((root / "optimiser").glob("*.py")):
+        digest.update(path.read_bytes())
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "optimiser"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+    ).stdout.strip()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": commit or "unknown",
+        "commit": (commit or "unknown") + (" + uncommitted optimiser changes" if dirty else ""),
+        "optimiser_sha1": digest.hexdigest()[:12],
         "cpu": cpu,
         "cores": os.cpu_count(),
         "python": platform.python_version(),

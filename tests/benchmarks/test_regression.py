@@ -66,3 +66,15 @@ def test_home_care_day() -> None:
     assert any("unassigned" in f for f in check([worse], BASE))
     longer = rec("homecare", "day300", kpis={"visits_unassigned": 3, "travel_km": 900.0})
     assert any("travel" in f for f in check([longer], BASE))
+
+
+def test_replace_section_touches_only_its_section() -> None:
+    from benchmarks.report import replace_section
+
+    doc = "# R\n\n## Other (issue 2)\n\nkeep me\n\n## CI suite\n\nold\n\n## Last\n\nkeep too\n"
+    out = replace_section(doc, "CI suite", "new table")
+    assert "keep me" in out and "keep too" in out and "new table" in out and "old" not in out
+    appended = replace_section(doc, "Literature benchmarks (issue 5)", "x")
+    assert appended.startswith(doc.rstrip("\n")) and appended.endswith(
+        "## Literature benchmarks (issue 5)\n\nx\n"
+    )
