@@ -69,10 +69,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     import optimiser.engine  # noqa: F401  (load the engine once: one version for the whole run)
 
-    meta = machine() | {
-        "suite": args.suite,
-        "command": "carerota " + shlex.join(sys.argv[1:] or ["bench"]),
-    }
+    argv = sys.argv[1:]
+    if "bench" not in argv:
+        argv = ["bench", *argv]
+    meta = machine() | {"suite": args.suite, "command": "carerota " + shlex.join(argv)}
     for n in notes:
         print(f"note: {n}")
     print(f"{len(cases)} instance(s); results in {out}")

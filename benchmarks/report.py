@@ -101,12 +101,43 @@ def family_table(records: list[dict]) -> str:
             f"| {r['family']} | {r['solver']} | {r['budget']:g}s | {r['runs']} | {r['feasible']}/{r['runs']} "
             f"| {_fmt(r['mean_gap'])} | {veh_eq} | {veh_above} | {r['mean_wall']:.1f} |"
         )
+    lines += matched_lines(records)
     lines.append("")
     lines.append(
         "Mean gap: VRPTW = distance gap over the feasible runs at the best-known vehicle count only "
         "(a run with more vehicles is not comparable); HHC = objective gap over feasible runs."
     )
     return "\n".join(lines)
+
+
+def matched_lines(records: list[dict]) -> list[str]:
+    """Head to head on VRPTW: for each peer, the instances where both it and carerota are
+    feasible at the best-known vehicle count, and both mean distance gaps there."""
+    out = []
+    for family in dict.fromkeys(r["family"] for r in records):
+        if family not in VRPTW:
+            continue
+        for budget in sorted({r["budget"] for r in records if r["family"] == family}):
+            rs = [r for r in records if r["family"] == family and r["budget"] == budget]
+            good = {
+                (r["instance"], r["solver"]): r["gap_percent"]
+                for r in rs
+                if r["feasible"] and r.get("vehicles_above_bks") == 0
+            }
+            for peer in _solvers(rs):
+                if peer == "carerota":
+                    continue
+                both = sorted({n for n, s in good if s == peer and (n, "carerota") in good})
+                if not both:
+                    continue
+                ours = mean(good[(n, "carerota")] for n in both)
+                theirs = mean(good[(n, peer)] for n in both)
+                out.append("")
+                out.append(
+                    f"Head to head, {family} {budget:g}s, carerota vs {peer} on the {len(both)} instance(s) "
+                    f"where both reach the best-known vehicle count: mean distance gap {ours:.2f}% vs {theirs:.2f}%"
+                )
+    return out
 
 
 def instance_table(records: list[dict], family: str) -> str:
@@ -316,3 +347,61 @@ def replace_section(document: str, title: str, body: str) -> str:
         return "\n".join(lines + [""] + block).rstrip("\n") + "\n"
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
     return "\n".join(lines[:start] + block + lines[end:]).rstrip("\n") + "\n"
+
+
+def load_runs(folders: list[Path]) -> tuple[list[dict], list[dict]]:
+    """Records and metas of several run folders (each holding ``results.json``)."""
+    import json
+
+    records, metas = [], []
+    for folder in folders:
+        doc = json.loads((Path(folder) / "results.json").read_text())
+        records += doc["results"]
+        metas.append(doc["meta"])
+    return records, metas
+
+
+def results_section(records: list[dict], metas: list[dict], *, per_instance: bool = True) -> str:
+    """A RESULTS.md section body: how it was run, per-family table, per-instance tables."""
+    out = [
+        "Runs (one solver at a time on the same instance and budget, 2-core VM shared with other jobs):",
+        "",
+    ]
+    for m in metas:
+        out.append(
+            f"- `{m.get('command')}` — {m.get('date')}, commit `{m.get('commit')}`, {m.get('cpu')}, {m.get('cores')} cores"
+        )
+    out += ["", family_table(records), ""]
+    if per_instance:
+        for family in dict.fromkeys(r["family"] for r in records):
+            if family == "homecare":
+                out += ["**Home-care day (generated)**", "", day_table(records), ""]
+            else:
+                out += [f"**{family}**", "", instance_table(records, family), ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.report RUN_DIR... --section TITLE [--results PATH]``: merge run
+    folders into one section of RESULTS.md (other sections are left as they are)."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m benchmarks.report")
+    p.add_argument("runs", nargs="+", type=Path)
+    p.add_argument("--section", required=True)
+    p.add_argument("--results", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
+    p.add_argument("--preamble", default="", help="text put before the tables")
+    p.add_argument("--summary-only", action="store_true")
+    args = p.parse_args(argv)
+    records, metas = load_runs(args.runs)
+    body = results_section(records, metas, per_instance=not args.summary_only)
+    if args.preamble:
+        body = args.preamble.strip() + "\n\n" + body
+    doc = args.results.read_text() if args.results.exists() else "# Benchmark results\n"
+    args.results.write_text(replace_section(doc, args.section, body))
+    print(f"section '{args.section}' of {args.results} updated from {len(records)} records")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
