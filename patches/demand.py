@@ -293,7 +293,7 @@ def classify(
     if places:
         for c, s in zip(todo, nearest_settlements(((c.lat, c.lon) for c in todo), places), strict=True):
             c.setting = "urban" if s.place in URBAN_PLACES else "rural"
-            c.settlement = c.settlement or s.name
+            c.settlement = s.name
         demand.classification = CLASSIFICATION_RULE
     elif todo:
         lat = np.array([c.lat for c in demand.clients])
