@@ -93,17 +93,17 @@ def _record(case: Case, solver: str, budget: float, seed: int) -> dict:
 def _apply_score(rec: dict, score: Score, bks: dict) -> None:
     rec.update(
         feasible=score.feasible,
-        objective=round(score.objective, 6),
-        distance=round(score.distance, 6),
+        objective=round(float(score.objective), 6),
+        distance=round(float(score.distance), 6),
         vehicles=score.vehicles,
-        total_tardiness=round(score.total_tardiness, 6),
-        max_tardiness=round(score.max_tardiness, 6),
+        total_tardiness=round(float(score.total_tardiness), 6),
+        max_tardiness=round(float(score.max_tardiness), 6),
         violations=score.violations[:10],
         n_violations=len(score.violations),
     )
     if bks:
         rec["bks_objective"] = bks["objective"]
-        rec["gap_percent"] = round(gap(score.objective, bks["objective"]), 4)
+        rec["gap_percent"] = round(float(gap(score.objective, bks["objective"])), 4)
         if "vehicles" in bks:
             rec["bks_vehicles"] = bks["vehicles"]
             rec["vehicles_above_bks"] = score.vehicles - bks["vehicles"]
