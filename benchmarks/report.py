@@ -263,7 +263,8 @@ def plots(records: list[dict], folder: Path) -> list[Path]:
             ax.set_xlabel("time budget (s)")
             ax.set_ylabel("mean gap to best known (%)")
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=8)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
         fig.tight_layout()
         path = folder / "gap_vs_budget.png"
         fig.savefig(path, dpi=110)
