@@ -190,6 +190,21 @@ def test_area_grows_but_travel_stays_local(big_day: Problem) -> None:
     assert spread(big_day) < 60
 
 
+def test_walkers_live_in_the_centre_and_some_clients_in_villages(big_day: Problem) -> None:
+    from optimiser.model import Location
+    from optimiser.travel import haversine_km
+
+    settings = GeneratorSettings()
+    centre = Location(lat=settings.centre_lat, lon=settings.centre_lon)
+    walkers = [haversine_km(centre, c.home) for c in big_day.carers if c.travel_mode == "walk"]
+    drivers = [haversine_km(centre, c.home) for c in big_day.carers if c.travel_mode == "car"]
+    assert walkers and max(walkers) < sum(drivers) / len(drivers) * 1.5
+    assert sum(walkers) / len(walkers) < sum(drivers) / len(drivers)
+    radius = GeneratorSettings(visits=2000, carers=150).urban_radius_km
+    far = [c for c in big_day.clients if haversine_km(centre, c.location) > radius + 3]
+    assert 0.03 <= len(far) / len(big_day.clients) <= 0.15
+
+
 def test_bad_settings_name_the_field(tmp_path) -> None:
     with pytest.raises(InputError, match="date"):
         GeneratorSettings(date="23/11/2026")
