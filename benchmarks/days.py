@@ -610,6 +610,60 @@ def markdown(results: Sequence[dict]) -> str:
     return "\n".join(lines)
 
 
+def targets_table(results: Sequence[dict]) -> str:
+    """Issue 2's performance targets against what was measured (haversine days only)."""
+    by_size = {
+        (r["sizes"]["visits"], r["sizes"]["carers"]): r
+        for r in results
+        if "engine" in r and r["travel"] == "haversine"
+    }
+    rows = []
+
+    def row(target: str, measured: str, met: bool | None) -> None:
+        rows.append(
+            f"| {target} | {measured} | {'yes' if met else 'no' if met is not None else '–'} |"
+        )
+
+    def first(r: dict) -> tuple[str, bool]:
+        t = r["engine"]["first_solution_seconds"]
+        return ("no roster found" if t is None else f"{t:.2f} s"), t is not None
+
+    if r := by_size.get((300, 40)):
+        text, found = first(r)
+        row(
+            "300 visits / 40 carers: first feasible < 2 s",
+            text,
+            found and r["first_solution_seconds"] < 2,
+        )
+    if r := by_size.get((1000, 80)):
+        text, found = first(r)
+        row("1,000 / 80: first feasible < 10 s", text, found and r["first_solution_seconds"] < 10)
+        row(
+            "1,000 / 80: 0 hard violations",
+            str(r["violations"]) + ("" if found else " (no roster)"),
+            found and r["violations"] == 0,
+        )
+        e = r["engine"]
+        crit = e["kpis"]["unassigned_by_priority"]["critical"]
+        row(
+            "1,000 / 80: all critical visits placed when capacity allows",
+            f"{crit} critical unassigned, {e['critical_unassigned_placed_by_peer']} of them placed by a peer",
+            found and e["critical_unassigned_placed_by_peer"] == 0,
+        )
+    if r := by_size.get((2000, 150)):
+        e = r["engine"]
+        row(f"2,000 / 150: finishes within its {r['time_limit']:g} s limit", f"{e['wall_seconds']:.1f} s",
+            e["wall_seconds"] <= r["time_limit"])  # fmt: skip
+        row(
+            "2,000 / 150: under 2 GB memory",
+            f"{e['peak_memory_mb']:,.0f} MB peak",
+            e["peak_memory_mb"] < 2048,
+        )
+    if not rows:
+        return ""
+    return "\n".join(["| target (issue 2) | measured | met |", "|---|---|---|", *rows])
+
+
 def plot_history(results: Sequence[dict], path: str | Path) -> None:
     """PNG: the engine's objective over time per day, relative to its final value."""
     import matplotlib
@@ -722,6 +776,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"Measured {ran[0]['date']}, commit {m['commit']}, {m['cpus']} CPUs, Python {m['python']}, "
             f"1-min load average before→after each day: {loads}.\n"
         )
+    targets = targets_table(results)
+    if targets:
+        print(targets + "\n")
     print(markdown(results))
     return 0 if all(r.get("violations", 0) == 0 for r in results) else 1
 

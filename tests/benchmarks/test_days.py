@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from benchmarks.days import DaySkipped, dropped_for_vroom, markdown, ratios, run_day, vroom_solve
+from benchmarks.days import (
+    DaySkipped,
+    dropped_for_vroom,
+    markdown,
+    ratios,
+    run_day,
+    targets_table,
+    vroom_solve,
+)
 from optimiser.generator import GeneratorSettings, generate_day
 from optimiser.model import PRIORITIES
 from optimiser.travel import travel_times
@@ -100,3 +108,14 @@ def test_road_day_on_rutland(shared_dir):
     assert day["violations"] == 0, day["engine"]["violation_rules"]
     assert day["greedy"]["violations"] == 0, day["greedy"]["violation_rules"]
     assert day["vroom"] == {"skipped": "peers=False"}
+
+
+def test_targets_table_judges_the_measured_figures(day: dict):
+    fast = json.loads(json.dumps(day))
+    fast["sizes"].update(visits=300, carers=40)
+    slow = json.loads(json.dumps(fast))
+    slow["first_solution_seconds"] = slow["engine"]["first_solution_seconds"] = 2.5
+    fast["first_solution_seconds"] = fast["engine"]["first_solution_seconds"] = 0.5
+    assert targets_table([fast]).endswith("| 0.50 s | yes |")
+    assert targets_table([slow]).endswith("| 2.50 s | no |")
+    assert targets_table([day]) == ""  # a 30-visit day has no target
