@@ -35,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"carerota: serving on http://{args.host}:{args.port}/ (database {settings.db_path}, "
           f"{settings.workers} solver worker(s))", flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, timeout_keep_alive=settings.keep_alive_seconds)
     return 0
 
 

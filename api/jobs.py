@@ -216,9 +216,7 @@ class JobRunner:
         job_id = uuid.uuid4().hex
         blob = pack(problem.model_dump_json())
         with self.db.connect() as c:
-            queued = c.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetchone()[0]
-            if queued >= self.settings.queue_limit:
-                raise QueueFull(queued, self.retry_after())
+            self._check_room(c.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetchone()[0])
             c.execute(
                 "INSERT INTO jobs (id, tenant_id, kind, state, created_at, time_limit, seed, problem_id, "
                 "visits, carers, problem) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
@@ -229,6 +227,14 @@ class JobRunner:
                  job_id, kind, len(problem.visits), len(problem.carers), time_limit)
         self.wake()
         return job_id
+
+    def check_room(self) -> None:
+        """Raise :class:`QueueFull` now, before a large body is parsed for nothing."""
+        self._check_room(self.counts()["queued"])
+
+    def _check_room(self, queued: int) -> None:
+        if queued >= self.settings.queue_limit:
+            raise QueueFull(queued, self.retry_after())
 
     def cancel(self, tenant_id: int, job_id: str) -> str | None:
         """Cancel a queued or running job of this tenant; returns its state after the call

@@ -40,4 +40,9 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, description="Larger bodies get 413.")
     progress_interval: float = Field(default=0.5, gt=0, description="Seconds between progress reports.")
+    keep_alive_seconds: float = Field(
+        default=75.0, gt=0,
+        description="Idle HTTP keep-alive; longer than clients' Retry-After waits, so a pooled "
+        "connection is not closed just as a client sends on it.",
+    )
     list_limit: int = Field(default=100, ge=1, description="Jobs returned by GET /v1/jobs at most.")

@@ -53,30 +53,40 @@ class Coordinator(HttpUser):
     @task
     def solve_example(self) -> None:
         headers = {"X-API-Key": Shared.key, "Content-Type": "application/json"}
-        with self.client.post("/v1/jobs", params={"time_limit": Shared.time_limit}, data=Shared.body,
-                              headers=headers, name="POST /v1/jobs", catch_response=True) as r:
+        with self.client.post(
+            "/v1/jobs",
+            params={"time_limit": Shared.time_limit},
+            data=Shared.body,
+            headers=headers,
+            name="POST /v1/jobs",
+            catch_response=True,
+        ) as r:
             if r.status_code == 429:
                 r.success()  # deliberate back-pressure
                 Shared.throttled += 1
                 gevent.sleep(float(r.headers.get("Retry-After", "1")))
                 return
             if r.status_code != 202:
-                r.failure(f"status {r.status_code}")
+                r.failure(f"status {r.status_code} {r.error or ''}".strip())
                 return
             job_id = r.json()["id"]
         state = "queued"
         while state not in FINISHED:
             gevent.sleep(0.5)
             t = time.perf_counter()
-            with self.client.get(f"/v1/jobs/{job_id}", headers=headers, name=POLL, catch_response=True) as r:
+            with self.client.get(
+                f"/v1/jobs/{job_id}", headers=headers, name=POLL, catch_response=True
+            ) as r:
                 Shared.poll_ms.append((time.perf_counter() - t) * 1000)
                 if r.status_code != 200:
-                    r.failure(f"status {r.status_code}")
+                    r.failure(f"status {r.status_code} {r.error or ''}".strip())
                     return
                 state = r.json()["state"]
         Shared.outcomes[state] = Shared.outcomes.get(state, 0) + 1
         if state == "done":
-            r = self.client.get(f"/v1/jobs/{job_id}/solution", headers=headers, name="GET /v1/jobs/{id}/solution")
+            r = self.client.get(
+                f"/v1/jobs/{job_id}/solution", headers=headers, name="GET /v1/jobs/{id}/solution"
+            )
             if r.status_code == 200:
                 Shared.done.append(job_id)
 
@@ -118,9 +128,26 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
     port = _free_port()
     env = {**os.environ, "CAREROTA_QUEUE_LIMIT": str(queue_limit)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "optimiser.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--db", str(db.path), "--workers", str(workers), "--log-level", "warning"],
-        stdout=(tmp / "server.log").open("wb"), stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "optimiser.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            str(db.path),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        stdout=(tmp / "server.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
     )
     host = f"http://127.0.0.1:{port}"
     samples: list[tuple[int, int, int]] = []
@@ -167,19 +194,30 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
     violations = 0
     for job_id in Shared.done:
         row = db.read("SELECT solution FROM jobs WHERE id = ?", (job_id,))[0]
-        violations += len(validate(problem, Solution.model_validate_json(unpack(row["solution"]))).violations)
+        violations += len(
+            validate(problem, Solution.model_validate_json(unpack(row["solution"]))).violations
+        )
 
     by_name = {e.name: e for e in stats.entries.values()}
     errors = {f"{e.method} {e.name}: {e.error}": e.occurrences for e in stats.errors.values()}
     poll = by_name.get(POLL)
     polls = sorted(Shared.poll_ms)
     return {
-        "users": users, "duration_s": duration, "workers": workers, "queue_limit": queue_limit,
-        "time_limit_s": time_limit, "cpu_cores": os.cpu_count(),
+        "users": users,
+        "duration_s": duration,
+        "workers": workers,
+        "queue_limit": queue_limit,
+        "time_limit_s": time_limit,
+        "cpu_cores": os.cpu_count(),
         "requests": sum(e.num_requests for e in stats.entries.values()),
-        "errors": errors, "throttled_429": Shared.throttled,
-        "jobs_submitted": by_name["POST /v1/jobs"].num_requests - Shared.throttled if "POST /v1/jobs" in by_name else 0,
-        "jobs_finished": Shared.outcomes, "rosters_fetched": len(Shared.done), "roster_violations": violations,
+        "errors": errors,
+        "throttled_429": Shared.throttled,
+        "jobs_submitted": by_name["POST /v1/jobs"].num_requests - Shared.throttled
+        if "POST /v1/jobs" in by_name
+        else 0,
+        "jobs_finished": Shared.outcomes,
+        "rosters_fetched": len(Shared.done),
+        "roster_violations": violations,
         "poll_requests": poll.num_requests if poll else 0,
         "poll_median_ms": statistics.median(polls) if polls else None,
         "poll_p95_ms": polls[int(0.95 * (len(polls) - 1))] if polls else None,
@@ -194,20 +232,32 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
 
 def markdown(r: dict) -> str:
     rows = [
-        ("Simulated coordinators", r["users"]), ("Duration", f"{r['duration_s']:.0f} s"),
-        ("Solver workers / cores", f"{r['workers']} / {r['cpu_cores']}"), ("Queue limit", r["queue_limit"]),
+        ("Simulated coordinators", r["users"]),
+        ("Duration", f"{r['duration_s']:.0f} s"),
+        ("Solver workers / cores", f"{r['workers']} / {r['cpu_cores']}"),
+        ("Queue limit", r["queue_limit"]),
         ("Solve time limit", f"{r['time_limit_s']:g} s (embedded example, 300 visits, 40 carers)"),
         ("HTTP requests", r["requests"]),
         ("Errors (non-429)", sum(r["errors"].values()) if r["errors"] else 0),
         ("429 (queue full, honoured)", r["throttled_429"]),
-        ("Jobs submitted / finished", f"{r['jobs_submitted']} / {sum(r['jobs_finished'].values())} {r['jobs_finished']}"),
+        (
+            "Jobs submitted / finished",
+            f"{r['jobs_submitted']} / {sum(r['jobs_finished'].values())} {r['jobs_finished']}",
+        ),
         ("Rosters fetched / violations", f"{r['rosters_fetched']} / {r['roster_violations']}"),
         ("Status polls while solving", r["poll_requests"]),
-        ("Poll latency median / p95 / max",
-         f"{r['poll_median_ms']:.1f} / {r['poll_p95_ms']:.1f} / {r['poll_max_ms']:.1f} ms" if r["poll_median_ms"] else "-"),
+        (
+            "Poll latency median / p95 / max",
+            f"{r['poll_median_ms']:.1f} / {r['poll_p95_ms']:.1f} / {r['poll_max_ms']:.1f} ms"
+            if r["poll_median_ms"]
+            else "-",
+        ),
         ("Server RSS idle", f"{r['rss_idle_mb']:.0f} MB (web + forkserver)"),
-        ("Server RSS peak: web process / whole tree", f"{r['rss_web_peak_mb']:.0f} / {r['rss_tree_peak_mb']:.0f} MB "
-         f"({r['processes_peak']} processes)"),
+        (
+            "Server RSS peak: web process / whole tree",
+            f"{r['rss_web_peak_mb']:.0f} / {r['rss_tree_peak_mb']:.0f} MB "
+            f"({r['processes_peak']} processes)",
+        ),
     ]
     return "| Measure | Value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
 

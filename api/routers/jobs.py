@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from optimiser.model import Problem, Solution
 
 from ..db import unpack
 from ..schemas import JOB_COLUMNS, Error, Job, JobList, JobState
 from ..security import Tenant, TenantDep
-from . import AUTH_ERRORS, NOT_FOUND, QUEUE_ERRORS
+from . import AUTH_ERRORS, NOT_FOUND, QUEUE_ERRORS, queue_room
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**AUTH_ERRORS})
 NOT_READY = {409: {"model": Error, "description": "The job has no result (yet)"}}
@@ -27,7 +27,8 @@ def _row(request: Request, tenant: Tenant, job_id: str, columns: str = JOB_COLUM
     return rows[0]
 
 
-@router.post("", status_code=202, response_model=Job, responses={**QUEUE_ERRORS})
+@router.post("", status_code=202, response_model=Job, responses={**QUEUE_ERRORS},
+             dependencies=[Depends(queue_room)])
 def submit_job(
     problem: Problem,
     request: Request,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from optimiser.model import Problem, Solution
@@ -11,7 +11,7 @@ from ..db import unpack
 from ..jobs import FINISHED
 from ..schemas import Error
 from ..security import TenantDep
-from . import AUTH_ERRORS, QUEUE_ERRORS
+from . import AUTH_ERRORS, QUEUE_ERRORS, queue_room
 
 router = APIRouter(prefix="/v1", tags=["solve"])
 
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1", tags=["solve"])
 @router.post(
     "/solve",
     response_model=Solution,
+    dependencies=[Depends(queue_room)],
     responses={
         **AUTH_ERRORS,
         **QUEUE_ERRORS,

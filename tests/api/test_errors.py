@@ -81,3 +81,16 @@ def test_full_queue_is_429_with_retry_after(service: Service, small_problem):
     assert "queue is full" in r.json()["detail"]
     for job in service.client.get("/v1/jobs", headers=service.a).json()["jobs"]:
         service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
+
+
+def test_full_queue_refuses_before_validating_the_body(service: Service, small_problem):
+    body = small_problem.model_dump_json()
+    while service.client.post("/v1/jobs?time_limit=5", content=body, headers=service.a).status_code == 202:
+        pass
+    # an invalid body still gets 429, not 422: nothing was parsed; a stranger still gets 401
+    r = service.client.post("/v1/jobs", content=json.dumps({"id": "x"}), headers=service.a)
+    assert r.status_code == 429 and "retry-after" in r.headers
+    assert service.client.post("/v1/solve", content=body, headers=service.a).status_code == 429
+    assert service.client.post("/v1/jobs", content=body, headers={"Content-Type": "application/json"}).status_code == 401
+    for job in service.client.get("/v1/jobs", headers=service.a).json()["jobs"]:
+        service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
