@@ -128,7 +128,8 @@ def prepare(
 
         graph = ox.simplify_graph(graph, edge_attrs_differ=["highway", "maxspeed"])
     if mode != "car":  # walkers and cyclists go both ways along every street
-        missing = [(u, v, d) for u, v, d in graph.edges(data=True) if not graph.has_edge(v, u)]
+        pairs = set(graph.edges())
+        missing = [(u, v, d) for u, v, d in graph.edges(data=True) if (v, u) not in pairs]
         for u, v, d in missing:
             back = dict(d)
             if back.get("geometry") is not None:

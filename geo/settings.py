@@ -50,7 +50,9 @@ UK_DEFAULT_MPH: dict[str, float] = {
 
 # Which OSM highway values each travel mode may use (osmnx's drive/walk/bike rules, simplified).
 CAR_HIGHWAYS = frozenset(UK_DEFAULT_MPH) - {"track", "busway"}
-WALK_EXCLUDED = frozenset({"motorway", "motorway_link", "trunk", "trunk_link", "busway", "construction", "proposed", "raceway", "abandoned", "platform", "bus_guideway", "escape", "corridor", "elevator", "rest_area"})
+# Trunk roads are not excluded outright: in rural England an A-road is often the only
+# link out of a village lane, and walking or cycling it is legal. They are avoided instead.
+WALK_EXCLUDED = frozenset({"motorway", "motorway_link", "busway", "construction", "proposed", "raceway", "abandoned", "platform", "bus_guideway", "escape", "corridor", "elevator", "rest_area"})
 
 
 class GeoSettings(BaseSettings):
@@ -76,6 +78,13 @@ class GeoSettings(BaseSettings):
     snap_limit_m: float = Field(default=500.0, gt=0, description="Farther than this from any road is an error.")
     car_highways: frozenset[str] = CAR_HIGHWAYS
     walk_bike_excluded: frozenset[str] = WALK_EXCLUDED
+    walk_bike_avoided: frozenset[str] = frozenset({"trunk", "trunk_link"})
+    avoid_factor: float = Field(
+        default=4.0,
+        ge=1.0,
+        description="Walkers' and cyclists' time on avoided roads is multiplied by this, so they take "
+        "a trunk road only where nothing else goes (a conservative time where they must).",
+    )
     cache_dir: Path = Field(default_factory=default_cache_dir)
     matrix_cache: bool = Field(default=True, description="Store computed matrices as .npz in cache_dir.")
 

@@ -107,6 +107,20 @@ class EdgeIndex:
                 a[at_end] = (0.0, np.inf)
         return Snap(meters, edge, frac, exit_node, exit_s, exit_m, entry_node, entry_s, entry_m)
 
+    def distance_to_any(self, graph: nx.MultiDiGraph, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Metres from each point to the nearest edge of the whole graph, routable or not."""
+        lines = []
+        for u, v, d in graph.edges(data=True):
+            geom = d.get("geometry")
+            if geom is None:
+                a, b = graph.nodes[u], graph.nodes[v]
+                geom = shapely.LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+            lines.append(geom)
+        projected = shapely.transform(np.array(lines, dtype=object), lambda c: c * self._scale)
+        points = shapely.points(np.column_stack((np.asarray(lon, float), np.asarray(lat, float))) * self._scale)
+        (where, _), meters = shapely.STRtree(projected).query_nearest(points, return_distance=True, all_matches=False)
+        return meters[np.argsort(where)]
+
     def along(self, edge: int, frac: float, other: int | float) -> list[tuple[float, float]]:
         """Coordinates (lon, lat) along a record from ``frac`` to the tail (0), head (1) or another fraction."""
         from shapely.ops import substring

@@ -2,7 +2,9 @@
 
 Cars drive at the posted ``maxspeed`` (UK tags are in mph) or, when it is missing or
 unreadable, at a UK default for the highway type; ``peak_slowdown`` stretches car
-times. Walkers and cyclists move at a constant speed on every edge they may use.
+times. Walkers and cyclists move at a constant speed on every edge they may use; on
+trunk roads their time counts ``avoid_factor`` times, so routes keep off them unless
+nothing else goes.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ def add_speeds(graph: nx.MultiDiGraph, mode: TravelMode, settings: GeoSettings |
     slowdown = settings.peak_slowdown if mode == "car" else 1.0
     for _, _, data in graph.edges(data=True):
         kph = constant if constant is not None else car_kph(data, settings)
+        factor = slowdown
+        if constant is not None and any(h in settings.walk_bike_avoided for h in highway_types(data.get("highway"))):
+            factor = settings.avoid_factor
         data["speed_kph"] = float(kph)
-        data["travel_time"] = float(data["length"]) / (kph / 3.6) * slowdown
+        data["travel_time"] = float(data["length"]) / (kph / 3.6) * factor
     return graph

@@ -8,6 +8,7 @@ cached on disk, so a second run over the same network and points never loads it.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,8 @@ from .load import check_mode, load_network, prepare
 from .matrix import CompiledNetwork
 from .settings import GeoSettings
 from .snap import EdgeIndex, Snap
+
+log = logging.getLogger(__name__)
 
 _LOADED: OrderedDict[tuple[str, str, str], tuple[nx.MultiDiGraph, CompiledNetwork, EdgeIndex]] = OrderedDict()
 _LOADED_MAX = 6  # networks kept in memory per process (the validator reuses the solver's)
@@ -63,6 +66,8 @@ class RoadTravelTimes(TravelTimes):
         self._lon = np.array([self.locations[p].lon for p in self.points], dtype=float)
         self._snaps: dict[TravelMode, Snap] = {}
         self._gaps: dict[TravelMode, np.ndarray] = {}
+        self.detached: dict[TravelMode, dict[str, float]] = {}
+        """Per mode: points on roads cut off from the routable network, and their gap (m)."""
         self.cache_hits: dict[TravelMode, bool] = {}
 
     @classmethod
@@ -133,9 +138,9 @@ class RoadTravelTimes(TravelTimes):
     def snap(self, mode: TravelMode) -> Snap:
         """Where each point joins the roads; InputError naming every point beyond the limit."""
         if mode not in self._snaps or self._snaps[mode] is None:
-            _, _, roads = self._loaded(mode)
+            graph, _, roads = self._loaded(mode)
             snap = roads.snap(self._lon, self._lat)
-            self._check_snap(mode, snap.meters)
+            self._check_snap(mode, snap.meters, graph, roads)
             self._snaps[mode] = snap
             self._gaps[mode] = snap.meters
         return self._snaps[mode]
@@ -146,14 +151,31 @@ class RoadTravelTimes(TravelTimes):
             self.matrices(mode)  # a cache hit knows the gaps without loading the network
         return dict(zip(self.points, self._gaps[mode].tolist(), strict=True))
 
-    def _check_snap(self, mode: TravelMode, meters: np.ndarray) -> None:
+    def _check_snap(self, mode: TravelMode, meters: np.ndarray, graph: nx.MultiDiGraph, roads: EdgeIndex) -> None:
+        """A point beyond the limit from the routable roads is an error when it is beyond it
+        from *every* road too (bad coordinates); on a road cut off from the network (a
+        fragment of the extract, a private link) it is joined to the nearest routable
+        road across the gap, with a warning."""
         limit = self.settings.snap_limit_m
         far = np.flatnonzero(meters > limit)
-        if len(far):
-            listed = ", ".join(f"{self.points[i]!r} ({meters[i]:,.0f} m)" for i in far[:5])
-            more = f" and {len(far) - 5} more" if len(far) > 5 else ""
+        if not len(far):
+            return
+        any_road = roads.distance_to_any(graph, self._lon[far], self._lat[far])
+        detached = {self.points[i]: float(meters[i]) for i, d in zip(far, any_road, strict=True) if d <= limit}
+        self.detached[mode] = detached
+        if detached:
+            log.warning(
+                "%d location(s) lie on %s roads cut off from the network and join it across a gap "
+                "(covered at %g km/h): %s",
+                len(detached), mode, self.settings.snap_kph,
+                ", ".join(f"{p} ({m:,.0f} m)" for p, m in list(detached.items())[:5]),
+            )
+        bad = [(i, d) for i, d in zip(far, any_road, strict=True) if d > limit]
+        if bad:
+            listed = ", ".join(f"{self.points[i]!r} ({d:,.0f} m)" for i, d in bad[:5])
+            more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
             raise InputError(
-                f"travel.road_network: {len(far)} location(s) farther than snap_limit_m={limit:g} m from "
+                f"travel.road_network: {len(bad)} location(s) farther than snap_limit_m={limit:g} m from "
                 f"the nearest {mode} road: {listed}{more}; check the client/carer coordinates"
             )
 

@@ -17,6 +17,7 @@ TOY_OSM = """<?xml version='1.0' encoding='UTF-8'?>
   <way id="106"><nd ref="2"/><nd ref="5"/><nd ref="8"/><tag k="highway" v="motorway"/><tag k="maxspeed" v="70 mph"/></way>
   <way id="107"><nd ref="4"/><nd ref="8"/><tag k="highway" v="footway"/></way>
   <way id="108"><nd ref="10"/><nd ref="11"/><tag k="building" v="yes"/></way>
+  <way id="109"><nd ref="20"/><nd ref="21"/><tag k="highway" v="residential"/><tag k="name" v="Cut-off Close"/></way>
 </osm>
 """
 
@@ -25,13 +26,15 @@ def toy_nodes() -> dict[int, tuple[float, float]]:
     """A 3 x 3 grid of junctions ~110 m apart (id -> (lat, lon)), plus a building's corners."""
     nodes = {r * 3 + c + 1: (51.500 + 0.001 * (2 - r), -0.1000 + 0.0016 * c) for r in range(3) for c in range(3)}
     nodes[10], nodes[11] = (51.5005, -0.0990), (51.5006, -0.0991)
+    nodes[20], nodes[21] = (51.5080, -0.1000), (51.5080, -0.0980)  # a street ~650 m north, not joined on
     return nodes
 
 
 @pytest.fixture
 def toy_osm(tmp_path: Path) -> Path:
     """An OSM XML town: row 2 (4->5->6) is one-way east; column 2 (2-5-8) is a motorway;
-    a footway joins 4 and 8; way 108 is a building (not a road)."""
+    a footway joins 4 and 8; way 108 is a building (not a road); way 109 (20-21) is a
+    street the extract does not connect to the rest."""
     nodes = "\n".join(
         f'  <node id="{i}" lat="{lat:.7f}" lon="{lon:.7f}" version="1"/>' for i, (lat, lon) in toy_nodes().items()
     )

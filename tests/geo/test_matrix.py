@@ -188,6 +188,24 @@ def test_a_home_too_far_from_any_road_is_named(helsinki_pbf: Path):
     assert "carer-ann" not in str(err.value) and "snap_limit_m=300" in str(err.value)
 
 
+def test_a_home_on_a_cut_off_street_joins_across_the_gap(toy_osm: Path):
+    nodes = toy_nodes()
+    lat, lon = nodes[20][0], nodes[20][1] + 1e-5  # on Cut-off Close, due north of junction 1
+    travel = RoadTravelTimes(
+        {"n1": Location(lat=nodes[1][0], lon=nodes[1][1]), "client-cut-off": Location(lat=lat, lon=lon)},
+        source=toy_osm,
+    )
+    minutes, km = travel.matrices("car")  # no error: it is on a road, just not a connected one
+    gap = travel.snap_meters("car")["client-cut-off"]
+    assert 500 < gap < 800 and travel.detached["car"] == {"client-cut-off": pytest.approx(gap)}
+    # n1 sits (within a metre) where the gap meets the network
+    assert km[0, 1] * 1000 == pytest.approx(gap, abs=1.0)
+    assert minutes[0, 1] == pytest.approx(gap / (travel.settings.snap_kph / 3.6) / 60, abs=0.02)
+    nowhere = RoadTravelTimes({"n1": Location(lat=nodes[1][0], lon=nodes[1][1]), "client-x": Location(lat=51.52, lon=-0.1)}, source=toy_osm)
+    with pytest.raises(InputError, match=r"'client-x' \(1,"):
+        nowhere.matrices("car")
+
+
 def test_unknown_mode_and_missing_file_are_input_errors(helsinki_pbf: Path, tmp_path: Path):
     p = sample_street_points(helsinki_pbf, 1, 1)[0]
     travel = RoadTravelTimes.from_spec(RoadNetwork(osm_file=str(helsinki_pbf), modes=["car"]), {"a": p})

@@ -50,7 +50,7 @@ def test_mode_rules():
     s = GeoSettings()
     motorway, footway = {"highway": "motorway"}, {"highway": "footway"}
     assert allowed(motorway, "car", s) and not allowed(motorway, "walk", s) and not allowed(motorway, "bike", s)
-    assert not allowed({"highway": "trunk"}, "bike", s) and allowed({"highway": "trunk"}, "car", s)
+    assert not allowed({"highway": "motorway_link"}, "bike", s) and allowed({"highway": "trunk"}, "car", s)
     assert allowed(footway, "walk", s) and not allowed(footway, "car", s) and not allowed(footway, "bike", s)
     assert allowed({"highway": "footway", "bicycle": "yes"}, "bike", s)
     assert not allowed({"highway": "residential", "access": "private"}, "car", s)
@@ -127,13 +127,15 @@ def test_walking_never_faster_than_driving_on_shared_roads(rutland: Path):
     assert all(walk[k] >= car[k] for k in shared)
 
 
-def test_no_motorway_or_trunk_for_walkers_and_cyclists(rutland: Path):
-    car = load_network(rutland, "car")
-    assert any("trunk" in str(d["highway"]) for _, _, d in car.edges(data=True))  # the A1 and A47
-    for mode in ("walk", "bike"):
+def test_walkers_and_cyclists_never_on_motorways_and_avoid_trunk_roads(rutland: Path):
+    s = GeoSettings()  # (the toy town test covers motorways; Rutland has none)
+    for mode, kph in (("walk", s.walk_kph), ("bike", s.bike_kph)):
         g = load_network(rutland, mode)
-        bad = [d["highway"] for _, _, d in g.edges(data=True) if str(d["highway"]).startswith(("motorway", "trunk"))]
-        assert bad == [], mode
+        assert not any("motorway" in str(d["highway"]) for _, _, d in g.edges(data=True)), mode
+        trunk = [d for _, _, d in g.edges(data=True) if str(d["highway"]).startswith("trunk")]
+        assert trunk, "Rutland's A1 and A47 are trunk roads"
+        for d in trunk:
+            assert d["travel_time"] == pytest.approx(s.avoid_factor * d["length"] / (kph / 3.6))
 
 
 def test_bad_sources_are_input_errors(tmp_path: Path):
