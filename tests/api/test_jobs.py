@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psutil
 
@@ -129,13 +131,23 @@ def test_validate_endpoint_matches_the_validator(service, small_problem):
 # --------------------------------------------------------------------------- the runner's limits
 
 
-def _runner(tmp_path, target, **overrides):
+def _runner(tmp_path, target, **overrides) -> tuple[Database, JobRunner, int]:
+    from api.security import tenant_for_key
     from api.settings import Settings
 
     db = Database(tmp_path / "runner.db")
     db.migrate()
-    settings = Settings(db_path=db.path, workers=1, **overrides)
-    return db, JobRunner(db, settings, target=target)
+    tenant = tenant_for_key(db, create_key(db, "t"))
+    return db, JobRunner(db, Settings(db_path=db.path, workers=1, **overrides), target=target), tenant.id
+
+
+@contextmanager
+def _started(runner: JobRunner) -> Iterator[JobRunner]:
+    runner.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
 
 
 def _wait_state(runner: JobRunner, job_id: str, timeout: float = 20) -> str:
@@ -146,10 +158,8 @@ def _wait_state(runner: JobRunner, job_id: str, timeout: float = 20) -> str:
 
 
 def test_wall_clock_limit_kills_a_hung_solver(tmp_path, small_problem):
-    db, runner = _runner(tmp_path, helpers.hang, job_grace_seconds=0.5)
-    tenant = create_key(db, "t") and 1
-    runner.start()
-    try:
+    db, runner, tenant = _runner(tmp_path, helpers.hang, job_grace_seconds=0.5)
+    with _started(runner):
         job_id = runner.submit(tenant, small_problem, kind="job", time_limit=0.5, seed=None)
         assert _wait_state(runner, job_id) == "failed"
         row = db.read("SELECT error, error_kind, progress FROM jobs WHERE id = ?", (job_id,))[0]
@@ -159,29 +169,23 @@ def test_wall_clock_limit_kills_a_hung_solver(tmp_path, small_problem):
         while runner._running and time.monotonic() < end:  # reaped
             time.sleep(0.05)
         assert not runner._running
-    finally:
-        runner.stop()
 
 
 def test_crashed_solver_fails_the_job_with_a_reason(tmp_path, small_problem):
-    db, runner = _runner(tmp_path, helpers.crash)
-    tenant = create_key(db, "t") and 1
-    runner.start()
-    try:
+    db, runner, tenant = _runner(tmp_path, helpers.crash)
+    with _started(runner):
         job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
         assert _wait_state(runner, job_id) == "failed"
         row = db.read("SELECT error, error_kind FROM jobs WHERE id = ?", (job_id,))[0]
         assert row["error_kind"] == "crash" and "exit code 3" in row["error"]
-        # the next job still runs: one bad solve does not take the pool down
+        # the pool starts the next job after a crash (which crashes in turn)
         second = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
         assert _wait_state(runner, second) == "failed"
-    finally:
-        runner.stop()
+        assert db.read("SELECT attempts FROM jobs WHERE id = ?", (second,))[0]["attempts"] == 1
 
 
 def test_recovery_requeues_then_fails_interrupted_jobs(tmp_path, small_problem):
-    db, runner = _runner(tmp_path, helpers.hang, max_attempts=2)
-    tenant = create_key(db, "t") and 1
+    db, runner, tenant = _runner(tmp_path, helpers.hang, max_attempts=2)
     job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
     sync_id = runner.submit(tenant, small_problem, kind="sync", time_limit=1, seed=None)
     with db.connect() as c:  # as a crash leaves them
