@@ -8,8 +8,10 @@ errors are logged by type only (no request data: problems hold health data).
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
@@ -87,9 +89,33 @@ def _input_error(request: Request, exc: InputError) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
-def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return JSONResponse({"detail": "internal error"}, status_code=500)
+class ContainErrors:
+    """Answer 500 for an unexpected exception and log only its type and where it was
+    raised: the message and a full traceback could quote a client's data, so the
+    exception is not passed on to the server's own error logging."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error("unhandled %s at %s:%s on %s %s", type(exc).__name__, Path(frame.filename).name,
+                      frame.lineno, scope["method"], scope["path"])
+            if not started:
+                await JSONResponse({"detail": "internal error"}, status_code=500)(scope, receive, send)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -124,9 +150,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestValidationError: _validation_error,
         QueueFull: _queue_full,
         InputError: _input_error,
-        Exception: _unexpected,
     }
     for exc_type, handler in handlers.items():
         app.add_exception_handler(exc_type, handler)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(ContainErrors)
     return app

@@ -94,3 +94,15 @@ def test_full_queue_refuses_before_validating_the_body(service: Service, small_p
     assert service.client.post("/v1/jobs", content=body, headers={"Content-Type": "application/json"}).status_code == 401
     for job in service.client.get("/v1/jobs", headers=service.a).json()["jobs"]:
         service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
+
+
+def test_unexpected_error_is_500_and_logged_without_its_message(service, caplog, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("Mrs Example, 1 Private Road")  # data that must not reach the logs
+
+    monkeypatch.setattr(service.client.app.state.runner, "counts", boom)
+    with caplog.at_level("ERROR"):
+        r = service.client.get("/health")
+    assert r.status_code == 500 and r.json() == {"detail": "internal error"}
+    assert "unhandled RuntimeError" in caplog.text
+    assert "Private Road" not in caplog.text

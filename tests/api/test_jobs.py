@@ -199,3 +199,21 @@ def test_recovery_requeues_then_fails_interrupted_jobs(tmp_path, small_problem):
     assert runner.recover() == {"requeued": 0, "failed": 1}
     row = db.read("SELECT state, error FROM jobs WHERE id = ?", (job_id,))[0]
     assert row["state"] == "failed" and "2 attempt(s) used" in row["error"]
+
+
+def test_graceful_shutdown_requeues_running_jobs(settings, example):
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    app = create_app(settings)
+    with TestClient(app) as client:
+        headers = {"X-API-Key": create_key(app.state.db, "t"), "Content-Type": "application/json"}
+        job = client.post("/v1/jobs?time_limit=5", content=example.model_dump_json(), headers=headers).json()
+        runner = app.state.runner
+        while job["id"] not in runner._running:
+            time.sleep(0.01)
+        process = runner._running[job["id"]].process
+    assert not process.is_alive()
+    row = app.state.db.read("SELECT state, attempts, started_at FROM jobs WHERE id = ?", (job["id"],))[0]
+    assert (row["state"], row["attempts"], row["started_at"]) == ("queued", 0, None)
