@@ -29,9 +29,12 @@ export function title(el, text) {
 export const minutes = (iso) => Date.parse(iso + (iso.endsWith("Z") ? "" : "Z")) / 60000;
 export const hhmm = (iso) => iso.slice(11, 16);
 
-// A stable colour per carer.
+// A distinct, stable colour per carer: golden-angle hues in order of first use.
+const colours = new Map();
 export function colour(id) {
-  let h = 0;
-  for (const ch of id) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return `hsl(${h % 360} 65% 42%)`;
+  if (!colours.has(id)) {
+    const n = colours.size;
+    colours.set(id, `hsl(${((n * 137.508) % 360).toFixed(0)} 70% ${n % 2 ? 36 : 46}%)`);
+  }
+  return colours.get(id);
 }
