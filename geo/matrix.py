@@ -9,6 +9,7 @@ by pointer jumping on the predecessor arrays (vectorised, O(log depth) passes).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -19,6 +20,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 # Dijkstra treats an explicit zero as an edge, but keep times strictly positive so
 # a predecessor is always closer to the source than its child.
 _MIN_SECONDS = 1e-9
+_TREES_KEPT = 256  # single-source trees cached for drawing legs (geometry)
 _CHUNK_CELLS = 4_000_000  # sources x nodes per Dijkstra batch: bounds memory (~100 MB)
 
 
@@ -34,6 +36,8 @@ class CompiledNetwork:
     share: float = 1.0  # the component's share of all graph nodes
     _keys: np.ndarray = field(init=False, repr=False)
     _index: dict = field(init=False, repr=False)
+    _trees: dict = field(init=False, repr=False, default_factory=dict)
+    _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         n = len(self.node_ids)
@@ -145,9 +149,21 @@ class CompiledNetwork:
             acc += acc[parent]
             parent = grand
 
+    def tree(self, source: int) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds and predecessors from one node row to all (kept for the last few hundred sources)."""
+        with self._lock:
+            hit = self._trees.get(source)
+        if hit is None:
+            hit = dijkstra(self.seconds, directed=True, indices=source, return_predecessors=True)
+            with self._lock:
+                self._trees[source] = hit
+                while len(self._trees) > _TREES_KEPT:
+                    self._trees.pop(next(iter(self._trees)))
+        return hit
+
     def path(self, source: int, target: int) -> list[int]:
         """Node rows along the fastest path ``source -> target`` (both included)."""
-        _, pred = dijkstra(self.seconds, directed=True, indices=source, return_predecessors=True)
+        _, pred = self.tree(source)
         rows = [target]
         while rows[-1] != source:
             rows.append(int(pred[rows[-1]]))

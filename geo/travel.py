@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 _LOADED: OrderedDict[tuple[str, str, str], tuple[nx.MultiDiGraph, CompiledNetwork, EdgeIndex]] = OrderedDict()
 _LOADED_MAX = 6  # networks kept in memory per process (the validator reuses the solver's)
+_LOCK = threading.Lock()  # the API serves several jobs from threads
 
 
 class RoadTravelTimes(TravelTimes):
@@ -97,9 +99,10 @@ class RoadTravelTimes(TravelTimes):
             key = ("graph", str(id(self.graphs[mode])), mode)
         else:
             key = (self._fingerprint(mode) or "", self.settings.speed_fingerprint(), mode)
-        if key in _LOADED:
-            _LOADED.move_to_end(key)
-            return _LOADED[key]
+        with _LOCK:
+            if key in _LOADED:
+                _LOADED.move_to_end(key)
+                return _LOADED[key]
         if self.graphs is not None:
             graph = self.graphs[mode]
             if any("travel_time" not in d for _, _, d in graph.edges(data=True)):
@@ -113,9 +116,10 @@ class RoadTravelTimes(TravelTimes):
         net = CompiledNetwork.from_graph(graph)
         entry = (graph, net, EdgeIndex(graph, net))
         if self.graphs is None:  # caller-owned graphs may change; never memoise them
-            _LOADED[key] = entry
-            while len(_LOADED) > _LOADED_MAX:
-                _LOADED.popitem(last=False)
+            with _LOCK:
+                _LOADED[key] = entry
+                while len(_LOADED) > _LOADED_MAX:
+                    _LOADED.popitem(last=False)
         return entry
 
     def network(self, mode: TravelMode) -> nx.MultiDiGraph:
@@ -183,6 +187,9 @@ class RoadTravelTimes(TravelTimes):
 
     def _compute(self, mode: TravelMode) -> tuple[np.ndarray, np.ndarray]:
         mode = self._allowed(mode)
+        if not self.points:
+            self._gaps[mode] = np.zeros(0)
+            return np.zeros((0, 0)), np.zeros((0, 0))
         cache, key = self._cache_key(mode)
         if cache is not None:
             hit = cache.load(key)
@@ -260,7 +267,7 @@ def _end(roads: EdgeIndex, edge: int, node: int, frac: float) -> float:
 
 def dijkstra_one(net: CompiledNetwork, source: int, target: int) -> float:
     """Fastest seconds between two node rows."""
-    return float(net.many_to_many(np.array([source]), np.array([target]))[0][0, 0])
+    return float(net.tree(source)[0][target])
 
 
 def _point_to_point(net: CompiledNetwork, roads: EdgeIndex, snap: Snap) -> tuple[np.ndarray, np.ndarray]:

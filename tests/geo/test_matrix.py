@@ -213,3 +213,11 @@ def test_unknown_mode_and_missing_file_are_input_errors(helsinki_pbf: Path, tmp_
         travel.matrices("walk")
     with pytest.raises(InputError, match="no such file"):
         RoadTravelTimes.from_spec(RoadNetwork(osm_file=str(tmp_path / "nope.osm.pbf")), {"a": p})
+
+
+def test_no_points_no_network_needed(tmp_path: Path):
+    graphml = tmp_path / "never-read.graphml"
+    graphml.write_text("not even xml")
+    travel = RoadTravelTimes({}, source=graphml)
+    minutes, km = travel.matrices("car")
+    assert minutes.shape == km.shape == (0, 0)
