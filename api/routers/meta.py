@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Literal
@@ -22,6 +23,7 @@ VIEWER_CSP = (
 )
 
 
+@cache
 def _version() -> str:
     try:
         return version("carerota")
@@ -44,8 +46,13 @@ def health(request: Request) -> Health:
 @router.get("/v1/schema", tags=["meta"])
 def schema(document: Literal["problem", "solution", "both"] = "both") -> dict[str, Any]:
     """JSON Schema of the problem and solution documents (as ``carerota schema``)."""
-    docs = {"problem": Problem.model_json_schema(), "solution": Solution.model_json_schema()}
+    docs = _schemas()
     return docs if document == "both" else docs[document]
+
+
+@cache
+def _schemas() -> dict[str, Any]:
+    return {"problem": Problem.model_json_schema(), "solution": Solution.model_json_schema()}
 
 
 @router.get("/v1/example", response_model=Problem, tags=["meta"])
