@@ -69,9 +69,9 @@ def test_body_over_limit_is_413(tmp_path, small_problem):
         assert app.state.runner.counts()["queued"] == 0
 
 
-def test_full_queue_is_429_with_retry_after(service: Service, small_problem):
+def test_full_queue_is_429_with_retry_after(service: Service, example):
     # queue_limit is 4 and one worker: fill it with queued jobs behind a running one
-    body = small_problem.model_dump_json()
+    body = example.model_dump_json()
     codes = [service.client.post("/v1/jobs?time_limit=5", content=body, headers=service.a).status_code for _ in range(7)]
     assert codes[:4] == [202] * 4  # the fifth may start running first and free a place
     assert 429 in codes
@@ -83,8 +83,8 @@ def test_full_queue_is_429_with_retry_after(service: Service, small_problem):
         service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
 
 
-def test_full_queue_refuses_before_validating_the_body(service: Service, small_problem):
-    body = small_problem.model_dump_json()
+def test_full_queue_refuses_before_validating_the_body(service: Service, example):
+    body = example.model_dump_json()
     while service.client.post("/v1/jobs?time_limit=5", content=body, headers=service.a).status_code == 202:
         pass
     # an invalid body still gets 429, not 422: nothing was parsed; a stranger still gets 401

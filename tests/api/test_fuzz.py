@@ -31,7 +31,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@hypothesis.settings(max_examples=25, deadline=None,
+@hypothesis.settings(max_examples=20, deadline=None,
                      suppress_health_check=list(hypothesis.HealthCheck))
 def test_no_server_errors(case, fuzz_server):
     response = case.call(headers={"X-API-Key": fuzz_server.key}, timeout=60)
