@@ -47,10 +47,13 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .compile import COST_SCALE, ProblemData, compile_problem, cost_matrix, transit_matrix
+from .construct import Construction
 from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
 from .travel import TravelTimes
 
-DEFAULT_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
+GREEDY = "GREEDY_INSERTION"  # optimiser.construct, then OR-Tools local search
+DEFAULT_FIRST_SOLUTION = GREEDY
+FALLBACK_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
 DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
 
 
@@ -125,6 +128,7 @@ class RoutingModel:
 
     def __init__(self, data: ProblemData):
         self.data = data
+        self.continuity: list[np.ndarray] | None = None  # per carer, node space (milli-GBP)
         problem, policy = data.problem, data.problem.policy
         n_vehicles = len(data.vehicles)
         homes = [int(v.carer) for v in data.vehicles]
@@ -140,15 +144,19 @@ class RoutingModel:
         modes = sorted({c.travel_mode for c in carers})
         transit_ids = {}
         for mode in modes:
-            m = transit_matrix(data, mode)
-            transit_ids[mode] = routing.RegisterTransitMatrix(m.tolist())
+            transit_ids[mode] = routing.RegisterTransitMatrix(transit_matrix(data, mode).tolist())
         cost_ids: dict[tuple[str, float], int] = {}
+        costs: dict[tuple[str, float], np.ndarray] = {}
+        transits = {mode: transit_matrix(data, mode) for mode in modes}
+        self.transit_matrices = [transits[carers[veh.carer].travel_mode] for veh in data.vehicles]
+        self.cost_matrices = []
         for v, veh in enumerate(data.vehicles):
             carer = carers[veh.carer]
             key = (carer.travel_mode, carer.hourly_wage or policy.hourly_wage)
             if key not in cost_ids:
-                c = cost_matrix(data, *key)
-                cost_ids[key] = routing.RegisterTransitMatrix(c.tolist())
+                costs[key] = cost_matrix(data, *key)
+                cost_ids[key] = routing.RegisterTransitMatrix(costs[key].tolist())
+            self.cost_matrices.append(costs[key])
             routing.SetArcCostEvaluatorOfVehicle(cost_ids[key], v)
             if carer.fixed_cost:
                 routing.SetFixedCostOfVehicle(int(round(carer.fixed_cost * COST_SCALE)), v)
@@ -186,15 +194,18 @@ class RoutingModel:
         # every placed visit pays the constant offset of the continuity dimension; dropping
         # must cost the same offset more, or the offset would nudge the solver to drop
         offset = int(round(policy.familiar_carer_reward * COST_SCALE))
+        self.penalty: dict[int, int] = {}
         for vi, nodes in data.nodes_of_visit.items():
             priority = data.problem.visits[vi].priority
             penalty = int(round(policy.drop_penalty.get(priority, 1000.0) * COST_SCALE)) + offset
             for node in nodes:
+                self.penalty[node] = penalty
                 routing.AddDisjunction([int(self.index_of_node[node])], penalty)
 
     def _work(self, vehicle_transits: list[int]) -> None:
         data, routing = self.data, self.routing
         carers = data.problem.carers
+        self.work_targets: dict[int, tuple[int, int, int]] = {}  # vehicle -> (target, short, over)
         if not any(c.max_work_minutes is not None or c.contracted_minutes is not None for c in carers):
             self.work = None
             return
@@ -218,6 +229,7 @@ class RoutingModel:
                 for v in mine:
                     veh = data.vehicles[v]
                     target = int(round(carer.contracted_minutes * (veh.end - veh.start) / total))
+                    self.work_targets[v] = (target, short, over)
                     if short:
                         work.SetCumulVarSoftLowerBound(routing.End(v), target, short)
                     if over:
@@ -265,6 +277,7 @@ class RoutingModel:
             vectors.append(values)
         if all(np.array_equal(vectors[0], x) for x in vectors[1:]):
             return  # the same for every carer: nothing to choose between
+        self.continuity = vectors
         # OR-Tools 9.15 fails (ROUTING_FAIL as soon as a node is unperformed) when a
         # vehicle-dependent dimension uses two or more *unary* evaluators, so each class
         # of carers with the same values gets a binary callback over index space.
@@ -326,13 +339,15 @@ class RoutingModel:
             span = veh.end - veh.start
             if span <= limit:
                 continue
-            count = max(1, span // (limit + length))
+            count = -(-(span - limit) // (limit + length))  # enough for blocks of `limit`
             breaks = [
                 solver.FixedDurationIntervalVar(veh.start, veh.end - length, length, True, f"break {v}.{k}")
                 for k in range(count)
             ]
             time.SetBreakIntervalsOfVehicle(breaks, v, service)
             time.SetBreakDistanceDurationOfVehicle(limit, length, v)
+            for interval in breaks:  # else local search started from a given roster fails
+                routing.AddIntervalToAssignment(interval)
             out[v] = breaks
         return out
 
@@ -346,18 +361,17 @@ class RoutingModel:
         stats: Statistics,
         progress: Callable[[Progress], None] | None,
     ):
+        """Search until ``time_limit`` seconds from now; return the best plan or None."""
         routing = self.routing
+        deadline = _time.monotonic() + time_limit
         params = pywrapcp.DefaultRoutingSearchParameters()
-        params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
         params.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic, DEFAULT_METAHEURISTIC
         )
-        params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
         visit_indices = self.index_of_node[self.data.n_homes:]
-        best = [None]
+        best: list[float | None] = [None]
 
-        def on_solution() -> None:
-            objective = routing.CostVar().Value()
+        def improved(objective: float, unassigned: Callable[[], int]) -> None:
             stats.solutions += 1
             if best[0] is not None and objective >= best[0]:
                 return
@@ -367,19 +381,89 @@ class RoutingModel:
                 stats.first_solution_seconds = elapsed
             stats.history.append((elapsed, objective / COST_SCALE))
             if progress is not None:
-                dropped = {
-                    int(self.data.node_visit[self.node_of_index[i]])
-                    for i in visit_indices
-                    if routing.NextVar(int(i)).Value() == int(i)
-                }
                 progress(Progress(elapsed_seconds=elapsed, solutions=stats.solutions,
-                                  objective=objective / COST_SCALE, unassigned=len(dropped)))
+                                  objective=objective / COST_SCALE, unassigned=unassigned()))
 
-        routing.AddAtSolutionCallback(on_solution)
-        plan = routing.SolveWithParameters(params)
-        if plan is not None:
-            stats.objective = plan.ObjectiveValue() / COST_SCALE
-        return None if plan is None else Plan(self, plan)
+        def dropped_now() -> int:
+            return len({
+                int(self.data.node_visit[self.node_of_index[i]])
+                for i in visit_indices
+                if routing.NextVar(int(i)).Value() == int(i)
+            })
+
+        routing.AddAtSolutionCallback(lambda: improved(routing.CostVar().Value(), dropped_now))
+        greedy = None
+        if strategy == GREEDY:
+            params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+            routing.CloseModelWithParameters(params)
+            construction = Construction(self.data, self.continuity)
+            sequences = construction.run()
+            greedy = GreedyPlan(self, construction)
+            improved(greedy.objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
+            remaining = deadline - _time.monotonic()
+            plan = None
+            if remaining > 0.05:
+                params.time_limit.FromMilliseconds(int(remaining * 1000))
+                # restoring a roster with breaks runs a small CP search bounded by this
+                params.lns_time_limit.FromMilliseconds(int(remaining * 1000))
+                routes = [[int(self.index_of_node[n]) for n in seq] for seq in sequences]
+                initial = routing.ReadAssignmentFromRoutes(routes, True)
+                if initial is not None:
+                    plan = routing.SolveFromAssignmentWithParameters(initial, params)
+            if plan is None or plan.ObjectiveValue() >= greedy.objective:
+                stats.objective = greedy.objective / COST_SCALE
+                return greedy
+        else:
+            params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
+            params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+            plan = routing.SolveWithParameters(params)
+        if plan is None:
+            return None
+        stats.objective = plan.ObjectiveValue() / COST_SCALE
+        return Plan(self, plan)
+
+    def objective_of(self, routes: list[tuple[int, list[tuple[int, int]]]]) -> int:
+        """The model's objective for ``[(vehicle, [(node, start)])]`` (used vehicles only)."""
+        data, policy = self.data, self.data.problem.policy
+        total = 0
+        placed = set()
+        late_cost = policy.lateness_per_minute * COST_SCALE
+        for v, stops in routes:
+            if not stops:
+                continue
+            veh = data.vehicles[v]
+            carer = data.problem.carers[veh.carer]
+            C = self.cost_matrices[v]
+            T = self.transit_matrices[v]
+            nodes = [veh.carer] + [n for n, _ in stops] + [veh.carer]
+            total += int(C[nodes[:-1], nodes[1:]].sum())
+            total += int(round(carer.fixed_cost * COST_SCALE))
+            if self.continuity is not None:
+                total += int(sum(self.continuity[veh.carer][n] for n, _ in stops))
+            for n, start in stops:
+                placed.add(n)
+                over = start - int(data.window_end[n])
+                if over > 0 and data.late_limit[n]:
+                    total += int(over * late_cost)
+            if v in self.work_targets:
+                target, short, over = self.work_targets[v]
+                work = int(T[nodes[:-1], nodes[1:]].sum())
+                total += short * max(0, target - work) + over * max(0, work - target)
+        for node, penalty in self.penalty.items():
+            if node not in placed:
+                total += penalty
+        return total
+
+
+class GreedyPlan:
+    """The construction's roster, read like a :class:`Plan`."""
+
+    def __init__(self, model: RoutingModel, construction: Construction):
+        self.routes = construction.schedule()
+        self.objective = model.objective_of([(v, stops) for v, stops, _ in self.routes])
+
+    def vehicle_routes(self):
+        yield from self.routes
 
 
 class Plan:

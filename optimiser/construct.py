@@ -1,0 +1,320 @@
+"""A fast greedy construction that always yields a roster (the engine's first solution).
+
+OR-Tools' insertion heuristics must run the CP solver on every tentative insertion as
+soon as the model has constraints its filters do not know (double-handed synchrony,
+``after`` gaps), which makes the first solution slow on real days. This cheapest
+insertion knows those rules natively:
+
+* visits are inserted by priority (critical first), then by window start;
+* a route keeps, for every stop, its earliest and latest feasible start, so checking
+  an insertion point is O(1), and only the few positions whose times can fit are tried
+  (found by bisection);
+* a double-handed visit is inserted into two routes of different carers at one common
+  start; a visit with an ``after`` partner already placed gets its window narrowed to
+  the gap. Visits tied by such rules keep a fixed start once placed, so later
+  insertions cannot break the tie;
+* the break rule and ``max_work_minutes`` are checked on the whole route (shift) only
+  for the candidate that wins on cost.
+
+The result is a list of node sequences per vehicle, handed to OR-Tools as the first
+solution for local search.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .compile import COST_SCALE, ProblemData, cost_matrix, transit_matrix
+
+PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
+
+
+@dataclass
+class _Route:
+    vehicle: int
+    home: int
+    start: int
+    end: int
+    nodes: list[int] = field(default_factory=list)
+    est: list[int] = field(default_factory=list)
+    lst: list[int] = field(default_factory=list)
+    load: int = 0
+
+
+class Construction:
+    """Greedy cheapest insertion over a :class:`ProblemData` (see module docstring)."""
+
+    def __init__(self, data: ProblemData, continuity: list[np.ndarray] | None = None):
+        self.data = data
+        problem, policy = data.problem, data.problem.policy
+        carers = problem.carers
+        self.modes = {c.travel_mode for c in carers}
+        self.T = {m: transit_matrix(data, m) for m in self.modes}
+        self.C: dict[tuple[str, float], np.ndarray] = {}
+        self.vehicle_T = []
+        self.vehicle_C = []
+        for veh in data.vehicles:
+            carer = carers[veh.carer]
+            key = (carer.travel_mode, carer.hourly_wage or policy.hourly_wage)
+            if key not in self.C:
+                self.C[key] = cost_matrix(data, *key)
+            self.vehicle_T.append(self.T[carer.travel_mode])
+            self.vehicle_C.append(self.C[key])
+        self.continuity = continuity
+        self.fixed_cost = [int(round(carers[v.carer].fixed_cost * COST_SCALE)) for v in data.vehicles]
+        self.routes = [_Route(v, veh.carer, veh.start, veh.end) for v, veh in enumerate(data.vehicles)]
+        self.ws = data.window_start.copy()
+        self.lw = data.window_end + data.late_limit
+        self.work = [0] * len(carers)
+        self.max_work = [c.max_work_minutes for c in carers]
+        self.capacity = [c.capacity for c in carers]
+        self.start_of: dict[int, int] = {}  # visit index -> fixed start once placed (tied visits)
+        self.placed: set[int] = set()
+        limit = policy.break_after_minutes
+        self.break_after = limit
+        self.break_minutes = policy.break_minutes
+        self.needs_breaks = [limit is not None and veh.end - veh.start > limit for veh in data.vehicles]
+        # visits tied to others: doubles (to themselves) and both ends of an `after`
+        self.partners: dict[int, list[tuple[int, int, int | None]]] = {}
+        index = {v.id: i for i, v in enumerate(problem.visits)}
+        for vi, visit in enumerate(problem.visits):
+            if visit.after is not None:
+                oi = index[visit.after.visit]
+                a = visit.after
+                # start(vi) - start(oi) in [min, max]  <=>  start(oi) - start(vi) in [-max, -min]
+                self.partners.setdefault(vi, []).append((oi, a.min_minutes, a.max_minutes))
+                self.partners.setdefault(oi, []).append(
+                    (vi, -a.max_minutes if a.max_minutes is not None else None, -a.min_minutes)
+                )
+        self.tied = set(self.partners) | {vi for vi, n in data.nodes_of_visit.items() if len(n) == 2}
+
+    # ----------------------------------------------------------------------- route times
+
+    def _refresh(self, r: _Route) -> None:
+        T = self.vehicle_T[r.vehicle]
+        nodes, n = r.nodes, len(r.nodes)
+        est, lst = [0] * n, [0] * n
+        t = r.start
+        prev = None
+        for k, u in enumerate(nodes):
+            t = max(int(self.ws[u]), t if prev is None else t + int(T[prev, u]))
+            est[k] = t
+            prev = u
+        t = r.end
+        nxt = r.home
+        for k in range(n - 1, -1, -1):
+            u = nodes[k]
+            t = min(int(self.lw[u]), t - int(T[u, nxt]))
+            lst[k] = t
+            nxt = u
+        r.est, r.lst = est, lst
+
+    def _options(self, r: _Route, u: int, ws: int, lw: int):
+        """Yield ``(cost, lo, hi, pos, work_delta)`` for each feasible position of node u."""
+        T, C = self.vehicle_T[r.vehicle], self.vehicle_C[r.vehicle]
+        nodes, est, lst = r.nodes, r.est, r.lst
+        n = len(nodes)
+        first = bisect_left(lst, ws)
+        last = bisect_right(est, lw)
+        extra = self.fixed_cost[r.vehicle] if n == 0 else 0
+        if self.continuity is not None:
+            extra += int(self.continuity[r.home][u])
+        for pos in range(first, min(last, n) + 1):
+            p = nodes[pos - 1] if pos > 0 else r.home
+            q = nodes[pos] if pos < n else r.home
+            lo = max(ws, est[pos - 1] + int(T[p, u]) if pos > 0 else r.start)
+            hi = min(lw, (lst[pos] if pos < n else r.end) - int(T[u, q]))
+            if lo > hi:
+                continue
+            # homes cost nothing to stand still at: one formula covers every position
+            dwork = int(T[p, u] + T[u, q] - T[p, q])
+            cost = int(C[p, u] + C[u, q] - C[p, q])
+            yield cost + extra, lo, hi, pos, dwork
+
+    def _fits_rules(self, r: _Route, u: int, pos: int, start: int | None) -> bool:
+        """Whole-route checks for a candidate: breaks (when the shift needs them)."""
+        if not self.needs_breaks[r.vehicle]:
+            return True
+        nodes = r.nodes[:pos] + [u] + r.nodes[pos:]
+        saved = self.ws[u], self.lw[u]
+        if start is not None:
+            self.ws[u] = self.lw[u] = start
+        try:
+            return self._break_schedule(r, nodes)
+        finally:
+            self.ws[u], self.lw[u] = saved
+
+    def _break_schedule(self, r: _Route, nodes: list[int]) -> bool:
+        return self._times(r, nodes) is not None
+
+    def _times(self, r: _Route, nodes: list[int]) -> list[int] | None:
+        """Earliest start times; on a shift that needs breaks, idle ``break_minutes``
+        whenever a working block would otherwise run too long. None if infeasible."""
+        T = self.vehicle_T[r.vehicle]
+        breaks = self.needs_breaks[r.vehicle]
+        limit, brk = self.break_after, self.break_minutes
+        t = r.start
+        block = None
+        prev = None
+        starts = []
+        for u in nodes:
+            dur = int(self.data.duration[u])
+            arrive = t if prev is None else t + int(T[prev, u]) - int(self.data.duration[prev])
+            s = max(int(self.ws[u]), arrive)
+            if breaks:
+                if block is None or s - arrive >= brk:
+                    block = s
+                elif s + dur - block > limit:
+                    s = max(s, arrive + brk)
+                    block = s
+                if s + dur - block > limit:
+                    return None
+            if s > self.lw[u]:
+                return None
+            starts.append(s)
+            t, prev = s + dur, u
+        if prev is not None and t > r.end:
+            return None
+        return starts
+
+    def schedule(self) -> list[tuple[int, list[tuple[int, int]], list[tuple[int, int]]]]:
+        """``[(vehicle, [(node, start)], [(break start, break end)])]`` of used vehicles.
+
+        Breaks are listed where an idle gap separates blocks that together would
+        exceed ``break_after_minutes``."""
+        out = []
+        for r in self.routes:
+            if not r.nodes:
+                continue
+            starts = self._times(r, r.nodes)
+            assert starts is not None, "the construction keeps every route feasible"
+            stops = list(zip(r.nodes, starts, strict=True))
+            breaks = []
+            if self.needs_breaks[r.vehicle]:
+                T, dur = self.vehicle_T[r.vehicle], self.data.duration
+                block_start = starts[0]
+                for k in range(1, len(stops)):
+                    (p, sp), (u, su) = stops[k - 1], stops[k]
+                    free = sp + int(T[p, u])  # end of p's visit + travel
+                    if su - free >= self.break_minutes:
+                        if self._block_end(stops, k, T, dur) - block_start > self.break_after:
+                            breaks.append((free, free + self.break_minutes))
+                        block_start = su
+            out.append((r.vehicle, stops, breaks))
+        return out
+
+    def _block_end(self, stops, k: int, T, dur) -> int:
+        """End of the working block that starts at stop ``k``."""
+        end = stops[k][1] + int(dur[stops[k][0]])
+        for j in range(k + 1, len(stops)):
+            (p, sp), (u, su) = stops[j - 1], stops[j]
+            if su - (sp + int(T[p, u])) >= self.break_minutes:
+                break
+            end = su + int(dur[u])
+        return end
+
+    # ----------------------------------------------------------------------- inserting
+
+    def _window(self, vi: int) -> tuple[int, int] | None:
+        node = self.data.nodes_of_visit[vi][0]
+        ws, lw = int(self.ws[node]), int(self.lw[node])
+        for oi, lo, hi in self.partners.get(vi, []):
+            if oi in self.start_of:
+                s = self.start_of[oi]
+                if lo is not None:
+                    ws = max(ws, s + lo)
+                if hi is not None:
+                    lw = min(lw, s + hi)
+        return (ws, lw) if ws <= lw else None
+
+    def _ok_vehicle(self, r: _Route, u: int, dwork: int) -> bool:
+        c = r.home
+        if self.max_work[c] is not None and self.work[c] + dwork > self.max_work[c]:
+            return False
+        return self.capacity[c] is None or r.load + int(self.data.demand[u]) <= self.capacity[c]
+
+    def _commit(self, r: _Route, u: int, pos: int, dwork: int, start: int | None) -> None:
+        if start is not None:
+            self.ws[u] = self.lw[u] = start
+        r.nodes.insert(pos, u)
+        r.load += int(self.data.demand[u])
+        self.work[r.home] += dwork
+        self._refresh(r)
+
+    def insert(self, vi: int) -> bool:
+        window = self._window(vi)
+        if window is None:
+            return False
+        ws, lw = window
+        nodes = self.data.nodes_of_visit[vi]
+        tied = vi in self.tied
+        if len(nodes) == 1:
+            u = nodes[0]
+            best = None
+            for v in self.data.allowed[u]:
+                r = self.routes[v]
+                for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
+                    if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
+                        if self._fits_rules(r, u, pos, lo if tied else None):
+                            best = (cost, r, pos, dwork, lo)
+            if best is None:
+                return False
+            _, r, pos, dwork, lo = best
+            self._commit(r, u, pos, dwork, lo if tied else None)
+            self.start_of[vi] = lo
+            return True
+        return self._insert_double(vi, nodes, ws, lw)
+
+    def _insert_double(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int) -> bool:
+        a, b = nodes
+        opts = []
+        for u in (a, b):
+            mine = []
+            for v in self.data.allowed[u]:
+                r = self.routes[v]
+                for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
+                    if self._ok_vehicle(r, u, dwork):
+                        mine.append((cost, lo, hi, pos, dwork, r))
+            mine.sort(key=lambda o: o[0])
+            opts.append(mine)
+        best = None
+        for oa in opts[0]:
+            if best is not None and oa[0] >= best[0]:
+                break
+            for ob in opts[1]:
+                total = oa[0] + ob[0]
+                if best is not None and total >= best[0]:
+                    break
+                ra, rb = oa[5], ob[5]
+                if ra.home == rb.home:
+                    continue
+                start = max(oa[1], ob[1])
+                if start > min(oa[2], ob[2]):
+                    continue
+                if self._fits_rules(ra, a, oa[3], start) and self._fits_rules(rb, b, ob[3], start):
+                    best = (total, oa, ob, start)
+        if best is None:
+            return False
+        _, oa, ob, start = best
+        self._commit(oa[5], a, oa[3], oa[4], start)
+        self._commit(ob[5], b, ob[3], ob[4], start)
+        self.start_of[vi] = start
+        return True
+
+    def run(self, order: list[int] | None = None) -> list[list[int]]:
+        """Insert every visit of the model in ``order``; return node sequences per vehicle."""
+        problem = self.data.problem
+        if order is None:
+            order = sorted(
+                self.data.nodes_of_visit,
+                key=lambda vi: (PRIORITY_RANK[problem.visits[vi].priority],
+                                int(self.data.window_start[self.data.nodes_of_visit[vi][0]]),
+                                int(self.lw[self.data.nodes_of_visit[vi][0]])),
+            )
+        for vi in order:
+            if self.insert(vi):
+                self.placed.add(vi)
+        return [list(r.nodes) for r in self.routes]
