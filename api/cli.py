@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 
 from optimiser.io import InputError
@@ -31,6 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .main import create_app
 
     settings = _settings(args, workers=args.workers)
+    _open_db(settings.db_path)
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"carerota: serving on http://{args.host}:{args.port}/ (database {settings.db_path}, "
           f"{settings.workers} solver worker(s))", flush=True)
@@ -39,29 +41,39 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_keys_create(args: argparse.Namespace) -> int:
+def _open_db(path: Path):
+    """The migrated database, or a clear error naming the file."""
+    import sqlite3
+
     from .db import Database
+
+    db = Database(path)
+    try:
+        db.migrate()
+    except (sqlite3.Error, OSError) as err:
+        raise InputError(f"--db: cannot use {path} as the service database: {err}") from None
+    return db
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
     from .security import create_key
 
     settings = _settings(args)
-    db = Database(settings.db_path)
-    db.migrate()
+    db = _open_db(settings.db_path)
     try:
         key = create_key(db, args.tenant)
     except ValueError as err:
         raise InputError(f"--tenant: {err}") from None
     print(key)
     print(f"API key for tenant {args.tenant.strip()!r} (shown once; only its hash is stored in {settings.db_path})",
-          file=__import__("sys").stderr)
+          file=sys.stderr)
     return 0
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from .db import Database
     from .security import list_keys
 
-    db = Database(_settings(args).db_path)
-    db.migrate()
+    db = _open_db(_settings(args).db_path)
     for k in list_keys(db):
         state = f"revoked {k['revoked_at']}" if k["revoked_at"] else "active"
         print(f"{k['tenant']}\t{k['prefix']}...\t{k['created_at']}\t{state}")
@@ -69,11 +81,9 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from .db import Database
     from .security import revoke_key
 
-    db = Database(_settings(args).db_path)
-    db.migrate()
+    db = _open_db(_settings(args).db_path)
     n = revoke_key(db, args.prefix)
     print(f"{n} key(s) revoked")
     return 0 if n else 1
@@ -82,7 +92,13 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``serve`` and ``keys`` to the ``carerota`` command."""
     db_help = "SQLite file (default: $CAREROTA_DB_PATH or ~/.local/share/carerota/carerota.db)"
-    p = subparsers.add_parser("serve", help="run the HTTP API and the roster viewer")
+    p = subparsers.add_parser(
+        "serve", help="run the HTTP API and the roster viewer",
+        epilog="Other settings come from the environment: CAREROTA_QUEUE_LIMIT (32), "
+        "CAREROTA_SYNC_TIME_LIMIT (30 s), CAREROTA_JOB_TIME_LIMIT (600 s), CAREROTA_JOB_GRACE_SECONDS (60), "
+        "CAREROTA_MAX_BODY_BYTES (20 MB), CAREROTA_ON_RESTART (requeue|fail), CAREROTA_MAX_ATTEMPTS (2), "
+        "CAREROTA_KEEP_ALIVE_SECONDS (75). Docs at /docs, the viewer at /.",
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--db", help=db_help)

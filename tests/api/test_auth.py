@@ -82,3 +82,12 @@ def test_keys_create_cli(tmp_path):
     assert "Leicester Homecare" in listed.stdout and key not in listed.stdout
     bad = carerota("keys", "create", "--tenant", "  ", "--db", str(db))
     assert bad.returncode == 2 and "tenant" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_bad_database_or_setting_is_exit_2(tmp_path):
+    not_a_db = tmp_path / "text.db"
+    not_a_db.write_text("this is not a database")
+    out = carerota("keys", "create", "--tenant", "x", "--db", str(not_a_db))
+    assert out.returncode == 2 and "--db" in out.stderr and "Traceback" not in out.stderr
+    out = carerota("serve", "--workers", "0", "--db", str(tmp_path / "ok.db"))
+    assert out.returncode == 2 and "workers" in out.stderr
