@@ -7,7 +7,7 @@ snap, matrix (compiled many-to-many shortest paths), cache (matrices on disk), t
 
 from .export import ATTRIBUTION, solution_geojson
 from .fetch import fetch_network
-from .load import load_network
+from .load import bundled_extract, load_network
 from .matrix import CompiledNetwork
 from .places import places, sample_street_points
 from .settings import GeoSettings
@@ -18,6 +18,7 @@ __all__ = [
     "CompiledNetwork",
     "GeoSettings",
     "RoadTravelTimes",
+    "bundled_extract",
     "fetch_network",
     "load_network",
     "places",

