@@ -27,6 +27,7 @@ import time
 import uuid
 import zlib
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
@@ -141,6 +142,7 @@ class JobRunner:
 
     def start(self) -> None:
         self.recover()
+        forkserver.ensure_running()  # import OR-Tools once now, not on the first job
         self._thread = threading.Thread(target=self._loop, name="carerota-dispatcher", daemon=True)
         self._thread.start()
 
