@@ -206,7 +206,7 @@ def _evaluation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fee", type=float, default=None, help="council fee per contact hour (default policy)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per roster solve (default: scaled)")
     p.add_argument("--probe-time-limit", type=float, default=None, help="seconds per carer-search solve")
-    p.add_argument("--max-probes", type=int, default=4, help="solves per patch in the carer search")
+    p.add_argument("--max-probes", type=int, default=5, help="solves per patch in the carer search")
     p.add_argument("--no-search", action="store_true", help="skip the carers-needed search")
     p.add_argument("--no-maps", action="store_true")
     p.add_argument("--seed", type=int, default=1)

@@ -99,7 +99,7 @@ class EvaluationSettings(_Doc):
     max_probes: int = Field(default=6, ge=1, description="Solves spent on the carer search per patch.")
     probe_fixed_cost: float = Field(default=30.0, ge=0, description="Per used shift in probes: prefer fewer carers.")
     time_limit: float | None = Field(default=None, gt=0, description="Seconds per roster solve (default: scaled).")
-    seconds_per_visit: float = Field(default=0.05, gt=0, description="Scaled time limit: seconds per visit, 5-60 s.")
+    seconds_per_visit: float = Field(default=0.05, gt=0, description="Scaled time limit: seconds per visit (x sqrt(visits/300) above 300 visits), 5-90 s.")
     probe_time_limit: float | None = Field(default=None, gt=0, description="Seconds per search probe (default time_limit).")
     seed: int = 1
     osm_file: str | None = Field(default=None, description="Road travel times from this extract; haversine when absent.")
@@ -172,6 +172,8 @@ class Probe(_Doc):
     unassigned: int
     carers_used: int
     seconds: float
+    unassigned_minutes: float = 0.0  # carer-minutes
+    delivered_minutes: float = 0.0
     undecided: bool = Field(default=False, description="No roster found in time (counted as not delivering)")
 
 
@@ -376,7 +378,9 @@ def solve_day(problem: Problem, travel: TravelTimes, time_limit: float, seed: in
 def _time_limit(s: EvaluationSettings, visits: int, probe: bool = False) -> float:
     """Seconds for one roster solve: given, or scaled with the visits of the day."""
     given = s.probe_time_limit if probe and s.probe_time_limit else s.time_limit
-    return given if given is not None else min(60.0, max(5.0, s.seconds_per_visit * visits))
+    # routing search needs more than linear time to converge as a patch grows
+    scaled = s.seconds_per_visit * visits * max(1.0, visits / 300) ** 0.5
+    return given if given is not None else min(90.0, max(5.0, scaled))
 
 
 # --------------------------------------------------------------------------- one patch
@@ -430,7 +434,11 @@ def evaluate_patch(task: PatchTask) -> PatchResult:
         travel_source=source,
     )
     if s.search_carers and problem.visits:
-        first = Probe(carers=len(problem.carers), unassigned=len(roster.unassigned), carers_used=kpis.carers_used, seconds=roster.statistics.runtime_seconds)
+        first = Probe(
+            carers=len(problem.carers), unassigned=len(roster.unassigned), carers_used=kpis.carers_used,
+            unassigned_minutes=figures.hours_undeliverable * 60, delivered_minutes=kpis.contact_minutes,
+            seconds=roster.statistics.runtime_seconds,
+        )
         search_carers_needed(task, problem, candidates, travel, result, first)
     result.seconds = round(time.monotonic() - started, 2)
     return result
@@ -478,6 +486,11 @@ def _candidate_homes(task: PatchTask, problem: Problem) -> list[CarerHome]:
     return (own + homes)[:limit]
 
 
+def _minutes_of(problem: Problem, visit_ids: set[str]) -> float:
+    """Carer-minutes of the given visits (a double-handed visit counts twice)."""
+    return float(sum(v.duration_minutes * v.carers_required for v in problem.visits if v.id in visit_ids))
+
+
 def _carer_capacity_minutes(s: EvaluationSettings) -> float:
     shift_minutes = sum((_hhmm(datetime(2000, 1, 1), b) - _hhmm(datetime(2000, 1, 1), a)).total_seconds() / 60 for a, b in s.shifts)
     return min(shift_minutes, s.max_work_minutes or shift_minutes)
@@ -513,25 +526,35 @@ def search_carers_needed(
         used = len({r.carer for r in sol.routes if r.stops})
         return Probe(
             carers=n, unassigned=len(sol.unassigned), carers_used=used,
+            unassigned_minutes=_minutes_of(p, {u.visit for u in sol.unassigned}),
+            delivered_minutes=_minutes_of(p, {st.visit for r in sol.routes for st in r.stops}),
             seconds=sol.statistics.runtime_seconds, undecided=sol.status == "no_solution",
         )
 
-    budget = s.max_probes
+    def step_up(pr: Probe) -> int:
+        """Carers to add after a failing probe: its undelivered minutes at the
+        minutes a used carer delivered there, with a margin, at least 10%."""
+        per_carer = pr.delivered_minutes / max(1, pr.carers_used)
+        return max(1, math.ceil(1.5 * pr.unassigned_minutes / max(per_carer, 60.0)), math.ceil(0.10 * pr.carers))
+
+    budget, last = s.max_probes, first
     while hi is None and budget > 0:
-        n = min(len(candidates), max(lo + 1, math.ceil(max(lo, 1) * 1.5), math.ceil(1.25 * demand_minutes / cap)))
+        grow = last.carers + step_up(last) if last.unassigned and last.carers > 0 else lo + 1
+        n = min(len(candidates), max(lo + 1, grow, math.ceil(demand_minutes / cap)))
         if n <= lo:
             break
-        pr = probe(n)
-        probes.append(pr)
+        last = probe(n)
+        probes.append(last)
         budget -= 1
-        if pr.unassigned == 0:
-            hi = min(n, pr.carers_used)
+        if last.unassigned == 0:
+            hi = min(n, last.carers_used)
         elif n >= len(candidates):
             break  # even every candidate home cannot deliver it all
         else:
             lo = n
     while hi is not None and hi - lo > 1 and budget > 0:
-        mid = (lo + hi) // 2
+        # far from the floor: try 10% fewer first (answers sit near a working roster)
+        mid = max(lo + 1, math.floor(0.9 * hi)) if hi - lo > max(4, 0.2 * hi) else (lo + hi) // 2
         pr = probe(mid)
         probes.append(pr)
         budget -= 1
