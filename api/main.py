@@ -26,6 +26,7 @@ from optimiser.io import InputError, describe_validation_error
 from .db import Database
 from .jobs import JobRunner, QueueFull
 from .routers import jobs, meta, solve, validate
+from .routers import patches as patch_designs
 from .routers.meta import STATIC, _version
 from .settings import Settings
 
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    for router in (solve.router, jobs.router, validate.router, meta.router):
+    for router in (solve.router, jobs.router, validate.router, meta.router, patch_designs.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     handlers: dict[Any, Any] = {
