@@ -101,21 +101,32 @@ def load_design(
             raise InputError(f"design file {path} does not exist")
         try:
             source = json.loads(path.read_text())
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
             raise InputError(f"design {path}: not JSON ({err})") from err
-        name = name or source.get("name") or path.stem
-    name = name or source.get("name") or "design"
+        if isinstance(source, dict):
+            name = name or (str(source["name"]) if source.get("name") else path.stem)
+    if not isinstance(source, dict):
+        raise InputError(f"{where}: a design is a JSON object")
+    name = name or (str(source["name"]) if source.get("name") else "design")
     if "groups" in source:
+        groups = source["groups"]
+        if not isinstance(groups, dict) or not all(isinstance(v, list) and all(isinstance(n, str) for n in v) for v in groups.values()):
+            raise InputError(f"{where}: groups must map patch names to lists of settlement names")
         if not places:
             raise InputError(f"{where}: settlement groups need the OSM extract's settlements (give --osm)")
         return settlement_design(places, source["groups"], name=name, area=area)
     if source.get("type") != "FeatureCollection":
         raise InputError(f"{where}: expected a GeoJSON FeatureCollection of patch polygons or {{'groups': ...}}")
+    features = source.get("features")
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise InputError(f"{where}: features must be a list of GeoJSON Feature objects")
     patches = []
-    for i, f in enumerate(source.get("features", [])):
+    for i, f in enumerate(features):
         props = f.get("properties") or {}
+        if not isinstance(props, dict):
+            raise InputError(f"{where}: features[{i}].properties must be an object")
         pname = props.get("name") or props.get("patch") or f.get("id") or props.get("id")
-        if not pname:
+        if not pname or not isinstance(pname, str | int):
             raise InputError(f"{where}: features[{i}].properties.name is missing")
         try:
             geom = shape(f["geometry"])

@@ -25,9 +25,9 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from optimiser.io import InputError
+from optimiser.io import InputError, describe_validation_error
 from optimiser.kpis import Kpis, build_kpis
 from optimiser.model import (
     Carer,
@@ -80,30 +80,44 @@ class Supply(_Doc):
 class EvaluationSettings(_Doc):
     day: Day | None = Field(default=None, description="Representative day; the busiest when absent.")
     week_of: Date = Field(default=Date(2026, 11, 23), description="Monday of the week the day is taken from.")
-    window_minutes: int = Field(default=30, ge=0, description="Time-window tolerance: planned time +- this.")
-    critical_window_minutes: int = Field(default=15, ge=0, description="Tolerance for time-critical (medication) visits.")
-    late_limit_minutes: int = Field(default=30, ge=0, description="Soft lateness allowed after the window (priced).")
+    window_minutes: int = Field(default=30, ge=0, le=720, description="Time-window tolerance: planned time +- this.")
+    critical_window_minutes: int = Field(default=15, ge=0, le=720, description="Tolerance for time-critical (medication) visits.")
+    late_limit_minutes: int = Field(default=30, ge=0, le=720, description="Soft lateness allowed after the window (priced).")
     shifts: list[tuple[str, str]] = Field(
         default=[("07:00", "13:00"), ("16:00", "22:00")],
         description="Every carer's split shifts, HH:MM (each <= 6 h, so no break falls due inside one).",
     )
-    max_work_minutes: int | None = Field(default=540, ge=1, description="Cap on a carer's paid minutes a day.")
+    max_work_minutes: int | None = Field(default=540, ge=1, le=1440, description="Cap on a carer's paid minutes a day.")
     travel_mode: TravelMode = "car"
     carers: int | None = Field(
-        default=None, ge=1, description="County workforce when no supply is given; derived from demand when absent."
+        default=None, ge=1, le=5000, description="County workforce when no supply is given; derived from demand when absent."
     )
     contact_hours_per_carer: float = Field(
-        default=5.5, gt=0, description="Contact hours a carer delivers a day (to derive the workforce size)."
+        default=5.5, ge=0.5, le=24, description="Contact hours a carer delivers a day (to derive the workforce size)."
     )
     search_carers: bool = Field(default=True, description="Search the carers needed to deliver 100%.")
-    max_probes: int = Field(default=6, ge=1, description="Solves spent on the carer search per patch.")
+    max_probes: int = Field(default=5, ge=1, le=20, description="Solves spent on the carer search per patch.")
     probe_fixed_cost: float = Field(default=30.0, ge=0, description="Per used shift in probes: prefer fewer carers.")
-    time_limit: float | None = Field(default=None, gt=0, description="Seconds per roster solve (default: scaled).")
-    seconds_per_visit: float = Field(default=0.05, gt=0, description="Scaled time limit: seconds per visit (x sqrt(visits/300) above 300 visits), 5-90 s.")
-    probe_time_limit: float | None = Field(default=None, gt=0, description="Seconds per search probe (default time_limit).")
+    time_limit: float | None = Field(default=None, gt=0, le=3600, description="Seconds per roster solve (default: scaled).")
+    seconds_per_visit: float = Field(default=0.05, gt=0, le=10, description="Scaled time limit: seconds per visit (x sqrt(visits/300) above 300 visits), 5-90 s.")
+    probe_time_limit: float | None = Field(default=None, gt=0, le=3600, description="Seconds per search probe (default time_limit).")
     seed: int = 1
     osm_file: str | None = Field(default=None, description="Road travel times from this extract; haversine when absent.")
     policy: Policy = Policy()
+
+    @field_validator("shifts")
+    @classmethod
+    def _shifts(cls, shifts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        if not shifts:
+            raise ValueError("give at least one shift")
+        for a, b in shifts:
+            for t in (a, b):
+                hh, _, mm = t.partition(":")
+                if not (hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60):
+                    raise ValueError(f"shift time {t!r} is not HH:MM")
+            if b <= a:
+                raise ValueError(f"shift {a}-{b} ends before it starts")
+        return shifts
 
     def date(self, demand: Demand) -> datetime:
         day = self.day or demand.busiest_day()
@@ -283,6 +297,16 @@ def _carer(home: CarerHome, when: datetime, settings: EvaluationSettings, fixed_
 def patch_problem(
     pid: str, clients: list[ClientPlan], carers: list[CarerHome], settings: EvaluationSettings,
     when: datetime, *, fixed_cost: float = 0.0,
+) -> Problem:
+    try:
+        return _patch_problem(pid, clients, carers, settings, when, fixed_cost)
+    except ValidationError as err:
+        raise InputError(f"patch {pid}: {describe_validation_error(err)}") from err
+
+
+def _patch_problem(
+    pid: str, clients: list[ClientPlan], carers: list[CarerHome], settings: EvaluationSettings, when: datetime,
+    fixed_cost: float,
 ) -> Problem:
     day = DAYS[when.weekday()]
     travel = Travel(road_network=RoadNetwork(osm_file=settings.osm_file, modes=[settings.travel_mode])) if settings.osm_file else Travel()

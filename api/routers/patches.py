@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from patches.evaluate import DesignResult
@@ -15,8 +15,14 @@ router = APIRouter(prefix="/v1", tags=["patches"])
 
 
 @router.post("/patches/evaluate", response_model=DesignResult, responses={**AUTH_ERRORS})
-async def evaluate_patches(body: EvaluateRequest, tenant: TenantDep) -> DesignResult:
+async def evaluate_patches(body: EvaluateRequest, request: Request, tenant: TenantDep) -> DesignResult:
     """Hours demanded/delivered/undeliverable, carers needed, travel share, cost per contact
-    hour and rural/urban equity per patch and for the design (synchronous: keep the
-    demand small or the time limits short)."""
+    hour and rural/urban equity per patch and for the design. Synchronous: every roster
+    solve is capped by the server's sync time limit; keep the demand small."""
+    cap = request.app.state.settings.sync_time_limit
+    s = body.settings
+    body.settings = s.model_copy(update={
+        "time_limit": min(s.time_limit or cap, cap),
+        "probe_time_limit": min(s.probe_time_limit or cap, cap),
+    })
     return await run_in_threadpool(evaluate_request, body)
