@@ -10,10 +10,17 @@ that names the field.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    NaiveDatetime,
+    NonNegativeInt,
+    PositiveInt,
+    model_validator,
+)
 
 TravelMode = Literal["car", "walk", "bike"]
 TRAVEL_MODES: tuple[TravelMode, ...] = ("car", "walk", "bike")
@@ -39,8 +46,8 @@ class Location(_Doc):
 class Interval(_Doc):
     """A closed time interval ``[start, end]``."""
 
-    start: datetime
-    end: datetime
+    start: NaiveDatetime  # local time: a zone offset is refused (and could not be compared)
+    end: NaiveDatetime
 
     @model_validator(mode="after")
     def _ordered(self) -> Interval:
@@ -331,16 +338,16 @@ def _unique(field: str, ids: list[str], errors: list[str]) -> None:
 
 class Stop(_Doc):
     visit: str
-    arrival: datetime
-    start: datetime
-    end: datetime
+    arrival: NaiveDatetime
+    start: NaiveDatetime
+    end: NaiveDatetime
     travel_minutes: float = Field(ge=0, description="From the previous stop of the shift, or from home.")
     travel_km: float = Field(ge=0)
 
 
 class Break(_Doc):
-    start: datetime
-    end: datetime
+    start: NaiveDatetime
+    end: NaiveDatetime
 
 
 class Route(_Doc):
