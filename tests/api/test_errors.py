@@ -106,3 +106,16 @@ def test_unexpected_error_is_500_and_logged_without_its_message(service, caplog,
     assert r.status_code == 500 and r.json() == {"detail": "internal error"}
     assert "unhandled RuntimeError" in caplog.text
     assert "Private Road" not in caplog.text
+
+
+def test_times_with_a_zone_are_422_not_500(service, small_problem):
+    """Roster times are local (naive); an offset is refused with the field named."""
+    doc = json.loads(small_problem.model_dump_json())
+    doc["visits"][0]["window"]["start"] += "Z"
+    doc["carers"][0]["shifts"][0]["end"] += "+01:00"
+    for path in ("/v1/solve", "/v1/jobs"):
+        r = service.client.post(path, json=doc, headers=service.a)
+        assert r.status_code == 422
+        assert "body.visits.0.window.start: Input should not have timezone info" in r.json()["message"]
+    assert service.client.post("/v1/validate", json={"problem": doc, "solution": {"problem_id": "x", "status": "partial"}},
+                               headers=service.a).status_code == 422
