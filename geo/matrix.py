@@ -9,7 +9,9 @@ by pointer jumping on the predecessor arrays (vectorised, O(log depth) passes).
 
 from __future__ import annotations
 
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -112,19 +114,35 @@ class CompiledNetwork:
         pos = np.searchsorted(self._keys, tails.astype(np.int64) * len(self) + heads)
         return self.meters.data[np.minimum(pos, len(self._keys) - 1)]
 
-    def many_to_many(self, sources: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Fastest-path seconds and the metres along those paths, ``(len(sources), len(targets))``."""
+    def many_to_many(
+        self, sources: np.ndarray, targets: np.ndarray, *, workers: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Fastest-path seconds and the metres along those paths, ``(len(sources), len(targets))``.
+
+        Sources run in chunks (bounded memory) on ``workers`` threads (default: up to 2;
+        scipy's Dijkstra and numpy release the GIL for most of the work).
+        """
         sources = np.asarray(sources, dtype=np.int64)
         targets = np.asarray(targets, dtype=np.int64)
         n = len(self)
         seconds = np.empty((len(sources), len(targets)))
         meters = np.empty((len(sources), len(targets)))
-        step = max(1, _CHUNK_CELLS // max(n, 1))
-        for lo in range(0, len(sources), step):
+        workers = workers or min(2, os.cpu_count() or 1)
+        step = max(1, min(_CHUNK_CELLS // max(n, 1), -(-len(sources) // workers)))
+
+        def run(lo: int) -> None:
             chunk = sources[lo : lo + step]
             dist, pred = dijkstra(self.seconds, directed=True, indices=chunk, return_predecessors=True)
             seconds[lo : lo + step] = dist[:, targets]
             meters[lo : lo + step] = self._path_meters(pred)[:, targets]
+
+        starts = range(0, len(sources), step)
+        if workers > 1 and len(starts) > 1:
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(run, starts))
+        else:
+            for lo in starts:
+                run(lo)
         return seconds, meters
 
     def _path_meters(self, pred: np.ndarray) -> np.ndarray:
