@@ -113,3 +113,17 @@ def test_road_geometry_is_stored_with_the_roster(server_factory, tmp_path):
     straight = sum(len(r.stops) + 2 for r in solution.routes if r.stops)
     assert sum(len(f["geometry"]["coordinates"]) for f in lines) > straight
     assert doc["properties"]["attribution"] == "© OpenStreetMap contributors"
+
+
+def test_sync_solve_is_cancelled_when_the_client_goes_away(server_factory, tmp_path, example):
+    db = tmp_path / "gone.db"
+    headers = _key(db)
+    server = server_factory(db).start()
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/v1/solve", params={"time_limit": 20}, content=example.model_dump_json(),
+                        headers=headers, timeout=2)
+        (job,) = client.get("/v1/jobs", headers=headers).json()["jobs"]
+        assert job["kind"] == "sync"
+        job = _wait(client, job["id"], headers, timeout=10)  # well before its 20 s limit
+        assert job["state"] == "cancelled"
