@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fetch", help="download a network with osmnx (needs internet) and save it as GraphML")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--place", help='a place name, e.g. "Rutland, England"')
-    where.add_argument("--bbox", help="W,S,E,N in degrees")
+    where.add_argument("--bbox", help="W,S,E,N in degrees; write --bbox=-0.82,52.52,-0.43,52.76 when W is negative")
     p.add_argument("--mode", choices=TRAVEL_MODES, default="car")
     p.add_argument("-o", "--output", required=True, help="the .graphml file to write")
     p.set_defaults(func=cmd_fetch)

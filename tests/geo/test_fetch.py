@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import networkx as nx
@@ -110,3 +111,16 @@ def test_bad_arguments(tmp_path: Path):
         fetch_network(place="Rutland", bbox=BBOX, mode="car", cache_dir=tmp_path)
     with pytest.raises(InputError, match="W,S,E,N"):
         fetch_network(bbox=(1, 2, 0, 3), mode="car", cache_dir=tmp_path)
+
+
+def test_cli_fetch_writes_graphml_that_info_reads(overpass, tmp_path: Path, capsys):
+    from optimiser.cli import main
+
+    out = tmp_path / "toytown.graphml"
+    bbox = ",".join(str(v) for v in BBOX)
+    assert main(["network", "fetch", f"--bbox={bbox}", "--mode", "walk", "-o", str(out)]) == 0
+    assert out.is_file() and len(overpass) == 1
+    assert main(["network", "info", str(out), "--mode", "walk", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out.split("\n", 2)[-1])
+    # a ring with one street across it simplifies to its two junctions and three ways, both directions
+    assert (info["nodes"], info["edges"], info["largest_scc_share"]) == (2, 6, 1.0)
