@@ -54,12 +54,17 @@ def test_accounting_adds_up_per_patch_and_for_the_design(demand, supply, west_ea
     assert r.totals.clients == len(d.clients)
 
 
-def test_patch_costs_are_the_core_kpis_of_the_validated_roster(demand, supply, settings):
+@pytest.fixture
+def west_roster(demand, supply, settings):
+    """The west town's day rostered with its three carers: (clients, problem, travel, roster)."""
     clients = [c for c in demand.clients if c.id.startswith("w")]
-    when = settings.date(demand)
-    problem = patch_problem("w", clients, supply.carers[:3], settings, when)
+    problem = patch_problem("w", clients, supply.carers[:3], settings, settings.date(demand))
     travel, _ = make_travel(problem.locations(), None, ["car"])
-    roster = solve_day(problem, travel, 2.0, 1)
+    return clients, problem, travel, solve_day(problem, travel, 2.0, 1)
+
+
+def test_patch_costs_are_the_core_kpis_of_the_validated_roster(west_roster):
+    _, problem, travel, roster = west_roster
     report = validate(problem, roster, travel)
     assert report.ok, report.violations
     kpis = build_kpis(problem, roster, travel)
@@ -84,12 +89,8 @@ def test_a_patch_without_carers_has_all_its_hours_undeliverable(demand, supply, 
     _check_accounting(r.totals)
 
 
-def test_equity_table_comes_only_from_rosters_the_validator_accepted(demand, supply, settings):
-    clients = [c for c in demand.clients if c.id.startswith("w")]
-    when = settings.date(demand)
-    problem = patch_problem("w", clients, supply.carers[:3], settings, when)
-    travel, _ = make_travel(problem.locations(), None, ["car"])
-    roster = solve_day(problem, travel, 2.0, 1)
+def test_equity_table_comes_only_from_rosters_the_validator_accepted(west_roster):
+    clients, problem, travel, roster = west_roster
     report = validate(problem, roster, travel)
     assert report.ok
     setting_of = {c.id: c.setting for c in clients}
