@@ -31,6 +31,12 @@ export function renderGantt(container, problem, solution, onSelect) {
     }, root);
     const label = svg("text", { x: 4, y: y + 15, class: "label" }, row);
     label.textContent = `${carer.id} (${route.stops.length})`;
+    const k = (solution.kpis.per_carer || {})[carer.id];
+    const m = (v) => (v == null ? "—" : `${Math.round(v)} min`);
+    title(label, `${carer.id} · ${carer.travel_mode}` + (k
+      ? `\npaid ${m(k.paid_minutes)} (contracted ${m(k.contracted_minutes)}, cap ${m(k.max_work_minutes)})`
+        + `\ntravel ${m(k.travel_minutes)}, commute ${m(k.commute_minutes)}, waiting ${m(k.waiting_minutes)}`
+      : ""));
     label.addEventListener("click", () => onSelect && onSelect(carer.id));
     for (const s of carer.shifts) {
       title(svg("rect", { x: x(minutes(s.start)), y: y + 2, width: x(minutes(s.end)) - x(minutes(s.start)), height: ROW - 4, class: "shift" }, row),
