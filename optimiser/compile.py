@@ -212,16 +212,29 @@ def transit_matrix(data: ProblemData, mode: TravelMode) -> np.ndarray:
     return m + data.duration[:, None]
 
 
-def cost_matrix(data: ProblemData, mode: TravelMode, wage_per_hour: float) -> np.ndarray:
-    """Node x node arc cost (milli-GBP): paid travel time between visits plus mileage on
-    every leg including the commute, times ``policy.travel_weight``."""
+def wage_class(wage_per_hour: float) -> float:
+    """Wages are rounded to whole pounds for the travel cost: carers then share a few
+    cost matrices (memory and model size) at < 4% error on the travel-time part."""
+    return float(max(1, round(wage_per_hour)))
+
+
+def cost_matrices(data: ProblemData, keys: set[tuple[TravelMode, float]]) -> dict[tuple[TravelMode, float], np.ndarray]:
+    """Node x node arc costs (milli-GBP) per (travel mode, hourly wage): paid travel time
+    between visits plus mileage on every leg including the commute, times
+    ``policy.travel_weight``."""
     policy = data.problem.policy
-    minutes, km = data.travel.matrices(mode)
     p = data.node_point
-    paid = minutes[np.ix_(p, p)] * (wage_per_hour / 60.0)
     home = data.node_visit < 0
-    paid[home, :] = 0
-    paid[:, home] = 0
-    per_km = policy.mileage_per_mile.get(mode, 0.0) / KM_PER_MILE
-    cost = (paid + km[np.ix_(p, p)] * per_km) * (policy.travel_weight * COST_SCALE)
-    return np.rint(cost).astype(np.int64)
+    out = {}
+    for mode in sorted({m for m, _ in keys}):
+        minutes, km = data.travel.matrices(mode)
+        paid = minutes[np.ix_(p, p)]
+        paid[home, :] = 0
+        paid[:, home] = 0
+        per_km = policy.mileage_per_mile.get(mode, 0.0) / KM_PER_MILE
+        mileage = km[np.ix_(p, p)] * per_km
+        scale = policy.travel_weight * COST_SCALE
+        for m, wage in keys:
+            if m == mode:
+                out[(m, wage)] = np.rint((paid * (wage / 60.0) + mileage) * scale).astype(np.int64)
+    return out

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compile import COST_SCALE, ProblemData, cost_matrix, transit_matrix
+from .compile import COST_SCALE, ProblemData
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
 
@@ -47,22 +47,23 @@ class _Route:
 class Construction:
     """Greedy cheapest insertion over a :class:`ProblemData` (see module docstring)."""
 
-    def __init__(self, data: ProblemData, continuity: list[np.ndarray] | None = None):
+    def __init__(self, data: ProblemData, continuity: list[np.ndarray] | None,
+                 transits: list[np.ndarray], costs: list[np.ndarray],
+                 penalty: dict[int, int] | None = None,
+                 work_targets: dict[int, tuple[int, int, int]] | None = None):
+        """``continuity``: per carer node costs; ``transits``/``costs``: per vehicle node x
+        node time (service + travel) and arc cost matrices; ``penalty``: drop cost per
+        node; ``work_targets``: vehicle -> (contracted target, shortfall and overtime
+        cost per minute) -- all as the routing model has them, so objectives agree."""
         self.data = data
+        self.penalty = penalty or {}
+        self.work_targets = work_targets or {}
+        self.late_cost = data.problem.policy.lateness_per_minute * COST_SCALE
+        self.route_of: dict[int, _Route] = {}  # node -> its route
         problem, policy = data.problem, data.problem.policy
         carers = problem.carers
-        self.modes = {c.travel_mode for c in carers}
-        self.T = {m: transit_matrix(data, m) for m in self.modes}
-        self.C: dict[tuple[str, float], np.ndarray] = {}
-        self.vehicle_T = []
-        self.vehicle_C = []
-        for veh in data.vehicles:
-            carer = carers[veh.carer]
-            key = (carer.travel_mode, carer.hourly_wage or policy.hourly_wage)
-            if key not in self.C:
-                self.C[key] = cost_matrix(data, *key)
-            self.vehicle_T.append(self.T[carer.travel_mode])
-            self.vehicle_C.append(self.C[key])
+        self.vehicle_T = transits
+        self.vehicle_C = costs
         self.continuity = continuity
         self.fixed_cost = [int(round(carers[v.carer].fixed_cost * COST_SCALE)) for v in data.vehicles]
         self.routes = [_Route(v, veh.carer, veh.start, veh.end) for v, veh in enumerate(data.vehicles)]
@@ -239,6 +240,7 @@ class Construction:
     def _commit(self, r: _Route, u: int, pos: int, dwork: int, start: int | None) -> None:
         if start is not None:
             self.ws[u] = self.lw[u] = start
+        self.route_of[u] = r
         r.nodes.insert(pos, u)
         r.load += int(self.data.demand[u])
         self.work[r.home] += dwork
@@ -303,6 +305,128 @@ class Construction:
         self._commit(ob[5], b, ob[3], ob[4], start)
         self.start_of[vi] = start
         return True
+
+    def remove(self, vi: int) -> None:
+        """Take a placed visit out of the roster (its tied partners keep their times)."""
+        data = self.data
+        for u in data.nodes_of_visit[vi]:
+            r = self.route_of.pop(u)
+            T = self.vehicle_T[r.vehicle]
+            pos = r.nodes.index(u)
+            p = r.nodes[pos - 1] if pos > 0 else r.home
+            q = r.nodes[pos + 1] if pos + 1 < len(r.nodes) else r.home
+            self.work[r.home] -= int(T[p, u] + T[u, q] - T[p, q])
+            r.nodes.pop(pos)
+            r.load -= int(data.demand[u])
+            self.ws[u] = data.window_start[u]
+            self.lw[u] = data.window_end[u] + data.late_limit[u]
+            self._refresh(r)
+        self.start_of.pop(vi, None)
+        self.placed.discard(vi)
+
+    # ----------------------------------------------------------------------- objective
+
+    def route_cost(self, r: _Route) -> int:
+        """The routing objective's share of one route (arcs, fixed cost, continuity,
+        lateness, contracted-minutes soft bounds)."""
+        if not r.nodes:
+            return 0
+        nodes = [r.home, *r.nodes, r.home]
+        C, T = self.vehicle_C[r.vehicle], self.vehicle_T[r.vehicle]
+        total = int(C[nodes[:-1], nodes[1:]].sum()) + self.fixed_cost[r.vehicle]
+        if self.continuity is not None:
+            total += int(self.continuity[r.home][r.nodes].sum())
+        if self.late_cost:
+            starts = self._times(r, r.nodes) or r.est
+            late = np.maximum(0, np.array(starts) - self.data.window_end[r.nodes])
+            total += int((late * (self.data.late_limit[r.nodes] > 0)).sum() * self.late_cost)
+        if r.vehicle in self.work_targets:
+            target, short, over = self.work_targets[r.vehicle]
+            work = int(T[nodes[:-1], nodes[1:]].sum())
+            total += short * max(0, target - work) + over * max(0, work - target)
+        return total
+
+    def dropped_cost(self) -> int:
+        return sum(p for node, p in self.penalty.items() if node not in self.route_of)
+
+    def objective(self) -> int:
+        return sum(self.route_cost(r) for r in self.routes) + self.dropped_cost()
+
+    # ----------------------------------------------------------------------- improving
+
+    def _snapshot(self):
+        routes = [(list(r.nodes), list(r.est), list(r.lst), r.load) for r in self.routes]
+        return (routes, self.ws.copy(), self.lw.copy(), list(self.work), dict(self.start_of),
+                set(self.placed), dict(self.route_of))
+
+    def _restore(self, snap) -> None:
+        routes, self.ws, self.lw, self.work, self.start_of, self.placed, self.route_of = snap
+        for r, (nodes, est, lst, load) in zip(self.routes, routes, strict=True):
+            r.nodes, r.est, r.lst, r.load = nodes, est, lst, load
+
+    def improve(self, deadline: float, seed: int = 0, on_improve=None) -> int:
+        """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.
+
+        Each step picks a visit (an unassigned one, by priority, most of the time), takes
+        out up to ~20 placed visits near it in space and time, and re-inserts them all
+        cheapest-first by priority; the step is kept only when the objective drops.
+        Doubles and ``after`` ties are handled by :meth:`insert` as in construction.
+        """
+        import random
+        import time
+
+        rng = random.Random(seed)
+        data, problem = self.data, self.data.problem
+        in_model = list(data.nodes_of_visit)
+        if not in_model:
+            return self.objective()
+        first = np.array([data.nodes_of_visit[vi][0] for vi in in_model])
+        point = data.node_point[first]
+        minutes = next(iter(data.minutes_int.values()))
+        ws, lw = data.window_start[first], data.window_end[first] + data.late_limit[first]
+        rank = {vi: PRIORITY_RANK[problem.visits[vi].priority] for vi in in_model}
+        costs = {id(r): self.route_cost(r) for r in self.routes}
+        dropped = self.dropped_cost()
+        current = sum(costs.values()) + dropped
+        steps = 0
+        while time.monotonic() < deadline:
+            steps += 1
+            missing = [vi for vi in in_model if vi not in self.placed]
+            if missing and rng.random() < 0.8:
+                top = min(rank[vi] for vi in missing)
+                target = rng.choice([vi for vi in missing if rank[vi] == top])
+            else:
+                target = rng.choice(in_model)
+            t = in_model.index(target)
+            near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
+            dist = minutes[point[t], point] + rng.random() * 5
+            dist[~near] = 1e9
+            k = rng.randint(4, 16)
+            chosen = [in_model[i] for i in np.argsort(dist)[: k + 1] if dist[i] < 1e9]
+            out = [vi for vi in chosen if vi in self.placed]
+            snap = self._snapshot()
+            touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
+            for vi in out:
+                self.remove(vi)
+            again = sorted(set(out) | ({target} if target not in self.placed else set()),
+                           key=lambda vi: (rank[vi], rng.random()))
+            for vi in again:
+                if self.insert(vi):
+                    self.placed.add(vi)
+                    for u in data.nodes_of_visit[vi]:
+                        touched[id(self.route_of[u])] = self.route_of[u]
+            new_costs = {key: self.route_cost(r) for key, r in touched.items()}
+            new_dropped = self.dropped_cost()
+            value = current - sum(costs[key] for key in new_costs) + sum(new_costs.values()) - dropped + new_dropped
+            if value < current:
+                current, dropped = value, new_dropped
+                costs.update(new_costs)
+                if on_improve is not None:
+                    on_improve(current, len(in_model) - len(self.placed))
+            else:
+                self._restore(snap)
+        self.steps = steps
+        return current
 
     def run(self, order: list[int] | None = None) -> list[list[int]]:
         """Insert every visit of the model in ``order``; return node sequences per vehicle."""

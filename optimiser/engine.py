@@ -46,12 +46,24 @@ from datetime import timedelta
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from .compile import COST_SCALE, ProblemData, compile_problem, cost_matrix, transit_matrix
+from .compile import (
+    COST_SCALE,
+    ProblemData,
+    compile_problem,
+    cost_matrices,
+    transit_matrix,
+    wage_class,
+)
 from .construct import Construction
 from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
 from .travel import TravelTimes
 
-GREEDY = "GREEDY_INSERTION"  # optimiser.construct, then OR-Tools local search
+# first solution by optimiser.construct, then either its ruin-and-recreate (when the model
+# has constraints OR-Tools checks by CP search: breaks, doubles, `after`, work across
+# split shifts -- each local-search move then costs a CP search) or OR-Tools GLS.
+GREEDY = "GREEDY_INSERTION"  # choose LNS or GLS from the model
+GREEDY_LNS = "GREEDY_INSERTION+LNS"
+GREEDY_GLS = "GREEDY_INSERTION+GLS"
 DEFAULT_FIRST_SOLUTION = GREEDY
 FALLBACK_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
 DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
@@ -92,14 +104,14 @@ def solve(
     data = compile_problem(problem, travel)
     travel = data.travel
 
-    stats = Statistics(strategy=f"{strategy}+{DEFAULT_METAHEURISTIC}")
+    stats = Statistics(strategy=strategy if strategy.startswith(GREEDY) else f"{strategy}+{DEFAULT_METAHEURISTIC}")
     placed: dict[int, list[tuple[int, int]]] = {}  # visit -> [(vehicle, start)]
     routes: list[Route] = []
     found = True
     if data.nodes_of_visit:
         model = RoutingModel(data)
         remaining = max(0.05, time_limit - (_time.monotonic() - started))
-        plan = model.search(strategy, remaining, started, stats, progress)
+        plan = model.search(strategy, remaining, started, stats, progress, seed)
         if plan is None:
             found = False
         else:
@@ -129,6 +141,7 @@ class RoutingModel:
     def __init__(self, data: ProblemData):
         self.data = data
         self.continuity: list[np.ndarray] | None = None  # per carer, node space (milli-GBP)
+        self._has_cp_constraints = False  # constraints only the CP search checks
         problem, policy = data.problem, data.problem.policy
         n_vehicles = len(data.vehicles)
         homes = [int(v.carer) for v in data.vehicles]
@@ -145,19 +158,16 @@ class RoutingModel:
         transit_ids = {}
         for mode in modes:
             transit_ids[mode] = routing.RegisterTransitMatrix(transit_matrix(data, mode).tolist())
-        cost_ids: dict[tuple[str, float], int] = {}
-        costs: dict[tuple[str, float], np.ndarray] = {}
         transits = {mode: transit_matrix(data, mode) for mode in modes}
         self.transit_matrices = [transits[carers[veh.carer].travel_mode] for veh in data.vehicles]
-        self.cost_matrices = []
+        keys = [(carers[veh.carer].travel_mode, wage_class(carers[veh.carer].hourly_wage or policy.hourly_wage))
+                for veh in data.vehicles]
+        costs = cost_matrices(data, set(keys))
+        cost_ids = {key: routing.RegisterTransitMatrix(matrix.tolist()) for key, matrix in costs.items()}
+        self.cost_matrices = [costs[key] for key in keys]
         for v, veh in enumerate(data.vehicles):
             carer = carers[veh.carer]
-            key = (carer.travel_mode, carer.hourly_wage or policy.hourly_wage)
-            if key not in cost_ids:
-                costs[key] = cost_matrix(data, *key)
-                cost_ids[key] = routing.RegisterTransitMatrix(costs[key].tolist())
-            self.cost_matrices.append(costs[key])
-            routing.SetArcCostEvaluatorOfVehicle(cost_ids[key], v)
+            routing.SetArcCostEvaluatorOfVehicle(cost_ids[keys[v]], v)
             if carer.fixed_cost:
                 routing.SetFixedCostOfVehicle(int(round(carer.fixed_cost * COST_SCALE)), v)
         vehicle_transits = [transit_ids[carers[veh.carer].travel_mode] for veh in data.vehicles]
@@ -185,6 +195,7 @@ class RoutingModel:
         self._continuity()
         self._double_and_after()
         self.breaks = self._breaks()
+        self.cp_heavy = bool(self.breaks) or self._has_cp_constraints
 
     # ----------------------------------------------------------------------- parts
 
@@ -224,6 +235,7 @@ class RoutingModel:
             ends = [work.CumulVar(routing.End(v)) for v in mine]
             if carer.max_work_minutes is not None and len(mine) > 1:
                 solver.Add(solver.Sum(ends) <= carer.max_work_minutes)
+                self._has_cp_constraints = True
             if carer.contracted_minutes is not None:
                 total = sum(data.vehicles[v].end - data.vehicles[v].start for v in mine)
                 for v in mine:
@@ -300,6 +312,9 @@ class RoutingModel:
     def _double_and_after(self) -> None:
         data, routing, time = self.data, self.routing, self.time
         solver = routing.solver()
+        self._has_cp_constraints = self._has_cp_constraints or any(
+            len(n) == 2 for n in data.nodes_of_visit.values()) or any(
+            v.after is not None for v in data.problem.visits)
         problem = data.problem
         for nodes in data.nodes_of_visit.values():
             if len(nodes) == 2:
@@ -360,16 +375,17 @@ class RoutingModel:
         started: float,
         stats: Statistics,
         progress: Callable[[Progress], None] | None,
+        seed: int = 0,
     ):
         """Search until ``time_limit`` seconds from now; return the best plan or None."""
         routing = self.routing
-        deadline = _time.monotonic() + time_limit
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic, DEFAULT_METAHEURISTIC
         )
         visit_indices = self.index_of_node[self.data.n_homes:]
         best: list[float | None] = [None]
+        deadline = _time.monotonic() + time_limit
 
         def improved(objective: float, unassigned: Callable[[], int]) -> None:
             stats.solutions += 1
@@ -392,27 +408,36 @@ class RoutingModel:
             })
 
         routing.AddAtSolutionCallback(lambda: improved(routing.CostVar().Value(), dropped_now))
-        greedy = None
-        if strategy == GREEDY:
+        if strategy in (GREEDY, GREEDY_LNS, GREEDY_GLS):
             params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
             routing.CloseModelWithParameters(params)
-            construction = Construction(self.data, self.continuity)
+            construction = Construction(self.data, self.continuity, self.transit_matrices, self.cost_matrices,
+                                        self.penalty, self.work_targets)
             sequences = construction.run()
-            greedy = GreedyPlan(self, construction)
-            improved(greedy.objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
-            remaining = deadline - _time.monotonic()
+            objective = construction.objective()
+            improved(objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
+            if strategy == GREEDY:
+                strategy = GREEDY_LNS if self.cp_heavy else GREEDY_GLS
+            stats.strategy = strategy
+            # leave time to read the roster back and explain what stayed out
+            finish = deadline - min(0.5, 0.05 * time_limit)
+            if strategy == GREEDY_LNS:
+                objective = construction.improve(finish, seed, lambda obj, n: improved(obj, lambda: n))
+                stats.objective = objective / COST_SCALE
+                return GreedyPlan(construction)
             plan = None
+            remaining = finish - _time.monotonic()
             if remaining > 0.05:
                 params.time_limit.FromMilliseconds(int(remaining * 1000))
                 # restoring a roster with breaks runs a small CP search bounded by this
                 params.lns_time_limit.FromMilliseconds(int(remaining * 1000))
                 routes = [[int(self.index_of_node[n]) for n in seq] for seq in sequences]
-                initial = routing.ReadAssignmentFromRoutes(routes, True)
-                if initial is not None:
+                initial = routing.solver().Assignment()
+                if routing.RoutesToAssignment(routes, True, True, initial):
                     plan = routing.SolveFromAssignmentWithParameters(initial, params)
-            if plan is None or plan.ObjectiveValue() >= greedy.objective:
-                stats.objective = greedy.objective / COST_SCALE
-                return greedy
+            if plan is None or plan.ObjectiveValue() >= objective:
+                stats.objective = objective / COST_SCALE
+                return GreedyPlan(construction)
         else:
             params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
             params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
@@ -422,45 +447,12 @@ class RoutingModel:
         stats.objective = plan.ObjectiveValue() / COST_SCALE
         return Plan(self, plan)
 
-    def objective_of(self, routes: list[tuple[int, list[tuple[int, int]]]]) -> int:
-        """The model's objective for ``[(vehicle, [(node, start)])]`` (used vehicles only)."""
-        data, policy = self.data, self.data.problem.policy
-        total = 0
-        placed = set()
-        late_cost = policy.lateness_per_minute * COST_SCALE
-        for v, stops in routes:
-            if not stops:
-                continue
-            veh = data.vehicles[v]
-            carer = data.problem.carers[veh.carer]
-            C = self.cost_matrices[v]
-            T = self.transit_matrices[v]
-            nodes = [veh.carer] + [n for n, _ in stops] + [veh.carer]
-            total += int(C[nodes[:-1], nodes[1:]].sum())
-            total += int(round(carer.fixed_cost * COST_SCALE))
-            if self.continuity is not None:
-                total += int(sum(self.continuity[veh.carer][n] for n, _ in stops))
-            for n, start in stops:
-                placed.add(n)
-                over = start - int(data.window_end[n])
-                if over > 0 and data.late_limit[n]:
-                    total += int(over * late_cost)
-            if v in self.work_targets:
-                target, short, over = self.work_targets[v]
-                work = int(T[nodes[:-1], nodes[1:]].sum())
-                total += short * max(0, target - work) + over * max(0, work - target)
-        for node, penalty in self.penalty.items():
-            if node not in placed:
-                total += penalty
-        return total
-
 
 class GreedyPlan:
     """The construction's roster, read like a :class:`Plan`."""
 
-    def __init__(self, model: RoutingModel, construction: Construction):
+    def __init__(self, construction: Construction):
         self.routes = construction.schedule()
-        self.objective = model.objective_of([(v, stops) for v, stops, _ in self.routes])
 
     def vehicle_routes(self):
         yield from self.routes
