@@ -1,8 +1,9 @@
 """``RoadTravelTimes``: the TravelTimes interface on real OpenStreetMap roads.
 
 Per mode, lazily: load the network, compile its largest strongly connected
-component, snap every point to its nearest node, run compiled many-to-many Dijkstra
-and add the snap gaps (covered at ``settings.snap_kph``) at both ends. Matrices are
+component, snap every point onto its nearest road there (see :mod:`geo.snap`), run
+compiled many-to-many Dijkstra between the road ends and add the partial roads and
+the home-to-road gaps (covered at ``settings.snap_kph``) at both ends. Matrices are
 cached on disk, so a second run over the same network and points never loads it.
 """
 
