@@ -136,13 +136,110 @@ def solve(
 
 
 class RoutingModel:
-    """The OR-Tools model of a compiled problem (built once, searched once)."""
+    """The model of a compiled problem: numpy ingredients shared by the construction and
+    OR-Tools, and the OR-Tools routing model itself (built by :meth:`build` only when
+    OR-Tools searches)."""
 
     def __init__(self, data: ProblemData):
         self.data = data
-        self.continuity: list[np.ndarray] | None = None  # per carer, node space (milli-GBP)
-        self._has_cp_constraints = False  # constraints only the CP search checks
         problem, policy = data.problem, data.problem.policy
+        carers = problem.carers
+        self.modes = sorted({c.travel_mode for c in carers})
+        self.transits = {mode: transit_matrix(data, mode) for mode in self.modes}
+        self.transit_matrices = [self.transits[carers[veh.carer].travel_mode] for veh in data.vehicles]
+        self.cost_keys = [
+            (carers[veh.carer].travel_mode, wage_class(carers[veh.carer].hourly_wage or policy.hourly_wage))
+            for veh in data.vehicles
+        ]
+        self.costs = cost_matrices(data, set(self.cost_keys))
+        self.cost_matrices = [self.costs[key] for key in self.cost_keys]
+        self.continuity = self._continuity_vectors()  # per carer, node space; None if uniform
+        # every placed visit pays the constant offset of the continuity values; dropping
+        # must cost the same offset more, or the offset would nudge the solver to drop
+        offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if self.continuity is not None else 0
+        self.penalty: dict[int, int] = {}
+        for vi, nodes in data.nodes_of_visit.items():
+            penalty = int(round(policy.drop_penalty.get(problem.visits[vi].priority, 1000.0) * COST_SCALE))
+            for node in nodes:
+                self.penalty[node] = penalty + offset
+        self.work_targets = self._work_targets()
+        limit = policy.break_after_minutes
+        self.break_vehicles = [
+            v for v, veh in enumerate(data.vehicles) if limit is not None and veh.end - veh.start > limit
+        ]
+        self.has_doubles = any(len(n) == 2 for n in data.nodes_of_visit.values())
+        self.after_pairs = self._after_pairs()
+        self.shared_max_work = [
+            ci for ci, c in enumerate(carers) if c.max_work_minutes is not None and len(data.vehicles_of[ci]) > 1
+        ]
+        # rules OR-Tools checks by a CP search on every local-search move (not by filters)
+        self.cp_heavy = bool(self.break_vehicles or self.has_doubles or self.after_pairs or self.shared_max_work)
+        self.routing = None
+
+    def _continuity_vectors(self) -> list[np.ndarray] | None:
+        data = self.data
+        problem, policy = data.problem, data.problem.policy
+        clients = {c.id: c for c in problem.clients}
+        visits_per_client: dict[str, int] = {}
+        for v in problem.visits:
+            visits_per_client[v.client] = visits_per_client.get(v.client, 0) + 1
+        offset = policy.familiar_carer_reward
+        nodes = np.arange(data.n_homes, data.n_nodes)
+        vectors = []
+        for carer in problem.carers:
+            values = np.zeros(data.n_nodes, dtype=np.int64)
+            for node in nodes:
+                visit = problem.visits[data.node_visit[node]]
+                client = clients[visit.client]
+                if carer.id in client.known_carers:
+                    cost = 0.0
+                else:
+                    cost = offset + policy.new_carer_penalty / visits_per_client[visit.client]
+                if client.language_match == "preferred" and client.languages and not (
+                    set(client.languages) & set(carer.languages)
+                ):
+                    cost += policy.language_preference_penalty
+                values[node] = int(round(cost * COST_SCALE))
+            vectors.append(values)
+        if all(np.array_equal(vectors[0], x) for x in vectors[1:]):
+            return None  # the same for every carer: nothing to choose between
+        return vectors
+
+    def _work_targets(self) -> dict[int, tuple[int, int, int]]:
+        """vehicle -> (contracted minutes share of the shift, shortfall, overtime cost/min)."""
+        data, policy = self.data, self.data.problem.policy
+        short = int(round(policy.contracted_shortfall_per_minute * COST_SCALE))
+        over = int(round(policy.overtime_per_minute * COST_SCALE))
+        out = {}
+        for ci, carer in enumerate(data.problem.carers):
+            if carer.contracted_minutes is None:
+                continue
+            mine = data.vehicles_of[ci]
+            total = sum(data.vehicles[v].end - data.vehicles[v].start for v in mine)
+            for v in mine:
+                veh = data.vehicles[v]
+                out[v] = (int(round(carer.contracted_minutes * (veh.end - veh.start) / total)), short, over)
+        return out
+
+    def _after_pairs(self) -> list[tuple[int, int, int, int | None]]:
+        """``(visit, other, min, max)`` for `after` rules between two visits in the model."""
+        data = self.data
+        index = {v.id: i for i, v in enumerate(data.problem.visits)}
+        out = []
+        for vi, visit in enumerate(data.problem.visits):
+            if visit.after is not None:
+                oi = index[visit.after.visit]
+                if vi in data.nodes_of_visit and oi in data.nodes_of_visit:
+                    out.append((vi, oi, visit.after.min_minutes, visit.after.max_minutes))
+        return out
+
+    # ----------------------------------------------------------------------- OR-Tools
+
+    def build(self) -> None:
+        """Build the OR-Tools routing model (see the module docstring)."""
+        data = self.data
+        problem, policy = data.problem, data.problem.policy
+        carers = problem.carers
         n_vehicles = len(data.vehicles)
         homes = [int(v.carer) for v in data.vehicles]
         self.manager = pywrapcp.RoutingIndexManager(data.n_nodes, n_vehicles, homes, homes)
@@ -153,26 +250,14 @@ class RoutingModel:
         self.index_of_node = np.array([manager.NodeToIndex(n) for n in range(data.n_nodes)], dtype=np.int64)
         self.node_of_index = np.array([manager.IndexToNode(i) for i in range(routing.Size() + n_vehicles)])
 
-        carers = problem.carers
-        modes = sorted({c.travel_mode for c in carers})
-        transit_ids = {}
-        for mode in modes:
-            transit_ids[mode] = routing.RegisterTransitMatrix(transit_matrix(data, mode).tolist())
-        transits = {mode: transit_matrix(data, mode) for mode in modes}
-        self.transit_matrices = [transits[carers[veh.carer].travel_mode] for veh in data.vehicles]
-        keys = [(carers[veh.carer].travel_mode, wage_class(carers[veh.carer].hourly_wage or policy.hourly_wage))
-                for veh in data.vehicles]
-        costs = cost_matrices(data, set(keys))
-        cost_ids = {key: routing.RegisterTransitMatrix(matrix.tolist()) for key, matrix in costs.items()}
-        self.cost_matrices = [costs[key] for key in keys]
+        transit_ids = {mode: routing.RegisterTransitMatrix(m.tolist()) for mode, m in self.transits.items()}
+        cost_ids = {key: routing.RegisterTransitMatrix(m.tolist()) for key, m in self.costs.items()}
         for v, veh in enumerate(data.vehicles):
-            carer = carers[veh.carer]
-            routing.SetArcCostEvaluatorOfVehicle(cost_ids[keys[v]], v)
-            if carer.fixed_cost:
-                routing.SetFixedCostOfVehicle(int(round(carer.fixed_cost * COST_SCALE)), v)
+            routing.SetArcCostEvaluatorOfVehicle(cost_ids[self.cost_keys[v]], v)
+            if carers[veh.carer].fixed_cost:
+                routing.SetFixedCostOfVehicle(int(round(carers[veh.carer].fixed_cost * COST_SCALE)), v)
         vehicle_transits = [transit_ids[carers[veh.carer].travel_mode] for veh in data.vehicles]
 
-        # time
         routing.AddDimensionWithVehicleTransits(vehicle_transits, data.horizon, data.horizon, False, "time")
         self.time = time = routing.GetDimensionOrDie("time")
         for v, veh in enumerate(data.vehicles):
@@ -188,122 +273,63 @@ class RoutingModel:
             # SetAllowedVehiclesForIndex's SWIG binding rejects every list in OR-Tools 9.15;
             # restricting the vehicle variable is the documented equivalent (-1 = dropped)
             routing.VehicleVar(idx).SetValues([-1, *data.allowed[node]])
+            routing.AddDisjunction([idx], self.penalty[node])
 
-        self._drop_penalties()
         self._work(vehicle_transits)
         self._load()
         self._continuity()
         self._double_and_after()
         self.breaks = self._breaks()
-        self.cp_heavy = bool(self.breaks) or self._has_cp_constraints
-
-    # ----------------------------------------------------------------------- parts
-
-    def _drop_penalties(self) -> None:
-        data, routing = self.data, self.routing
-        policy = data.problem.policy
-        # every placed visit pays the constant offset of the continuity dimension; dropping
-        # must cost the same offset more, or the offset would nudge the solver to drop
-        offset = int(round(policy.familiar_carer_reward * COST_SCALE))
-        self.penalty: dict[int, int] = {}
-        for vi, nodes in data.nodes_of_visit.items():
-            priority = data.problem.visits[vi].priority
-            penalty = int(round(policy.drop_penalty.get(priority, 1000.0) * COST_SCALE)) + offset
-            for node in nodes:
-                self.penalty[node] = penalty
-                routing.AddDisjunction([int(self.index_of_node[node])], penalty)
 
     def _work(self, vehicle_transits: list[int]) -> None:
         data, routing = self.data, self.routing
         carers = data.problem.carers
-        self.work_targets: dict[int, tuple[int, int, int]] = {}  # vehicle -> (target, short, over)
         if not any(c.max_work_minutes is not None or c.contracted_minutes is not None for c in carers):
-            self.work = None
             return
         caps = []
         for veh in data.vehicles:
             cap = carers[veh.carer].max_work_minutes
             caps.append(min(cap, veh.end - veh.start) if cap is not None else veh.end - veh.start)
         routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_transits, 0, caps, True, "work")
-        self.work = work = routing.GetDimensionOrDie("work")
-        policy = data.problem.policy
-        short = int(round(policy.contracted_shortfall_per_minute * COST_SCALE))
-        over = int(round(policy.overtime_per_minute * COST_SCALE))
+        work = routing.GetDimensionOrDie("work")
         solver = routing.solver()
-        for ci, carer in enumerate(carers):
-            mine = data.vehicles_of[ci]
-            ends = [work.CumulVar(routing.End(v)) for v in mine]
-            if carer.max_work_minutes is not None and len(mine) > 1:
-                solver.Add(solver.Sum(ends) <= carer.max_work_minutes)
-                self._has_cp_constraints = True
-            if carer.contracted_minutes is not None:
-                total = sum(data.vehicles[v].end - data.vehicles[v].start for v in mine)
-                for v in mine:
-                    veh = data.vehicles[v]
-                    target = int(round(carer.contracted_minutes * (veh.end - veh.start) / total))
-                    self.work_targets[v] = (target, short, over)
-                    if short:
-                        work.SetCumulVarSoftLowerBound(routing.End(v), target, short)
-                    if over:
-                        work.SetCumulVarSoftUpperBound(routing.End(v), target, over)
+        for ci in self.shared_max_work:
+            ends = [work.CumulVar(routing.End(v)) for v in data.vehicles_of[ci]]
+            solver.Add(solver.Sum(ends) <= carers[ci].max_work_minutes)
+        for v, (target, short, over) in self.work_targets.items():
+            if short:
+                work.SetCumulVarSoftLowerBound(routing.End(v), target, short)
+            if over:
+                work.SetCumulVarSoftUpperBound(routing.End(v), target, over)
 
     def _load(self) -> None:
         data, routing = self.data, self.routing
         if not data.demand.any():
             return
-        demand = data.demand.tolist()
-        cb = routing.RegisterUnaryTransitVector(demand)
+        cb = routing.RegisterUnaryTransitVector(data.demand.tolist())
         big = int(data.demand.sum())
-        caps = [
-            data.problem.carers[veh.carer].capacity if data.problem.carers[veh.carer].capacity is not None else big
-            for veh in data.vehicles
-        ]
+        carers = data.problem.carers
+        caps = [carers[veh.carer].capacity if carers[veh.carer].capacity is not None else big for veh in data.vehicles]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "load")
 
     def _continuity(self) -> None:
+        if self.continuity is None:
+            return
         data, routing = self.data, self.routing
-        problem, policy = data.problem, data.problem.policy
-        clients = {c.id: c for c in problem.clients}
-        visits_per_client: dict[str, int] = {}
-        for v in problem.visits:
-            visits_per_client[v.client] = visits_per_client.get(v.client, 0) + 1
-        offset = policy.familiar_carer_reward
-        vectors = []
-        for carer in problem.carers:
-            values = np.zeros(data.n_nodes, dtype=np.int64)
-            for node in range(data.n_homes, data.n_nodes):
-                vi = data.node_visit[node]
-                if vi < 0:
-                    continue
-                visit = problem.visits[vi]
-                client = clients[visit.client]
-                if carer.id in client.known_carers:
-                    cost = 0.0
-                else:
-                    cost = offset + policy.new_carer_penalty / visits_per_client[visit.client]
-                if client.language_match == "preferred" and client.languages and not (
-                    set(client.languages) & set(carer.languages)
-                ):
-                    cost += policy.language_preference_penalty
-                values[node] = int(round(cost * COST_SCALE))
-            vectors.append(values)
-        if all(np.array_equal(vectors[0], x) for x in vectors[1:]):
-            return  # the same for every carer: nothing to choose between
-        self.continuity = vectors
         # OR-Tools 9.15 fails (ROUTING_FAIL as soon as a node is unperformed) when a
         # vehicle-dependent dimension uses two or more *unary* evaluators, so each class
         # of carers with the same values gets a binary callback over index space.
         classes: dict[bytes, int] = {}
         evaluators = []
         self._callbacks = []  # the Python callbacks must outlive the search
-        for x in vectors:
+        for x in self.continuity:
             key = x.tobytes()
             if key not in classes:
                 by_index = x[self.node_of_index].tolist()
                 self._callbacks.append(lambda i, j, v=by_index: v[i])
                 classes[key] = routing.RegisterTransitCallback(self._callbacks[-1])
             evaluators.append(classes[key])
-        big = int(max(x.sum() for x in vectors)) + 1
+        big = int(max(x.sum() for x in self.continuity)) + 1
         routing.AddDimensionWithVehicleTransits(
             [evaluators[veh.carer] for veh in data.vehicles], 0, big, True, "continuity"
         )
@@ -312,10 +338,6 @@ class RoutingModel:
     def _double_and_after(self) -> None:
         data, routing, time = self.data, self.routing, self.time
         solver = routing.solver()
-        self._has_cp_constraints = self._has_cp_constraints or any(
-            len(n) == 2 for n in data.nodes_of_visit.values()) or any(
-            v.after is not None for v in data.problem.visits)
-        problem = data.problem
         for nodes in data.nodes_of_visit.values():
             if len(nodes) == 2:
                 a, b = (int(self.index_of_node[n]) for n in nodes)
@@ -324,37 +346,26 @@ class RoutingModel:
                 # different vehicles when performed (both are -1 when unperformed)
                 solver.Add(routing.VehicleVar(a) + (1 - routing.ActiveVar(a)) * (len(data.vehicles) + 2)
                            != routing.VehicleVar(b))
-        index_of_visit = {v.id: i for i, v in enumerate(problem.visits)}
         big = 2 * data.horizon + 1
-        for vi, visit in enumerate(problem.visits):
-            if visit.after is None:
-                continue
-            oi = index_of_visit[visit.after.visit]
-            if vi not in data.nodes_of_visit or oi not in data.nodes_of_visit:
-                continue
+        for vi, oi, low, high in self.after_pairs:
             x = int(self.index_of_node[data.nodes_of_visit[vi][0]])
             y = int(self.index_of_node[data.nodes_of_visit[oi][0]])
             gap = time.CumulVar(x) - time.CumulVar(y)
-            relax = (2 - routing.ActiveVar(x) - routing.ActiveVar(y)) * (big + abs(visit.after.min_minutes))
-            solver.Add(gap + relax >= visit.after.min_minutes)
-            if visit.after.max_minutes is not None:
-                relax = (2 - routing.ActiveVar(x) - routing.ActiveVar(y)) * (big + abs(visit.after.max_minutes))
-                solver.Add(gap - relax <= visit.after.max_minutes)
+            off = 2 - routing.ActiveVar(x) - routing.ActiveVar(y)
+            solver.Add(gap + off * (big + abs(low)) >= low)
+            if high is not None:
+                solver.Add(gap - off * (big + abs(high)) <= high)
 
     def _breaks(self) -> dict[int, list]:
         data, routing, time = self.data, self.routing, self.time
         policy = data.problem.policy
-        out: dict[int, list] = {}
-        if policy.break_after_minutes is None:
-            return out
         limit, length = policy.break_after_minutes, policy.break_minutes
         solver = routing.solver()
         service = data.duration[self.node_of_index].tolist()
-        for v, veh in enumerate(data.vehicles):
-            span = veh.end - veh.start
-            if span <= limit:
-                continue
-            count = -(-(span - limit) // (limit + length))  # enough for blocks of `limit`
+        out: dict[int, list] = {}
+        for v in self.break_vehicles:
+            veh = data.vehicles[v]
+            count = -(-(veh.end - veh.start - limit) // (limit + length))  # enough for blocks of `limit`
             breaks = [
                 solver.FixedDurationIntervalVar(veh.start, veh.end - length, length, True, f"break {v}.{k}")
                 for k in range(count)
@@ -378,14 +389,10 @@ class RoutingModel:
         seed: int = 0,
     ):
         """Search until ``time_limit`` seconds from now; return the best plan or None."""
-        routing = self.routing
-        params = pywrapcp.DefaultRoutingSearchParameters()
-        params.local_search_metaheuristic = getattr(
-            routing_enums_pb2.LocalSearchMetaheuristic, DEFAULT_METAHEURISTIC
-        )
-        visit_indices = self.index_of_node[self.data.n_homes:]
-        best: list[float | None] = [None]
         deadline = _time.monotonic() + time_limit
+        # leave time to read the roster back and explain what stayed out
+        finish = deadline - min(0.5, 0.05 * time_limit)
+        best: list[float | None] = [None]
 
         def improved(objective: float, unassigned: Callable[[], int]) -> None:
             stats.solutions += 1
@@ -400,17 +407,8 @@ class RoutingModel:
                 progress(Progress(elapsed_seconds=elapsed, solutions=stats.solutions,
                                   objective=objective / COST_SCALE, unassigned=unassigned()))
 
-        def dropped_now() -> int:
-            return len({
-                int(self.data.node_visit[self.node_of_index[i]])
-                for i in visit_indices
-                if routing.NextVar(int(i)).Value() == int(i)
-            })
-
-        routing.AddAtSolutionCallback(lambda: improved(routing.CostVar().Value(), dropped_now))
-        if strategy in (GREEDY, GREEDY_LNS, GREEDY_GLS):
-            params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
-            routing.CloseModelWithParameters(params)
+        construction = None
+        if strategy.startswith(GREEDY):
             construction = Construction(self.data, self.continuity, self.transit_matrices, self.cost_matrices,
                                         self.penalty, self.work_targets)
             sequences = construction.run()
@@ -419,16 +417,36 @@ class RoutingModel:
             if strategy == GREEDY:
                 strategy = GREEDY_LNS if self.cp_heavy else GREEDY_GLS
             stats.strategy = strategy
-            # leave time to read the roster back and explain what stayed out
-            finish = deadline - min(0.5, 0.05 * time_limit)
             if strategy == GREEDY_LNS:
                 objective = construction.improve(finish, seed, lambda obj, n: improved(obj, lambda: n))
                 stats.objective = objective / COST_SCALE
                 return GreedyPlan(construction)
+
+        self.build()
+        routing = self.routing
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        params.local_search_metaheuristic = getattr(
+            routing_enums_pb2.LocalSearchMetaheuristic, DEFAULT_METAHEURISTIC
+        )
+        remaining = finish - _time.monotonic()
+        params.time_limit.FromMilliseconds(max(1, int(remaining * 1000)))
+        visit_indices = self.index_of_node[self.data.n_homes:]
+
+        def dropped_now() -> int:
+            return len({
+                int(self.data.node_visit[self.node_of_index[i]])
+                for i in visit_indices
+                if routing.NextVar(int(i)).Value() == int(i)
+            })
+
+        routing.AddAtSolutionCallback(lambda: improved(routing.CostVar().Value(), dropped_now))
+        if construction is None:
+            params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+            plan = routing.SolveWithParameters(params)
+        else:
+            routing.CloseModelWithParameters(params)
             plan = None
-            remaining = finish - _time.monotonic()
             if remaining > 0.05:
-                params.time_limit.FromMilliseconds(int(remaining * 1000))
                 # restoring a roster with breaks runs a small CP search bounded by this
                 params.lns_time_limit.FromMilliseconds(int(remaining * 1000))
                 routes = [[int(self.index_of_node[n]) for n in seq] for seq in sequences]
@@ -438,10 +456,6 @@ class RoutingModel:
             if plan is None or plan.ObjectiveValue() >= objective:
                 stats.objective = objective / COST_SCALE
                 return GreedyPlan(construction)
-        else:
-            params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
-            params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
-            plan = routing.SolveWithParameters(params)
         if plan is None:
             return None
         stats.objective = plan.ObjectiveValue() / COST_SCALE
