@@ -156,3 +156,31 @@ def test_speed_fingerprint_tracks_speeds_not_cache_folder(tmp_path: Path):
     assert a.speed_fingerprint() == GeoSettings(cache_dir=tmp_path).speed_fingerprint()
     assert a.speed_fingerprint() != GeoSettings(walk_kph=4.0).speed_fingerprint()
     assert not math.isclose(GeoSettings(walk_kph=4.0).walk_kph, a.walk_kph)
+
+
+def test_bristol_one_way_streets_bind_cars_only(bristol: Path):
+    car, walk = load_network(bristol, "car"), load_network(bristol, "walk")
+    one_way = {d["name"] for u, v, d in car.edges(data=True) if not car.has_edge(v, u) and isinstance(d.get("name"), str)}
+    assert {"Christmas Street", "Quay Street"} <= one_way  # Valhalla's one-way fixture
+    assert all(walk.has_edge(v, u) for u, v in walk.edges())
+
+
+@pytest.mark.parametrize(
+    ("name", "bbox"),
+    [
+        ("city-of-london-2020-07-20.osm.pbf", (-0.1141636, 51.5107253, -0.093166, 51.5232569)),
+        ("liechtenstein-2021-10-28.osm.pbf", (9.471078, 47.04774, 9.636217, 47.27128)),
+    ],
+)
+def test_other_shared_extracts_load_routable(shared_dir: Path, name, bbox):
+    from geo import CompiledNetwork
+
+    path = shared_dir / "data" / "osm" / name
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    graph = load_network(path, "car")
+    assert CompiledNetwork.from_graph(graph).share > 0.9
+    w, s, e, n = bbox  # the extract's header bbox; complete ways may reach a little beyond
+    xs = [d["x"] for _, d in graph.nodes(data=True)]
+    ys = [d["y"] for _, d in graph.nodes(data=True)]
+    assert w - 0.05 < min(xs) < max(xs) < e + 0.05 and s - 0.05 < min(ys) < max(ys) < n + 0.05
