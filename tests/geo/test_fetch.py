@@ -71,15 +71,17 @@ def test_walk_network_ignores_one_way(overpass, tmp_path: Path):
     assert there == pytest.approx(nx.shortest_path_length(walk, 6, 4, weight="length"))
 
 
-def test_place_is_geocoded_then_downloaded(overpass, tmp_path: Path, monkeypatch):
+@pytest.fixture
+def nominatim(monkeypatch):
+    """Count Nominatim requests and geocode any place to the toy town's box."""
     import osmnx._nominatim
 
     w, s, e, n = BBOX
     ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
-    geocoded: list = []
+    calls: list = []
 
     def fake_nominatim(params, request_type="search"):
-        geocoded.append(params)
+        calls.append(params)
         return [
             {
                 "place_id": 1,
@@ -97,11 +99,29 @@ def test_place_is_geocoded_then_downloaded(overpass, tmp_path: Path, monkeypatch
         ]
 
     monkeypatch.setattr(osmnx._nominatim, "_nominatim_request", fake_nominatim)
+    return calls
+
+
+def test_place_is_geocoded_then_downloaded(overpass, nominatim, tmp_path: Path):
     graph = fetch_network(place="Toytown, England", mode="bike", cache_dir=tmp_path)
-    assert geocoded and len(overpass) == 1
+    assert nominatim and len(overpass) == 1
     assert graph.number_of_edges() > 0
     fetch_network(place="Toytown, England", mode="bike", cache_dir=tmp_path)
-    assert len(geocoded) == 1 and len(overpass) == 1  # second call: from disk
+    assert len(nominatim) == 1 and len(overpass) == 1  # second call: from disk
+
+
+def test_problem_with_a_place_name_gets_road_times(overpass, nominatim):
+    from geo import RoadTravelTimes
+    from optimiser.model import Location, RoadNetwork
+
+    nodes = toy_nodes()
+    at = {f"n{i}": Location(lat=nodes[i][0], lon=nodes[i][1]) for i in (4, 6)}
+    travel = RoadTravelTimes.from_spec(RoadNetwork(place="Toytown, England", modes=["car"]), at)
+    minutes = travel.minutes("car")
+    assert 0 < minutes[0, 1] < minutes[1, 0]  # one-way street 4 -> 6
+    again = RoadTravelTimes.from_spec(RoadNetwork(place="Toytown, England", modes=["car"]), at)
+    assert again.minutes("car") == pytest.approx(minutes) and again.cache_hits == {"car": True}
+    assert len(overpass) == 1  # one download, then the GraphML and the matrix cache
 
 
 def test_bad_arguments(tmp_path: Path):
