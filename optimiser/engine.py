@@ -6,15 +6,16 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   visits, nothing on the commute legs, so a vehicle's start/end cumuls are bounded by
   its shift and every visit lies inside it. Visit windows are cumul ranges; soft
   lateness is a soft upper bound at ``window.end`` (hard limit ``end + late_limit``).
-* Arc costs, one matrix per (travel mode, hourly wage) class shared by carers: paid
-  travel time between visits + mileage on every leg (commute included, which keeps
-  carers near home), times ``policy.travel_weight``.
+* Arc costs, one matrix per (travel mode, hourly wage rounded to whole pounds) shared by
+  carers: paid travel time between visits + mileage on every leg (commute included,
+  which keeps carers near home), times ``policy.travel_weight``.
 * ``work`` dimension (same transits, no slack): paid minutes per shift. A carer's
   ``max_work_minutes`` is exact across her shifts (a solver constraint on the sum of
   her shifts' work). ``contracted_minutes`` is split over her shifts in proportion to
   their length and priced by soft bounds (shortfall / overtime) per shift.
 * Continuity, an approximation: routing cannot price distinct client-carer pairs, so a
-  per-vehicle unary ``continuity`` dimension with span cost charges every visit done by
+  per-vehicle ``continuity`` dimension with span cost (one evaluator per class of carers
+  with equal values; the LNS uses the same values) charges every visit done by
   a carer outside ``client.known_carers`` ``new_carer_penalty / visits of the client``
   and credits a known carer ``familiar_carer_reward``; a carer without a *preferred*
   language adds ``language_preference_penalty``. A client whose visits all go to one
@@ -32,9 +33,25 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
 * Load (``demand``/``capacity``) dimension when any visit has demand; ``fixed_cost`` is
   charged per used shift vehicle (equal to per carer for single-shift carers).
 
-Search: a first-solution strategy (measured, see :data:`DEFAULT_FIRST_SOLUTION`) then
-guided local search until the time limit. OR-Tools routing search is deterministic;
-``seed`` is recorded but does not change the search.
+Search (measured; figures in the engine's report and benchmarks/RESULTS.md)
+----------------------------------------------------------------------------
+The default, ``GREEDY_INSERTION``, builds the first roster with
+:class:`optimiser.construct.Construction` (cheapest insertion that knows doubles,
+``after`` gaps, breaks, work caps and loads natively: a 1,000-visit day in well under a
+second), then improves it until the time limit:
+
+* ``GREEDY_INSERTION+LNS`` when the model has rules OR-Tools can only check by a CP
+  search on every move (breaks, double-handed visits, ``after``, ``max_work_minutes``
+  over split shifts): OR-Tools local search then accepts only a few moves per second
+  and restoring a 2,000-visit roster with breaks alone outlasts a 30 s budget, so the
+  construction's own ruin-and-recreate runs instead (the OR-Tools model is not even
+  built). ``seed`` drives its random choices.
+* ``GREEDY_INSERTION+GLS`` otherwise (e.g. VRPTW benchmarks): the roster is handed to
+  OR-Tools guided local search, whose result is kept only if it is better.
+
+Any OR-Tools first-solution strategy name (``first_solution``) runs plain OR-Tools
+routing instead; PATH_CHEAPEST_ARC and SAVINGS find no first roster on tight days, and
+the insertion strategies take seconds per hundred visits once CP-checked rules exist.
 """
 
 from __future__ import annotations

@@ -1,0 +1,130 @@
+"""Search paths of the engine (construction + LNS, construction + OR-Tools GLS, plain
+OR-Tools strategies) and the benchmark features: explicit matrices, fixed cost,
+demand/capacity, long horizons. Every roster is validated."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optimiser.engine import solve
+from optimiser.validator import validate
+
+from .builders import carer, client, problem, random_day, visit
+from .test_engine import carer_of, solved, stop
+
+
+def plain_vrptw(n: int = 12):
+    """Single shifts, no breaks, no doubles: the OR-Tools GLS path."""
+    return problem(
+        carers=[carer(f"k{i}", i * 2, 0) for i in range(3)],
+        clients=[client(f"c{j}", (j % 6) * 1.0, (j // 6) * 1.5) for j in range(n)],
+        visits=[visit(f"v{j}", f"c{j}", f"{8 + j // 3:02d}:00", f"{9 + j // 3:02d}:00", 30) for j in range(n)],
+        policy={"break_after_minutes": None},
+    )
+
+
+def test_plain_routing_uses_or_tools_local_search():
+    s = solved(plain_vrptw())
+    assert s.statistics.strategy == "GREEDY_INSERTION+GLS"
+    assert s.status == "feasible"
+
+
+def test_cp_checked_rules_use_the_lns():
+    s = solved(random_day(30, 5, seed=4))
+    assert s.statistics.strategy == "GREEDY_INSERTION+LNS"
+
+
+def test_objective_history_only_improves():
+    s = solved(random_day(60, 6, seed=5), time_limit=2.0)
+    objectives = [obj for _, obj in s.statistics.history]
+    assert objectives == sorted(objectives, reverse=True)
+    assert s.statistics.objective == pytest.approx(objectives[-1])
+
+
+@pytest.mark.parametrize("strategy", ["PARALLEL_CHEAPEST_INSERTION", "GREEDY_INSERTION+GLS"])
+def test_first_solution_override(strategy):
+    s = solved(plain_vrptw(9), first_solution=strategy)
+    assert s.statistics.strategy.startswith(strategy.split("+")[0])
+    assert s.status == "feasible"
+
+
+def test_explicit_matrix_travel_and_km():
+    points = ["k0", "c0", "c1"]
+    minutes = [[0, 10, 50], [10, 0, 45], [50, 45, 0]]
+    km = [[0, 5, 25], [5, 0, 22], [25, 22, 0]]
+    p = problem(
+        carers=[carer("k0", 0, 0)],
+        clients=[client("c0", 0, 0), client("c1", 0, 0)],  # same place: only the matrix tells them apart
+        visits=[visit("v0", "c0", "08:00", "08:00", 30), visit("v1", "c1", "08:30", "10:00", 30)],
+        travel={"matrix": {"points": points, "minutes": {"car": minutes}, "km": {"car": km}}},
+    )
+    s = solved(p)
+    v1 = stop(s, "v1")
+    assert v1.travel_minutes == 45 and v1.travel_km == 22
+    assert (v1.start - stop(s, "v0").end).total_seconds() >= 45 * 60
+
+
+def test_fixed_cost_keeps_a_carer_unused():
+    p = problem(
+        carers=[carer("dear", 0, 0, fixed_cost=500.0), carer("cheap", 0.1, 0)],
+        clients=[client("c0", 0, 0), client("c1", 0.2, 0)],
+        visits=[visit("v0", "c0", "08:00", "09:00", 30), visit("v1", "c1", "08:00", "10:00", 30)],
+        policy={"break_after_minutes": None},
+    )
+    s = solved(p)
+    assert [r.carer for r in s.routes] == ["cheap"]
+
+
+def test_demand_and_capacity_in_the_lns_path():
+    p = problem(
+        carers=[carer("a", 0, 0, capacity=10), carer("b", 0.5, 0, capacity=10)],
+        clients=[client(f"c{i}", 0.1 * i, 0) for i in range(4)],
+        visits=[visit(f"v{i}", f"c{i}", "08:00", "12:00", 30, demand=4) for i in range(4)]
+        + [visit("d", "c0", "13:00", "13:30", 30, carers_required=2)],
+    )
+    s = solved(p)
+    for r in s.routes:
+        load = sum(p.visit(x.visit).demand for x in r.stops)
+        assert load <= 10
+    assert s.status == "feasible"
+
+
+def test_long_horizon_over_several_days():
+    p = problem(
+        carers=[carer("a", 0, 0, shifts=[("2026-11-23T08:00", "2026-11-23T12:00"),
+                                         ("2026-11-25T08:00", "2026-11-25T12:00")])],
+        clients=[client("c0", 0.2, 0)],
+        visits=[visit("mon", "c0", "2026-11-23T09:00", "2026-11-23T10:00", 30),
+                visit("wed", "c0", "2026-11-25T09:00", "2026-11-25T10:00", 30),
+                visit("tue", "c0", "2026-11-24T09:00", "2026-11-24T10:00", 30)],
+    )
+    s = solved(p)
+    assert carer_of(s, "mon") == ["a"] and carer_of(s, "wed") == ["a"]
+    [u] = s.unassigned
+    assert u.visit == "tue" and u.rule == "shifts" and "Tue 24 Nov" in u.reason
+
+
+def test_split_shift_max_work_in_lns_and_gls_agree():
+    p = problem(
+        carers=[carer("a", 0, 0, shifts=[("07:00", "10:00"), ("16:00", "19:00")], max_work_minutes=90)],
+        clients=[client("c0", 0.1, 0)],
+        visits=[visit(f"v{i}", "c0", f"{h:02d}:00", f"{h:02d}:00", 30) for i, h in enumerate((7, 8, 9, 16, 17))],
+        policy={"break_after_minutes": None},
+    )
+    s = solved(p)
+    assert len([x for r in s.routes for x in r.stops]) == 3
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), visits=st.integers(5, 40), carers=st.integers(1, 6))
+def test_any_random_day_validates(seed, visits, carers):
+    p = random_day(visits, carers, seed=seed)
+    s = solve(p, time_limit=0.5)
+    report = validate(p, s)
+    assert report.violations == [], [v.message for v in report.violations]
+    placed = [x.visit for r in s.routes for x in r.stops]
+    doubles = {v.id for v in p.visits if v.carers_required == 2}
+    assert len(placed) == len(set(placed)) + len(doubles & set(placed))
+    assert {u.visit for u in s.unassigned} | set(placed) == {v.id for v in p.visits}
