@@ -10,7 +10,7 @@ from .fetch import fetch_network
 from .load import bundled_extract, load_network
 from .matrix import CompiledNetwork
 from .places import places, sample_street_points
-from .settings import GeoSettings
+from .settings import GeoSettings, geo_settings
 from .travel import RoadTravelTimes
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "RoadTravelTimes",
     "bundled_extract",
     "fetch_network",
+    "geo_settings",
     "load_network",
     "places",
     "sample_street_points",

@@ -20,7 +20,7 @@ from optimiser.io import InputError
 from optimiser.model import TravelMode
 
 from .load import OSMNX_NETWORK, check_mode, load_network
-from .settings import GeoSettings
+from .settings import GeoSettings, geo_settings
 
 
 def network_file(
@@ -47,7 +47,7 @@ def network_file(
         query, label = "bbox:" + ",".join(f"{v:.7f}" for v in bbox), "bbox"
     else:
         query, label = f"polygon:{polygon.wkt}", "polygon"
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else GeoSettings().cache_dir
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else geo_settings().cache_dir
     digest = hashlib.sha256(f"{query}|{OSMNX_NETWORK[mode]}".encode()).hexdigest()[:12]
     slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:40] or "area"
     path = folder / "networks" / f"{slug}-{mode}-{digest}.graphml"
@@ -81,7 +81,7 @@ def fetch_network(
     Downloads with osmnx on the first call (internet needed) and caches the graph as
     GraphML, so the second call is offline. Speeds and mode rules as :func:`load_network`.
     """
-    settings = settings or GeoSettings()
+    settings = settings or geo_settings()
     folder = cache_dir if cache_dir is not None else settings.cache_dir
     path = network_file(place=place, bbox=bbox, polygon=polygon, mode=mode, cache_dir=folder)
     return load_network(path, mode, settings=settings)

@@ -19,7 +19,7 @@ import networkx as nx
 from optimiser.io import InputError
 from optimiser.model import TRAVEL_MODES, TravelMode
 
-from .settings import GeoSettings
+from .settings import GeoSettings, geo_settings
 from .speeds import add_speeds, highway_types
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def load_network(source: str | Path, mode: TravelMode, *, settings: GeoSettings 
     mode : ``"car"``, ``"walk"`` or ``"bike"``.
     settings : speeds and mode rules (default :class:`GeoSettings`).
     """
-    settings = settings or GeoSettings()
+    settings = settings or geo_settings()
     mode = check_mode(mode)
     path = Path(source).expanduser()
     kind = source_kind(path)
@@ -132,7 +132,7 @@ def prepare(
 ) -> nx.MultiDiGraph:
     """Apply the mode's rules and speeds to any osmnx-style graph (in place, except that
     ``simplify`` -- merging chains of degree-2 nodes, after filtering -- returns a new graph)."""
-    settings = settings or GeoSettings()
+    settings = settings or geo_settings()
     drop = [(u, v, k) for u, v, k, d in graph.edges(keys=True, data=True) if not allowed(d, mode, settings)]
     graph.remove_edges_from(drop)
     graph.remove_nodes_from([n for n, deg in graph.degree() if deg == 0])

@@ -12,9 +12,10 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from optimiser.io import InputError
 from optimiser.settings import settings
 
 MPH = 1.609344  # km per mile
@@ -94,3 +95,14 @@ class GeoSettings(BaseSettings):
         data = {k: sorted(v) if isinstance(v, list) else v for k, v in data.items()}  # sets: no hash-seed order
         text = json.dumps(data, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def geo_settings() -> GeoSettings:
+    """Settings from the environment; a bad ``CAREROTA_GEO_*`` value is an InputError naming it."""
+    try:
+        return GeoSettings()
+    except ValidationError as err:
+        problems = "; ".join(
+            f"CAREROTA_GEO_{str(e['loc'][0]).upper()}: {e['msg']}" for e in err.errors()
+        )
+        raise InputError(f"geo settings from the environment: {problems}") from None

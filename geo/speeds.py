@@ -17,7 +17,7 @@ import networkx as nx
 
 from optimiser.model import TravelMode
 
-from .settings import MPH, GeoSettings
+from .settings import MPH, GeoSettings, geo_settings
 
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?\s*$", re.IGNORECASE)
 # maxspeed words (OSM wiki: Key:maxspeed) mapped to mph; "national" is the single-carriageway limit.
@@ -80,7 +80,7 @@ def car_kph(data: dict[str, Any], settings: GeoSettings) -> float:
 
 def add_speeds(graph: nx.MultiDiGraph, mode: TravelMode, settings: GeoSettings | None = None) -> nx.MultiDiGraph:
     """Set ``speed_kph`` and ``travel_time`` (seconds) on every edge, in place; returns the graph."""
-    settings = settings or GeoSettings()
+    settings = settings or geo_settings()
     constant = {"walk": settings.walk_kph, "bike": settings.bike_kph}.get(mode)
     slowdown = settings.peak_slowdown if mode == "car" else 1.0
     for _, _, data in graph.edges(data=True):

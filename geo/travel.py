@@ -26,7 +26,7 @@ from optimiser.travel import TravelTimes
 from .cache import MatrixCache, file_fingerprint, matrix_key
 from .load import check_mode, load_network, prepare
 from .matrix import CompiledNetwork
-from .settings import GeoSettings
+from .settings import GeoSettings, geo_settings
 from .snap import EdgeIndex, Snap
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class RoadTravelTimes(TravelTimes):
         if sum(x is not None for x in (source, place, graphs)) != 1:
             raise InputError("RoadTravelTimes: give exactly one of source, place or graphs")
         self.locations = dict(locations)
-        self.settings = settings or GeoSettings()
+        self.settings = settings or geo_settings()
         self.source = Path(os.path.expandvars(str(source))).expanduser() if source is not None else None
         self.place = place
         self.graphs = dict(graphs) if graphs is not None else None
@@ -78,7 +78,7 @@ class RoadTravelTimes(TravelTimes):
         cls, spec: RoadNetwork, locations: Mapping[str, Location], settings: GeoSettings | None = None
     ) -> RoadTravelTimes:
         """From a problem's ``travel.road_network`` (snap limit and peak slowdown from the spec)."""
-        settings = (settings or GeoSettings()).model_copy(
+        settings = (settings or geo_settings()).model_copy(
             update={"snap_limit_m": spec.snap_limit_m, "peak_slowdown": spec.peak_slowdown}
         )
         return cls(locations, source=spec.osm_file, place=spec.place, modes=spec.modes, settings=settings)

@@ -184,3 +184,15 @@ def test_other_shared_extracts_load_routable(shared_dir: Path, name, bbox):
     xs = [d["x"] for _, d in graph.nodes(data=True)]
     ys = [d["y"] for _, d in graph.nodes(data=True)]
     assert w - 0.05 < min(xs) < max(xs) < e + 0.05 and s - 0.05 < min(ys) < max(ys) < n + 0.05
+
+
+def test_settings_come_from_the_environment(monkeypatch, toy_osm: Path):
+    from geo import geo_settings
+
+    monkeypatch.setenv("CAREROTA_GEO_WALK_KPH", "3.0")
+    assert geo_settings().walk_kph == 3.0
+    walk = load_network(toy_osm, "walk")
+    assert all(d["speed_kph"] == 3.0 for _, _, d in walk.edges(data=True))
+    monkeypatch.setenv("CAREROTA_GEO_WALK_KPH", "brisk")
+    with pytest.raises(InputError, match="CAREROTA_GEO_WALK_KPH"):
+        load_network(toy_osm, "walk")
