@@ -221,3 +221,16 @@ def test_no_points_no_network_needed(tmp_path: Path):
     travel = RoadTravelTimes({}, source=graphml)
     minutes, km = travel.matrices("car")
     assert minutes.shape == km.shape == (0, 0)
+
+
+@pytest.mark.parametrize("mode", ["car", "walk", "bike"])
+def test_every_road_shape_runs_from_its_tail_to_its_head(helsinki_pbf: Path, mode):
+    p = sample_street_points(helsinki_pbf, 1, 0)[0]
+    travel = RoadTravelTimes({"a": p}, source=helsinki_pbf)
+    _, net, roads = travel._loaded(mode)
+    start = np.array([line.coords[0] for line in roads.lines])
+    end = np.array([line.coords[-1] for line in roads.lines])
+    assert haversine_m(start[:, 0], start[:, 1], net.lon[roads.tail], net.lat[roads.tail]).max() < 0.5
+    assert haversine_m(end[:, 0], end[:, 1], net.lon[roads.head], net.lat[roads.head]).max() < 0.5
+    # one record per two-way road: its reverse time is known
+    assert np.isfinite(roads.back).mean() > (0.3 if mode == "car" else 0.95)
