@@ -116,7 +116,7 @@ def _needed(f: Figures) -> str:
 
 def comparison_rows(results: list[DesignResult]) -> tuple[list[str], list[list[Any]]]:
     header = [
-        "Design", "Patches", "Clients", "Outside every patch", "Hours demanded", "Hours delivered",
+        "Design", "Patches", "Clients", "Outside every patch", "Hours demanded", "Hours deliverable (rostered)",
         "Hours undeliverable", "Carers available", "Carers used", "Carers needed (100%)", "Travel share of paid time",
         "Paid miles", "Cost per contact hour", "Break-even fee", "Fee", "Rural on time", "Urban on time",
         "Rural unassigned", "Urban unassigned",
