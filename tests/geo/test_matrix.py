@@ -121,6 +121,7 @@ def test_one_way_street_on_the_toy_town(toy_osm: Path):
     assert travel.km("walk")[0, 1] == pytest.approx(haversine_m(nodes[4][1], nodes[4][0], nodes[6][1], nodes[6][0]) / 1000, rel=1e-3)
 
 
+@pytest.mark.slow
 def test_walking_is_slower_than_driving_between_villages(rutland: Path):
     points = sample_street_points(rutland, 80, 2)
     travel = RoadTravelTimes({f"p{i}": p for i, p in enumerate(points)}, source=rutland)

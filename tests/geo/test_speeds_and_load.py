@@ -117,6 +117,7 @@ def test_real_one_way_streets_in_helsinki(helsinki_pbf: Path):
     assert all(walk.has_edge(v, u) for u, v in walk.edges())
 
 
+@pytest.mark.slow
 def test_walking_never_faster_than_driving_on_shared_roads(rutland: Path):
     def by_road(graph):  # the same stretch of road: same ends, same length
         return {(u, v, round(d["length"], 2)): d["travel_time"] for u, v, d in graph.edges(data=True)}
@@ -127,6 +128,7 @@ def test_walking_never_faster_than_driving_on_shared_roads(rutland: Path):
     assert all(walk[k] >= car[k] for k in shared)
 
 
+@pytest.mark.slow
 def test_walkers_and_cyclists_never_on_motorways_and_avoid_trunk_roads(rutland: Path):
     s = GeoSettings()  # (the toy town test covers motorways; Rutland has none)
     for mode, kph in (("walk", s.walk_kph), ("bike", s.bike_kph)):
