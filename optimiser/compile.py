@@ -106,7 +106,7 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
     """Build the :class:`ProblemData` of ``problem`` (travel defaults to the problem's source)."""
     travel = travel or travel_times(problem)
     times = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
-    first = min(times)
+    first = min(times, default=datetime(2000, 1, 1))
     t0 = datetime(first.year, first.month, first.day)
 
     vehicles: list[Vehicle] = []
@@ -117,7 +117,7 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
             mine.append(len(vehicles))
             vehicles.append(Vehicle(ci, minutes_between(t0, shift.start), minutes_between(t0, shift.end)))
         vehicles_of.append(tuple(mine))
-    horizon = max(v.end for v in vehicles)
+    horizon = max((v.end for v in vehicles), default=0)
 
     clients = {c.id: c for c in problem.clients}
     carer_index = {c.id: i for i, c in enumerate(problem.carers)}

@@ -23,6 +23,7 @@ solution for local search.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,8 +40,10 @@ class _Route:
     start: int
     end: int
     nodes: list[int] = field(default_factory=list)
-    est: list[int] = field(default_factory=list)
-    lst: list[int] = field(default_factory=list)
+    est: list[int] = field(default_factory=list)  # earliest start per stop
+    lst: list[int] = field(default_factory=list)  # latest start per stop
+    arc_t: list[int] = field(default_factory=lambda: [0])  # time of arc k (into stop k; last: home)
+    arc_c: list[int] = field(default_factory=lambda: [0])  # cost of arc k
     load: int = 0
 
 
@@ -95,45 +98,58 @@ class Construction:
     # ----------------------------------------------------------------------- route times
 
     def _refresh(self, r: _Route) -> None:
-        T = self.vehicle_T[r.vehicle]
         nodes, n = r.nodes, len(r.nodes)
+        ext = [r.home, *nodes, r.home]
+        r.arc_t = self.vehicle_T[r.vehicle][ext[:-1], ext[1:]].tolist()
+        r.arc_c = self.vehicle_C[r.vehicle][ext[:-1], ext[1:]].tolist()
+        ws, lw, arc = self.ws, self.lw, r.arc_t
         est, lst = [0] * n, [0] * n
         t = r.start
-        prev = None
         for k, u in enumerate(nodes):
-            t = max(int(self.ws[u]), t if prev is None else t + int(T[prev, u]))
+            t = max(int(ws[u]), t + arc[k])
             est[k] = t
-            prev = u
         t = r.end
-        nxt = r.home
         for k in range(n - 1, -1, -1):
-            u = nodes[k]
-            t = min(int(self.lw[u]), t - int(T[u, nxt]))
+            t = min(int(lw[nodes[k]]), t - arc[k + 1])
             lst[k] = t
-            nxt = u
         r.est, r.lst = est, lst
 
-    def _options(self, r: _Route, u: int, ws: int, lw: int):
-        """Yield ``(cost, lo, hi, pos, work_delta)`` for each feasible position of node u."""
-        T, C = self.vehicle_T[r.vehicle], self.vehicle_C[r.vehicle]
+    def _lines(self, u: int, cache: dict) -> Callable[[int], tuple]:
+        """Per vehicle: readers of its time and cost matrices (``ndarray.item`` is the
+        cheapest scalar read; a route offers only a few positions per visit)."""
+
+        def lines(v: int):
+            return self.vehicle_T[v].item, self.vehicle_C[v].item
+
+        return lines
+
+    def _options(self, r: _Route, u: int, ws: int, lw: int, lines) -> list[tuple[int, int, int, int, int]]:
+        """``(cost, lo, hi, pos, work_delta)`` for each feasible position of node u."""
         nodes, est, lst = r.nodes, r.est, r.lst
         n = len(nodes)
         first = bisect_left(lst, ws)
-        last = bisect_right(est, lw)
+        last = min(bisect_right(est, lw), n)
+        if first > last:
+            return []
+        t_at, c_at = lines
         extra = self.fixed_cost[r.vehicle] if n == 0 else 0
         if self.continuity is not None:
             extra += int(self.continuity[r.home][u])
-        for pos in range(first, min(last, n) + 1):
-            p = nodes[pos - 1] if pos > 0 else r.home
-            q = nodes[pos] if pos < n else r.home
-            lo = max(ws, est[pos - 1] + int(T[p, u]) if pos > 0 else r.start)
-            hi = min(lw, (lst[pos] if pos < n else r.end) - int(T[u, q]))
+        out = []
+        home = r.home
+        for pos in range(first, last + 1):
+            p = nodes[pos - 1] if pos > 0 else home
+            q = nodes[pos] if pos < n else home
+            t_pu, t_uq = t_at(p, u), t_at(u, q)
+            lo = max(ws, est[pos - 1] + t_pu) if pos > 0 else max(ws, r.start)
+            hi = min(lw, (lst[pos] if pos < n else r.end) - t_uq)
             if lo > hi:
                 continue
             # homes cost nothing to stand still at: one formula covers every position
-            dwork = int(T[p, u] + T[u, q] - T[p, q])
-            cost = int(C[p, u] + C[u, q] - C[p, q])
-            yield cost + extra, lo, hi, pos, dwork
+            dwork = t_pu + t_uq - r.arc_t[pos]
+            cost = c_at(p, u) + c_at(u, q) - r.arc_c[pos]
+            out.append((cost + extra, lo, hi, pos, dwork))
+        return out
 
     def _fits_rules(self, r: _Route, u: int, pos: int, start: int | None) -> bool:
         """Whole-route checks for a candidate: breaks (when the shift needs them)."""
@@ -256,9 +272,12 @@ class Construction:
         if len(nodes) == 1:
             u = nodes[0]
             best = None
+            lines = self._lines(u, {})
             for v in self.data.allowed[u]:
                 r = self.routes[v]
-                for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
+                if r.start > lw or r.end < ws:
+                    continue
+                for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw, lines(v)):
                     if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
                         if self._fits_rules(r, u, pos, lo if tied else None):
                             best = (cost, r, pos, dwork, lo)
@@ -275,9 +294,12 @@ class Construction:
         opts = []
         for u in (a, b):
             mine = []
+            lines = self._lines(u, {})
             for v in self.data.allowed[u]:
                 r = self.routes[v]
-                for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
+                if r.start > lw or r.end < ws:
+                    continue
+                for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw, lines(v)):
                     if self._ok_vehicle(r, u, dwork):
                         mine.append((cost, lo, hi, pos, dwork, r))
             mine.sort(key=lambda o: o[0])
@@ -355,14 +377,14 @@ class Construction:
     # ----------------------------------------------------------------------- improving
 
     def _snapshot(self):
-        routes = [(list(r.nodes), list(r.est), list(r.lst), r.load) for r in self.routes]
+        routes = [(list(r.nodes), r.est, r.lst, r.arc_t, r.arc_c, r.load) for r in self.routes]
         return (routes, self.ws.copy(), self.lw.copy(), list(self.work), dict(self.start_of),
                 set(self.placed), dict(self.route_of))
 
     def _restore(self, snap) -> None:
         routes, self.ws, self.lw, self.work, self.start_of, self.placed, self.route_of = snap
-        for r, (nodes, est, lst, load) in zip(self.routes, routes, strict=True):
-            r.nodes, r.est, r.lst, r.load = nodes, est, lst, load
+        for r, (nodes, est, lst, arc_t, arc_c, load) in zip(self.routes, routes, strict=True):
+            r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load = nodes, est, lst, arc_t, arc_c, load
 
     def improve(self, deadline: float, seed: int = 0, on_improve=None) -> int:
         """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.
