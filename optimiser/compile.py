@@ -212,10 +212,14 @@ def transit_matrix(data: ProblemData, mode: TravelMode) -> np.ndarray:
     return m + data.duration[:, None]
 
 
-def wage_class(wage_per_hour: float) -> float:
-    """Wages are rounded to whole pounds for the travel cost: carers then share a few
-    cost matrices (memory and model size) at < 4% error on the travel-time part."""
-    return float(max(1, round(wage_per_hour)))
+def wage_classes(wages: list[float], most: int = 3) -> dict[float, float]:
+    """The wage each carer's travel cost uses. Up to ``most`` distinct wages are kept
+    exactly; beyond that they are rounded to whole pounds, so carers share a few cost
+    matrices (memory and model size) at < 4% error on the travel-time part."""
+    distinct = set(wages)
+    if len(distinct) <= most:
+        return {w: w for w in distinct}
+    return {w: float(round(w)) if w >= 1 else w for w in distinct}
 
 
 def cost_matrices(data: ProblemData, keys: set[tuple[TravelMode, float]]) -> dict[tuple[TravelMode, float], np.ndarray]:

@@ -25,9 +25,9 @@ def plain_vrptw(n: int = 12):
     )
 
 
-def test_plain_routing_uses_or_tools_local_search():
+def test_plain_routing_ends_with_or_tools_local_search():
     s = solved(plain_vrptw())
-    assert s.statistics.strategy == "GREEDY_INSERTION+GLS"
+    assert s.statistics.strategy == "GREEDY_INSERTION+LNS+GLS"
     assert s.status == "feasible"
 
 
