@@ -205,6 +205,7 @@ class Figures(_Doc):
     paid_hours: float = 0.0
     travel_hours: float = 0.0
     travel_share: float | None = None
+    waiting_hours: float = 0.0  # unpaid gaps between visits within a shift
     miles: float = 0.0  # paid mileage (between visits)
     commute_miles: float = 0.0  # unpaid, home <-> first/last visit
     cost: dict[str, float] = Field(default_factory=dict)  # COST_ITEMS -> GBP
@@ -483,6 +484,7 @@ def patch_figures(problem: Problem, roster: Solution, kpis: Kpis, policy: Policy
         carers_used=kpis.carers_used,
         paid_hours=kpis.paid_minutes / 60,
         travel_hours=kpis.travel_minutes / 60,
+        waiting_hours=sum(c.waiting_minutes for c in kpis.per_carer.values()) / 60,
         miles=kpis.travel_miles,
         commute_miles=kpis.commute_km / 1.609344,
         cost={i: float(getattr(kpis.cost, i)) for i in COST_ITEMS},
@@ -721,7 +723,7 @@ def summarise_design(
         f = r.figures
         for name in ("clients", "visits", "carers_available", "carers_used"):
             setattr(t, name, getattr(t, name) + getattr(f, name))
-        for name in ("hours_demanded", "hours_delivered", "hours_undeliverable", "paid_hours", "travel_hours", "miles", "commute_miles"):
+        for name in ("hours_demanded", "hours_delivered", "hours_undeliverable", "paid_hours", "travel_hours", "waiting_hours", "miles", "commute_miles"):
             setattr(t, name, getattr(t, name) + getattr(f, name))
         for i in COST_ITEMS:
             t.cost[i] += f.cost.get(i, 0.0)

@@ -138,7 +138,7 @@ def comparison_rows(results: list[DesignResult]) -> tuple[list[str], list[list[A
 def patch_rows(r: DesignResult) -> tuple[list[str], list[list[Any]]]:
     header = [
         "Patch", "Clients", "Visits", "Hours demanded", "Delivered", "Undeliverable", "Carers available",
-        "Carers used", "Carers needed (100%)", "Paid hours", "Travel hours", "Travel share", "Paid miles",
+        "Carers used", "Carers needed (100%)", "Paid hours", "Travel hours", "Travel share", "Unpaid waiting hours", "Paid miles",
         "Commute miles (unpaid)", "Cost (day)", "Cost per contact hour", "Break-even fee", "Roster valid",
     ]
     rows = []
@@ -148,21 +148,21 @@ def patch_rows(r: DesignResult) -> tuple[list[str], list[list[Any]]]:
         rows.append([
             p.patch, f.clients, f.visits, round(f.hours_demanded, 2), round(f.hours_delivered, 2),
             round(f.hours_undeliverable, 2), f.carers_available, f.carers_used, needed, round(f.paid_hours, 2),
-            round(f.travel_hours, 2), _pct(f.travel_share), round(f.miles, 1), round(f.commute_miles, 1),
-            _gbp(f.cost_total), _gbp(f.cost_per_contact_hour), _gbp(f.break_even_fee),
+            round(f.travel_hours, 2), _pct(f.travel_share), round(f.waiting_hours, 2), round(f.miles, 1),
+            round(f.commute_miles, 1), _gbp(f.cost_total), _gbp(f.cost_per_contact_hour), _gbp(f.break_even_fee),
             "yes" if p.violations == 0 else f"NO: {p.violations} violations ({', '.join(p.violation_rules)})",
         ])
     t = r.totals
     if r.outside_clients:
         rows.append([
             "(outside every patch)", len(r.outside_clients), t.visits - sum(p.figures.visits for p in r.patches),
-            round(r.outside_hours, 2), 0.0, round(r.outside_hours, 2), "", "", "", "", "", "", "", "", "", "", "", "",
+            round(r.outside_hours, 2), 0.0, round(r.outside_hours, 2), *[""] * 13,
         ])
     rows.append([
         "**Total**", t.clients, t.visits, round(t.hours_demanded, 2), round(t.hours_delivered, 2),
         round(t.hours_undeliverable, 2), t.carers_available, t.carers_used, _needed(t), round(t.paid_hours, 2),
-        round(t.travel_hours, 2), _pct(t.travel_share), round(t.miles, 1), round(t.commute_miles, 1),
-        _gbp(t.cost_total), _gbp(t.cost_per_contact_hour), _gbp(t.break_even_fee), "",
+        round(t.travel_hours, 2), _pct(t.travel_share), round(t.waiting_hours, 2), round(t.miles, 1),
+        round(t.commute_miles, 1), _gbp(t.cost_total), _gbp(t.cost_per_contact_hour), _gbp(t.break_even_fee), "",
     ])
     return header, rows
 
@@ -371,12 +371,12 @@ def write_csvs(results: list[DesignResult], demand: Demand, out: Path) -> dict[s
     files["patches.csv"] = (
         ["design", "patch", "clients", "visits", "hours_demanded", "hours_delivered", "hours_undeliverable",
          "carers_available", "carers_used", "carers_needed", "carers_needed_exact", "paid_hours", "travel_hours",
-         "travel_share", "paid_miles", "commute_miles", *COST_ITEMS, "cost_total", "cost_per_contact_hour",
+         "travel_share", "waiting_hours", "paid_miles", "commute_miles", *COST_ITEMS, "cost_total", "cost_per_contact_hour",
          "break_even_fee", "violations", "seconds"],
         [[r.design, p.patch, p.figures.clients, p.figures.visits, p.figures.hours_demanded, p.figures.hours_delivered,
           p.figures.hours_undeliverable, p.figures.carers_available, p.figures.carers_used, p.figures.carers_needed,
           p.carers_needed_exact, p.figures.paid_hours, p.figures.travel_hours, p.figures.travel_share,
-          p.figures.miles, p.figures.commute_miles, *(p.figures.cost.get(i, 0.0) for i in COST_ITEMS),
+          p.figures.waiting_hours, p.figures.miles, p.figures.commute_miles, *(p.figures.cost.get(i, 0.0) for i in COST_ITEMS),
           p.figures.cost_total, p.figures.cost_per_contact_hour, p.figures.break_even_fee, p.violations, p.seconds]
          for r in results for p in r.patches],
     )
