@@ -69,6 +69,9 @@ class Construction:
         self.lns_size = (2, 10)  # visits taken out per step
         self.lns_threshold = 30.0  # GBP a step may worsen the roster by at the start
         self.lns_plateau = True  # accept steps that change nothing in cost
+        self.exact = False  # see enable_exact_continuity
+        policy = data.problem.policy
+        self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0
         problem, policy = data.problem, data.problem.policy
         carers = problem.carers
         self.vehicle_T = transits
@@ -354,7 +357,7 @@ class Construction:
 
     # ----------------------------------------------------------------------- objective
 
-    def route_cost(self, r: _Route) -> int:
+    def route_cost(self, r: _Route, continuity: bool = True) -> int:
         """The routing objective's share of one route (arcs, fixed cost, continuity,
         lateness, contracted-minutes soft bounds)."""
         if not r.nodes:
@@ -362,7 +365,7 @@ class Construction:
         nodes = [r.home, *r.nodes, r.home]
         C, T = self.vehicle_C[r.vehicle], self.vehicle_T[r.vehicle]
         total = int(C[nodes[:-1], nodes[1:]].sum()) + self.fixed_cost[r.vehicle]
-        if self.continuity is not None:
+        if continuity and self.continuity is not None:
             total += int(self.continuity[r.home][r.nodes].sum())
         if self.late_cost:
             starts = self._times(r, r.nodes) or r.est
@@ -375,10 +378,54 @@ class Construction:
         return total
 
     def dropped_cost(self) -> int:
-        return sum(p for node, p in self.penalty.items() if node not in self.route_of)
+        offset = self.offset if self.exact else 0
+        return sum(p - offset for node, p in self.penalty.items() if node not in self.route_of)
 
     def objective(self) -> int:
-        return sum(self.route_cost(r) for r in self.routes) + self.dropped_cost()
+        """The routing model's objective; with :attr:`exact` set, continuity is priced
+        exactly instead (see :meth:`client_cost`)."""
+        if not self.exact:
+            return sum(self.route_cost(r) for r in self.routes) + self.dropped_cost()
+        return (sum(self.route_cost(r, False) for r in self.routes) + self.dropped_cost()
+                + sum(self.client_cost(c) for c in range(len(self.client_nodes))))
+
+    def enable_exact_continuity(self) -> None:
+        """Price continuity as the issue states it, which routing cannot: each *distinct*
+        carer a client sees who is not in ``known_carers`` costs ``new_carer_penalty``
+        once; each visit by a known carer earns ``familiar_carer_reward``; each visit by
+        a carer without a preferred language costs ``language_preference_penalty``."""
+        data = self.data
+        problem, policy = data.problem, data.problem.policy
+        index = {c.id: i for i, c in enumerate(problem.clients)}
+        carer_index = {c.id: i for i, c in enumerate(problem.carers)}
+        self.client_nodes: list[list[int]] = [[] for _ in problem.clients]
+        self.client_of = np.full(data.n_nodes, -1, dtype=np.int64)
+        for node in range(data.n_homes, data.n_nodes):
+            ci = index[problem.visits[data.node_visit[node]].client]
+            self.client_nodes[ci].append(node)
+            self.client_of[node] = ci
+        self.known = [{carer_index[k] for k in c.known_carers if k in carer_index} for c in problem.clients]
+        self.new_cost = int(round(policy.new_carer_penalty * COST_SCALE))
+        self.reward = int(round(policy.familiar_carer_reward * COST_SCALE))
+        lang = int(round(policy.language_preference_penalty * COST_SCALE))
+        self.language_cost = [
+            [lang if c.language_match == "preferred" and c.languages and not set(c.languages) & set(k.languages)
+             else 0 for k in problem.carers]
+            for c in problem.clients
+        ]
+        self.exact = True
+
+    def client_cost(self, client: int) -> int:
+        carers = set()
+        total = 0
+        known, language = self.known[client], self.language_cost[client]
+        for node in self.client_nodes[client]:
+            r = self.route_of.get(node)
+            if r is None:
+                continue
+            carers.add(r.home)
+            total += language[r.home] - (self.reward if r.home in known else 0)
+        return total + self.new_cost * len(carers - known)
 
     # ----------------------------------------------------------------------- improving
 
@@ -416,9 +463,11 @@ class Construction:
         ws, lw = data.window_start[first], data.window_end[first] + data.late_limit[first]
         rank = {vi: PRIORITY_RANK[problem.visits[vi].priority] for vi in in_model}
         position = {vi: i for i, vi in enumerate(in_model)}
-        costs = {id(r): self.route_cost(r) for r in self.routes}
+        exact = self.exact
+        costs = {id(r): self.route_cost(r, not exact) for r in self.routes}
+        clients = {c: self.client_cost(c) for c in range(len(self.client_nodes))} if exact else {}
         dropped = self.dropped_cost()
-        current = best = sum(costs.values()) + dropped
+        current = best = sum(costs.values()) + dropped + sum(clients.values())
         best_snap = None
         steps = 0
         begin = time.monotonic()
@@ -452,13 +501,19 @@ class Construction:
                     self.placed.add(vi)
                     for u in data.nodes_of_visit[vi]:
                         touched[id(self.route_of[u])] = self.route_of[u]
-            new_costs = {key: self.route_cost(r) for key, r in touched.items()}
+            new_costs = {key: self.route_cost(r, not exact) for key, r in touched.items()}
             new_dropped = self.dropped_cost()
             value = current - sum(costs[key] for key in new_costs) + sum(new_costs.values()) - dropped + new_dropped
+            if exact:
+                seen = {int(self.client_of[u]) for vi in again for u in data.nodes_of_visit[vi]}
+                new_clients = {c: self.client_cost(c) for c in seen}
+                value += sum(new_clients.values()) - sum(clients[c] for c in seen)
             if value < current or (value > current and value < current + threshold) or (
                     value == current and self.lns_plateau):
                 current, dropped = value, new_dropped
                 costs.update(new_costs)
+                if exact:
+                    clients.update(new_clients)
                 if current < best:
                     best = current
                     if self.lns_threshold:

@@ -15,12 +15,14 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   their length and priced by soft bounds (shortfall / overtime) per shift.
 * Continuity, an approximation: routing cannot price distinct client-carer pairs, so a
   per-vehicle ``continuity`` dimension with span cost (one evaluator per class of carers
-  with equal values; the LNS uses the same values) charges every visit done by
+  with equal values; the construction's insertion uses the same values) charges every visit done by
   a carer outside ``client.known_carers`` ``new_carer_penalty / visits of the client``
   and credits a known carer ``familiar_carer_reward``; a carer without a *preferred*
   language adds ``language_preference_penalty``. A client whose visits all go to one
   new carer therefore costs exactly one ``new_carer_penalty``; splitting them between
-  several new carers is not charged extra (the KPIs report the true count).
+  several new carers is not charged extra in OR-Tools. The LNS-only path (below)
+  accepts moves on the exact rule instead: ``new_carer_penalty`` once per distinct new
+  carer of a client (:meth:`optimiser.construct.Construction.enable_exact_continuity`).
 * Double-handed visits: two nodes, both active or neither, equal start cumuls,
   different vehicles (different shifts of one carer never overlap, so different
   vehicles means different carers). ``after``: big-M start-to-start constraints active
@@ -434,11 +436,13 @@ class RoutingModel:
             construction = Construction(self.data, self.continuity, self.transit_matrices, self.cost_matrices,
                                         self.penalty, self.work_targets)
             sequences = construction.run()
-            objective = construction.objective()
-            improved(objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
             if strategy == GREEDY:
                 strategy = GREEDY_LNS if self.cp_heavy else GREEDY_LNS_GLS
             stats.strategy = strategy
+            if strategy == GREEDY_LNS:  # no OR-Tools objective to agree with
+                construction.enable_exact_continuity()
+            objective = construction.objective()
+            improved(objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
             if strategy in (GREEDY_LNS, GREEDY_LNS_GLS):
                 until = finish if strategy == GREEDY_LNS else _time.monotonic() + LNS_SHARE * (
                     finish - _time.monotonic())
