@@ -245,15 +245,31 @@ class Construction:
     # ----------------------------------------------------------------------- inserting
 
     def _window(self, vi: int) -> tuple[int, int] | None:
+        """Start range for visit ``vi``: its window, cut by the ``after`` gaps to partners
+        already placed (hard) and, when that leaves room, to partners still to come (so
+        the first of a pair is not placed where the second cannot follow)."""
         node = self.data.nodes_of_visit[vi][0]
         ws, lw = int(self.ws[node]), int(self.lw[node])
+        soft_ws, soft_lw = ws, lw
         for oi, lo, hi in self.partners.get(vi, []):
             if oi in self.start_of:
-                s = self.start_of[oi]
+                a = b = self.start_of[oi]
+            elif oi in self.data.nodes_of_visit:
+                other = self.data.nodes_of_visit[oi][0]
+                a, b = int(self.ws[other]), int(self.lw[other])
                 if lo is not None:
-                    ws = max(ws, s + lo)
+                    soft_ws = max(soft_ws, a + lo)
                 if hi is not None:
-                    lw = min(lw, s + hi)
+                    soft_lw = min(soft_lw, b + hi)
+                continue
+            else:
+                continue
+            if lo is not None:
+                ws, soft_ws = max(ws, a + lo), max(soft_ws, a + lo)
+            if hi is not None:
+                lw, soft_lw = min(lw, b + hi), min(soft_lw, b + hi)
+        if soft_ws <= soft_lw:
+            return soft_ws, soft_lw
         return (ws, lw) if ws <= lw else None
 
     def _ok_vehicle(self, r: _Route, u: int, dwork: int) -> bool:

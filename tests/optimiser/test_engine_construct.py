@@ -1,0 +1,67 @@
+"""The construction and its ruin-and-recreate keep their bookkeeping exact."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from optimiser.compile import compile_problem
+from optimiser.construct import Construction
+from optimiser.engine import RoutingModel
+
+from .builders import carer, client, problem, random_day, visit
+
+
+def construction(p, exact: bool = False) -> Construction:
+    model = RoutingModel(compile_problem(p))
+    c = Construction(model.data, model.continuity, model.transit_matrices, model.cost_matrices,
+                     model.penalty, model.work_targets)
+    c.run()
+    if exact:
+        c.enable_exact_continuity()
+    return c
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_improve_reports_the_objective_it_leaves(exact):
+    c = construction(random_day(50, 6, seed=7), exact)
+    first = c.objective()
+    best = c.improve(time.monotonic() + 1.0, seed=3)
+    assert best == c.objective()
+    assert best <= first
+    assert c.steps > 0
+
+
+def test_exact_continuity_counts_distinct_new_carers_once():
+    p = problem(
+        carers=[carer("a", 0, 0), carer("b", 0, 0), carer("k", 0, 0)],
+        clients=[client("c1", 0.1, 0, known_carers={"k": 3})],
+        visits=[visit("v1", "c1", "08:00", "08:00", 30), visit("v2", "c1", "10:00", "10:00", 30),
+                visit("v3", "c1", "12:00", "12:00", 30)],
+        policy={"new_carer_penalty": 6.0, "familiar_carer_reward": 1.0},
+    )
+    c = construction(p, exact=True)
+    by_carer = {}
+    for node, r in c.route_of.items():
+        by_carer.setdefault(p.carers[r.home].id, []).append(node)
+    distinct_new = len(set(by_carer) - {"k"})
+    known_visits = len(by_carer.get("k", []))
+    assert c.client_cost(0) == 6000 * distinct_new - 1000 * known_visits
+
+
+def test_schedule_respects_fixed_times_of_tied_visits():
+    p = problem(
+        carers=[carer("a", 0, 0), carer("b", 0.5, 0)],
+        clients=[client("c1", 0.2, 0)],
+        visits=[visit("d", "c1", "09:00", "10:00", 30, carers_required=2),
+                visit("m", "c1", "07:00", "12:00", 15, after={"visit": "d", "min_minutes": 60, "max_minutes": 90})],
+    )
+    c = construction(p)
+    starts = {}
+    for _, stops, _ in c.schedule():
+        for node, start in stops:
+            starts.setdefault(int(c.data.node_visit[node]), []).append(start)
+    d, m = starts[0], starts[1]
+    assert len(d) == 2 and d[0] == d[1]
+    assert 60 <= m[0] - d[0] <= 90
