@@ -16,8 +16,9 @@ insertion knows those rules natively:
 * the break rule and ``max_work_minutes`` are checked on the whole route (shift) only
   for the candidate that wins on cost.
 
-The result is a list of node sequences per vehicle, handed to OR-Tools as the first
-solution for local search.
+:meth:`Construction.run` returns node sequences per vehicle (OR-Tools can start from
+them); :meth:`Construction.improve` is the ruin-and-recreate that follows when OR-Tools'
+local search would be too slow, and :meth:`Construction.schedule` gives the times.
 """
 
 from __future__ import annotations
@@ -71,8 +72,9 @@ class Construction:
         self.lns_plateau = True  # accept steps that change nothing in cost
         self.exact = False  # see enable_exact_continuity
         policy = data.problem.policy
+        # the constant every placed visit pays in the routing model's continuity values
         self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0
-        problem, policy = data.problem, data.problem.policy
+        problem = data.problem
         carers = problem.carers
         self.vehicle_T = transits
         self.vehicle_C = costs
@@ -123,16 +125,12 @@ class Construction:
             lst[k] = t
         r.est, r.lst = est, lst
 
-    def _lines(self, u: int, cache: dict) -> Callable[[int], tuple]:
-        """Per vehicle: readers of its time and cost matrices (``ndarray.item`` is the
-        cheapest scalar read; a route offers only a few positions per visit)."""
+    def _readers(self, v: int) -> tuple[Callable[[int, int], int], Callable[[int, int], int]]:
+        """Scalar readers of vehicle ``v``'s time and cost matrices (``ndarray.item`` is
+        the cheapest scalar read; a route offers only a few positions per visit)."""
+        return self.vehicle_T[v].item, self.vehicle_C[v].item
 
-        def lines(v: int):
-            return self.vehicle_T[v].item, self.vehicle_C[v].item
-
-        return lines
-
-    def _options(self, r: _Route, u: int, ws: int, lw: int, lines) -> list[tuple[int, int, int, int, int]]:
+    def _options(self, r: _Route, u: int, ws: int, lw: int) -> list[tuple[int, int, int, int, int]]:
         """``(cost, lo, hi, pos, work_delta)`` for each feasible position of node u."""
         nodes, est, lst = r.nodes, r.est, r.lst
         n = len(nodes)
@@ -140,7 +138,7 @@ class Construction:
         last = min(bisect_right(est, lw), n)
         if first > last:
             return []
-        t_at, c_at = lines
+        t_at, c_at = self._readers(r.vehicle)
         extra = self.fixed_cost[r.vehicle] if n == 0 else 0
         if self.continuity is not None:
             extra += int(self.continuity[r.home][u])
@@ -297,12 +295,11 @@ class Construction:
         if len(nodes) == 1:
             u = nodes[0]
             best = None
-            lines = self._lines(u, {})
             for v in self.data.allowed[u]:
                 r = self.routes[v]
                 if r.start > lw or r.end < ws:
                     continue
-                for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw, lines(v)):
+                for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
                     if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
                         if self._fits_rules(r, u, pos, lo if tied else None):
                             best = (cost, r, pos, dwork, lo)
@@ -319,12 +316,11 @@ class Construction:
         opts = []
         for u in (a, b):
             mine = []
-            lines = self._lines(u, {})
             for v in self.data.allowed[u]:
                 r = self.routes[v]
                 if r.start > lw or r.end < ws:
                     continue
-                for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw, lines(v)):
+                for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
                     if self._ok_vehicle(r, u, dwork):
                         mine.append((cost, lo, hi, pos, dwork, r))
             mine.sort(key=lambda o: o[0])

@@ -110,14 +110,17 @@ def solve(
     time_limit
         Seconds of search (default ``problem.options.time_limit_seconds``).
     seed
-        Recorded for reproducibility (default ``problem.options.seed``).
+        Seeds the ruin-and-recreate's random choices (default ``problem.options.seed``);
+        runs are time-bounded, so equal seeds give equal rosters only for equal step counts.
     progress
         Called with a :class:`Progress` at every improving solution.
     travel
         Travel source (default :func:`optimiser.travel.travel_times`).
     first_solution
-        OR-Tools first-solution strategy name (default ``problem.options.first_solution``
-        or :data:`DEFAULT_FIRST_SOLUTION`).
+        ``GREEDY_INSERTION`` (default, see the module docstring), ``GREEDY_INSERTION+LNS``,
+        ``GREEDY_INSERTION+GLS``, ``GREEDY_INSERTION+LNS+GLS``, or an OR-Tools
+        first-solution strategy name such as ``PARALLEL_CHEAPEST_INSERTION`` (plain
+        OR-Tools routing). Default ``problem.options.first_solution``.
     """
     from .explain import explain_unassigned
     from .kpis import compute_kpis
@@ -126,6 +129,12 @@ def solve(
     time_limit = problem.options.time_limit_seconds if time_limit is None else time_limit
     seed = problem.options.seed if seed is None else seed
     strategy = first_solution or problem.options.first_solution or DEFAULT_FIRST_SOLUTION
+    if strategy not in strategies():
+        from .io import InputError
+
+        raise InputError(
+            f"options.first_solution: unknown strategy {strategy!r}; use one of {', '.join(strategies())}"
+        )
     data = compile_problem(problem, travel)
     travel = data.travel
 
@@ -155,6 +164,15 @@ def solve(
     solution = Solution(problem_id=problem.id, status=status, routes=routes, unassigned=unassigned, statistics=stats)
     solution.kpis = compute_kpis(problem, solution, travel)
     return solution
+
+
+def strategies() -> list[str]:
+    """Every accepted ``first_solution`` name: the construction variants, then OR-Tools'."""
+    ortools = [
+        name for name in routing_enums_pb2.FirstSolutionStrategy.Value.keys()
+        if name not in ("UNSET", "AUTOMATIC", "EVALUATOR_STRATEGY")
+    ]
+    return [GREEDY, GREEDY_LNS, GREEDY_GLS, GREEDY_LNS_GLS, *ortools]
 
 
 # --------------------------------------------------------------------------- the routing model

@@ -65,14 +65,14 @@ def _explain(data: ProblemData, vi: int, placed, work: dict[int, int], multi_day
 
     carers: list[tuple[int, Carer]] = list(enumerate(problem.carers))
     for rule in RULE_ORDER:
-        carers = [(i, c) for i, c in carers if _fails_first(visit, client, c) not in RULE_ORDER[: RULE_ORDER.index(rule) + 1]]
+        carers = [(i, c) for i, c in carers if matches(visit, client, c) not in RULE_ORDER[: RULE_ORDER.index(rule) + 1]]
         if len(carers) < need:
             who = _describe(visit, client, rule)
             if rule == "max_work_minutes":
                 return (f"no {who} may work {visit.duration_minutes} min (max_work_minutes){double}", rule)
             if rule == "capacity":
                 return (f"no {who}: demand {visit.demand} exceeds every carer's capacity{double}", rule)
-            if rule == "excluded_carers" and len(carers) < need:
+            if rule == "excluded_carers":
                 return (f"no {who} is left: the client excluded {', '.join(client.excluded_carers)}{double}", rule)
             count = "no" if not carers else f"only {len(carers)}"
             return (f"{count} {who} exists{double}", rule)
@@ -113,10 +113,6 @@ def _explain(data: ProblemData, vi: int, placed, work: dict[int, int], multi_day
                 "max_work_minutes")
     detail = "" if who == "carer" else f" ({who})"
     return (f"all {len(covering)} eligible carers{detail} are busy {window}{double}", "busy")
-
-
-def _fails_first(visit: Visit, client, carer: Carer) -> str | None:
-    return matches(visit, client, carer)
 
 
 def _after_clash(data: ProblemData, visit: Visit, other: Visit, lo: int | None, hi: int | None,

@@ -128,3 +128,10 @@ def test_any_random_day_validates(seed, visits, carers):
     doubles = {v.id for v in p.visits if v.carers_required == 2}
     assert len(placed) == len(set(placed)) + len(doubles & set(placed))
     assert {u.visit for u in s.unassigned} | set(placed) == {v.id for v in p.visits}
+
+
+def test_unknown_strategy_is_an_input_error_naming_the_field():
+    from optimiser.io import InputError
+
+    with pytest.raises(InputError, match="options.first_solution.*'FASTEST'"):
+        solve(plain_vrptw(3), time_limit=0.5, first_solution="FASTEST")
