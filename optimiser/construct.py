@@ -86,7 +86,7 @@ class Construction:
         self.work = [0] * len(carers)
         self.max_work = [c.max_work_minutes for c in carers]
         self.capacity = [c.capacity for c in carers]
-        self.start_of: dict[int, int] = {}  # visit index -> fixed start once placed (tied visits)
+        self.start_of: dict[int, int] = {}  # visit index -> pinned start (doubles, bound `after` pairs)
         self.placed: set[int] = set()
         limit = policy.break_after_minutes
         self.break_after = limit
@@ -104,7 +104,6 @@ class Construction:
                 self.partners.setdefault(oi, []).append(
                     (vi, -a.max_minutes if a.max_minutes is not None else None, -a.min_minutes)
                 )
-        self.tied = set(self.partners) | {vi for vi, n in data.nodes_of_visit.items() if len(n) == 2}
 
     # ----------------------------------------------------------------------- route times
 
@@ -252,6 +251,8 @@ class Construction:
         for oi, lo, hi in self.partners.get(vi, []):
             if oi in self.start_of:
                 a = b = self.start_of[oi]
+            elif oi in self.placed:
+                a, b = self._start_range(self.data.nodes_of_visit[oi][0])
             elif oi in self.data.nodes_of_visit:
                 other = self.data.nodes_of_visit[oi][0]
                 a, b = int(self.ws[other]), int(self.lw[other])
@@ -269,6 +270,36 @@ class Construction:
         if soft_ws <= soft_lw:
             return soft_ws, soft_lw
         return (ws, lw) if ws <= lw else None
+
+    def _start_range(self, node: int) -> tuple[int, int]:
+        """Earliest and latest start of a placed node in its route."""
+        r = self.route_of[node]
+        k = r.nodes.index(node)
+        return r.est[k], r.lst[k]
+
+    def _fix_partners(self, vi: int, start: int) -> bool:
+        """Pin the placed, still flexible ``after`` partners of ``vi`` (now starting at
+        ``start``) to their earliest start that keeps the gap; False if a route then
+        breaks the break rule (the caller rolls back)."""
+        for oi, lo, hi in self.partners.get(vi, []):
+            if oi not in self.placed or oi in self.start_of:
+                continue
+            node = self.data.nodes_of_visit[oi][0]
+            a, b = self._start_range(node)
+            # start(vi) - start(oi) in [lo, hi]  =>  start(oi) in [start - hi, start - lo]
+            if hi is not None:
+                a = max(a, start - hi)
+            if lo is not None:
+                b = min(b, start - lo)
+            if a > b:
+                return False
+            self.ws[node] = self.lw[node] = a
+            r = self.route_of[node]
+            self._refresh(r)
+            self.start_of[oi] = a
+            if self.needs_breaks[r.vehicle] and self._times(r, r.nodes) is None:
+                return False
+        return True
 
     def _ok_vehicle(self, r: _Route, u: int, dwork: int) -> bool:
         c = r.home
@@ -291,7 +322,17 @@ class Construction:
             return False
         ws, lw = window
         nodes = self.data.nodes_of_visit[vi]
-        tied = vi in self.tied
+        # a start is pinned once a rule ties it to a visit already placed
+        tied = len(nodes) == 2 or any(oi in self.placed for oi, _, _ in self.partners.get(vi, []))
+        if tied and any(oi in self.placed and oi not in self.start_of for oi, _, _ in self.partners.get(vi, [])):
+            snap = self._snapshot()
+            if self._insert(vi, nodes, ws, lw, tied) and self._fix_partners(vi, self.start_of[vi]):
+                return True
+            self._restore(snap)
+            return False
+        return self._insert(vi, nodes, ws, lw, tied)
+
+    def _insert(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int, tied: bool) -> bool:
         if len(nodes) == 1:
             u = nodes[0]
             best = None
@@ -307,7 +348,8 @@ class Construction:
                 return False
             _, r, pos, dwork, lo = best
             self._commit(r, u, pos, dwork, lo if tied else None)
-            self.start_of[vi] = lo
+            if tied:
+                self.start_of[vi] = lo
             return True
         return self._insert_double(vi, nodes, ws, lw)
 
@@ -543,12 +585,13 @@ class Construction:
         """Insert every visit of the model in ``order``; return node sequences per vehicle."""
         problem = self.data.problem
         if order is None:
-            order = sorted(
-                self.data.nodes_of_visit,
-                key=lambda vi: (PRIORITY_RANK[problem.visits[vi].priority],
-                                int(self.data.window_start[self.data.nodes_of_visit[vi][0]]),
-                                int(self.lw[self.data.nodes_of_visit[vi][0]])),
-            )
+            # measured on a 1,000-visit day: priority first leaves 99 visits out; window
+            # first 111, and scoring idle time, pushed stops or late starts only adds more
+            def key(vi: int):
+                node = self.data.nodes_of_visit[vi][0]
+                return PRIORITY_RANK[problem.visits[vi].priority], int(self.ws[node]), int(self.lw[node])
+
+            order = sorted(self.data.nodes_of_visit, key=key)
         for vi in order:
             if self.insert(vi):
                 self.placed.add(vi)
