@@ -20,8 +20,9 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_BAD_INPUT = 0, 1, 2
 PLUGINS = ("geo.cli", "api.cli", "benchmarks.cli", "patches.cli")
 
 
-def _progress_printer(stream=sys.stderr):
+def _progress_printer(stream=None):
     """A live one-line progress display on a terminal; silent otherwise."""
+    stream = stream or sys.stderr
     if not stream.isatty():
         return None
 

@@ -15,7 +15,8 @@ from optimiser.io import InputError, write_json
 EXIT_OK = 0
 
 
-def _progress(stream=sys.stderr):
+def _progress(stream=None):
+    stream = stream or sys.stderr  # looked up per call: tests swap sys.stderr
     tty = stream.isatty()
 
     def show(done: int, total: int, elapsed: float, label: str) -> None:
