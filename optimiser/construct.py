@@ -71,6 +71,8 @@ class Construction:
         self.lns_threshold = 30.0  # GBP a step may worsen the roster by at the start
         self.lns_plateau = True  # accept steps that change nothing in cost
         self.exact = False  # see enable_exact_continuity
+        self.focus: set[int] | None = None  # vehicles an insertion may use (None: all)
+        self.focus_size = 40  # LNS: routes of this many visits near the target are tried
         policy = data.problem.policy
         # the constant every placed visit pays in the routing model's continuity values
         self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0
@@ -333,12 +335,13 @@ class Construction:
         return self._insert(vi, nodes, ws, lw, tied)
 
     def _insert(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int, tied: bool) -> bool:
+        focus = self.focus
         if len(nodes) == 1:
             u = nodes[0]
             best = None
             for v in self.data.allowed[u]:
                 r = self.routes[v]
-                if r.start > lw or r.end < ws:
+                if r.start > lw or r.end < ws or (focus is not None and v not in focus):
                     continue
                 for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
                     if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
@@ -355,12 +358,13 @@ class Construction:
 
     def _insert_double(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int) -> bool:
         a, b = nodes
+        focus = self.focus
         opts = []
         for u in (a, b):
             mine = []
             for v in self.data.allowed[u]:
                 r = self.routes[v]
-                if r.start > lw or r.end < ws:
+                if r.start > lw or r.end < ws or (focus is not None and v not in focus):
                     continue
                 for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
                     if self._ok_vehicle(r, u, dwork):
@@ -542,19 +546,28 @@ class Construction:
             dist = minutes[point[t], point] + rng.random() * 5
             dist[~near] = 1e9
             k = rng.randint(k_low, k_high)
-            chosen = [in_model[i] for i in np.argsort(dist)[: k + 1] if dist[i] < 1e9]
+            ranked = np.argsort(dist)
+            chosen = [in_model[i] for i in ranked[: k + 1] if dist[i] < 1e9]
             out = [vi for vi in chosen if vi in self.placed]
+            # re-insert only into routes that serve visits near the target, a few random
+            # ones and the empty ones: the far routes rarely win and cost most of the time
+            focus = {self.route_of[u].vehicle for i in ranked[: self.focus_size] if dist[i] < 1e9
+                     for u in data.nodes_of_visit[in_model[i]] if u in self.route_of}
+            focus.update(rng.sample(range(len(self.routes)), min(5, len(self.routes))))
+            focus.update(r.vehicle for r in self.routes if not r.nodes)
             snap = self._snapshot()
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
             for vi in out:
                 self.remove(vi)
             again = sorted(set(out) | ({target} if target not in self.placed else set()),
                            key=lambda vi: (rank[vi], rng.random()))
+            self.focus = focus if self.focus_size else None
             for vi in again:
                 if self.insert(vi):
                     self.placed.add(vi)
                     for u in data.nodes_of_visit[vi]:
                         touched[id(self.route_of[u])] = self.route_of[u]
+            self.focus = None
             new_costs = {key: self.route_cost(r, not exact) for key, r in touched.items()}
             new_dropped = self.dropped_cost()
             value = current - sum(costs[key] for key in new_costs) + sum(new_costs.values()) - dropped + new_dropped
