@@ -153,9 +153,13 @@ def solve(
     stats.runtime_seconds = round(_time.monotonic() - started, 3)
 
     missing = [vi for vi in range(len(problem.visits)) if vi not in placed]
+    reasons = explain_unassigned(data, missing, placed)
+    if not found:  # only visits no carer could ever do keep their own reason
+        lost = (f"the solver found no roster within {time_limit:g} s ({stats.strategy})", "no_solution")
+        reasons = [r if vi in data.excluded else lost for vi, r in zip(missing, reasons, strict=True)]
     unassigned = [
         Unassigned(visit=problem.visits[vi].id, reason=reason, rule=rule)
-        for vi, (reason, rule) in zip(missing, explain_unassigned(data, missing, placed), strict=True)
+        for vi, (reason, rule) in zip(missing, reasons, strict=True)
     ]
     if not found and problem.visits:
         status = "no_solution"
