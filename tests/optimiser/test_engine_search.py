@@ -135,3 +135,31 @@ def test_unknown_strategy_is_an_input_error_naming_the_field():
 
     with pytest.raises(InputError, match="options.first_solution.*'FASTEST'"):
         solve(plain_vrptw(3), time_limit=0.5, first_solution="FASTEST")
+
+
+@pytest.mark.parametrize("strategy", ["PARALLEL_CHEAPEST_INSERTION", "GREEDY_INSERTION+GLS"])
+def test_or_tools_model_keeps_every_rule(strategy):
+    """The OR-Tools model itself (not just the construction) respects doubles, `after`,
+    breaks, split-shift work caps, skills and windows."""
+    p = problem(
+        carers=[
+            carer("a", 0, 0, shifts=[("07:00", "15:00")], skills=["hoist"]),
+            carer("b", 0.5, 0, shifts=[("07:00", "11:00"), ("16:00", "20:00")], max_work_minutes=150),
+            carer("c", 1.0, 0, shifts=[("07:00", "15:00")], skills=["hoist"]),
+        ],
+        clients=[client("c1", 0.2, 0), client("c2", 0.7, 0), client("c3", 1.2, 0)],
+        visits=[
+            visit("d", "c1", "08:00", "08:30", 45, carers_required=2),
+            visit("meal", "c2", "09:00", "10:00", 30),
+            visit("ins", "c2", "07:00", "12:00", 15, after={"visit": "meal", "min_minutes": 15, "max_minutes": 45}),
+            *[visit(f"h{i}", "c3", "07:00", "14:30", 60, skills=["hoist"]) for i in range(6)],
+            visit("pm", "c2", "17:00", "18:00", 30),
+        ],
+    )
+    s = solved(p, time_limit=3.0, first_solution=strategy)
+    assert len({st.start for r in s.routes for st in r.stops if st.visit == "d"}) <= 1
+    assert len(carer_of(s, "d")) in (0, 2)
+    if carer_of(s, "ins") and carer_of(s, "meal"):
+        gap = stop(s, "ins").start - stop(s, "meal").start
+        assert 15 * 60 <= gap.total_seconds() <= 45 * 60
+    assert all(carer_of(s, f"h{i}")[0] in ("a", "c") for i in range(6) if carer_of(s, f"h{i}"))
