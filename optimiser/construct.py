@@ -73,6 +73,9 @@ class Construction:
         self.exact = False  # see enable_exact_continuity
         self.focus: set[int] | None = None  # vehicles an insertion may use (None: all)
         self.focus_size = 40  # LNS: routes of this many visits near the target are tried
+        # re-insert the step's target before visits of its priority (1,000 visits / 20 s:
+        # 496k vs 525k; 2,000 / 30 s: 1.236M vs 1.257M)
+        self.lns_target_first = True
         policy = data.problem.policy
         # the constant every placed visit pays in the routing model's continuity values
         self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0
@@ -559,8 +562,9 @@ class Construction:
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
             for vi in out:
                 self.remove(vi)
+            first = self.lns_target_first
             again = sorted(set(out) | ({target} if target not in self.placed else set()),
-                           key=lambda vi: (rank[vi], rng.random()))
+                           key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
             self.focus = focus if self.focus_size else None
             for vi in again:
                 if self.insert(vi):
