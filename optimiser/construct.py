@@ -76,6 +76,9 @@ class Construction:
         # re-insert the step's target before visits of its priority (1,000 visits / 20 s:
         # 496k vs 525k; 2,000 / 30 s: 1.236M vs 1.257M)
         self.lns_target_first = True
+        # steps that empty a short route, when carers have a fixed cost (Solomon, 15 s:
+        # vehicles on RC105/R105/RC101 15/15/15 without, 14/15/15 at 0.1, 14/14/15 at 0.3)
+        self.lns_route_share = 0.3
         policy = data.problem.policy
         # the constant every placed visit pays in the routing model's continuity values
         self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0
@@ -500,6 +503,35 @@ class Construction:
         for r, (nodes, est, lst, arc_t, arc_c, load) in zip(self.routes, routes, strict=True):
             r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load = nodes, est, lst, arc_t, arc_c, load
 
+    def _ruin(self, rng, in_model, rank, position, point, minutes, ws, lw):
+        """Pick a target (an unassigned visit of the highest priority left out, most of
+        the time) and the placed visits near it in space among those whose windows
+        overlap its own; return ``(target, visits to take out, routes to re-insert into)``."""
+        data = self.data
+        missing = [vi for vi in in_model if vi not in self.placed]
+        if missing and rng.random() < 0.8:
+            top = min(rank[vi] for vi in missing)
+            target = rng.choice([vi for vi in missing if rank[vi] == top])
+        else:
+            target = rng.choice(in_model)
+        t = position[target]
+        near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
+        dist = minutes[point[t], point] + rng.random() * 5
+        dist[~near] = 1e9
+        k = rng.randint(*self.lns_size)
+        ranked = np.argsort(dist)
+        chosen = [in_model[i] for i in ranked[: k + 1] if dist[i] < 1e9]
+        out = [vi for vi in chosen if vi in self.placed]
+        if not self.focus_size:
+            return target, out, None
+        # re-insert only into routes that serve visits near the target, a few random
+        # ones and the empty ones: the far routes rarely win and cost most of the time
+        focus = {self.route_of[u].vehicle for i in ranked[: self.focus_size] if dist[i] < 1e9
+                 for u in data.nodes_of_visit[in_model[i]] if u in self.route_of}
+        focus.update(rng.sample(range(len(self.routes)), min(5, len(self.routes))))
+        focus.update(r.vehicle for r in self.routes if not r.nodes)
+        return target, out, focus
+
     def improve(self, deadline: float, seed: int = 0, on_improve=None) -> int:
         """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.
 
@@ -524,6 +556,7 @@ class Construction:
         ws, lw = data.window_start[first], data.window_end[first] + data.late_limit[first]
         rank = {vi: PRIORITY_RANK[problem.visits[vi].priority] for vi in in_model}
         position = {vi: i for i, vi in enumerate(in_model)}
+        fixed_costs = any(self.fixed_cost)
         exact = self.exact
         costs = {id(r): self.route_cost(r, not exact) for r in self.routes}
         clients = {c: self.client_cost(c) for c in range(len(self.client_nodes))} if exact else {}
@@ -533,31 +566,19 @@ class Construction:
         steps = 0
         begin = time.monotonic()
         span = max(1e-3, deadline - begin)
-        k_low, k_high = self.lns_size
         while (now := time.monotonic()) < deadline:
             steps += 1
             # threshold acceptance: a step may cost up to `threshold`, shrinking to zero
             threshold = self.lns_threshold * COST_SCALE * (1 - (now - begin) / span)
-            missing = [vi for vi in in_model if vi not in self.placed]
-            if missing and rng.random() < 0.8:
-                top = min(rank[vi] for vi in missing)
-                target = rng.choice([vi for vi in missing if rank[vi] == top])
+            used = [r for r in self.routes if r.nodes] if fixed_costs else []
+            if used and rng.random() < self.lns_route_share:
+                # route removal: empty one of the three shortest routes to save its fixed cost
+                used.sort(key=lambda r: (len(r.nodes), rng.random()))
+                route = rng.choice(used[:3])
+                out = sorted({int(data.node_visit[u]) for u in route.nodes})
+                target, focus = out[0], None
             else:
-                target = rng.choice(in_model)
-            t = position[target]
-            near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
-            dist = minutes[point[t], point] + rng.random() * 5
-            dist[~near] = 1e9
-            k = rng.randint(k_low, k_high)
-            ranked = np.argsort(dist)
-            chosen = [in_model[i] for i in ranked[: k + 1] if dist[i] < 1e9]
-            out = [vi for vi in chosen if vi in self.placed]
-            # re-insert only into routes that serve visits near the target, a few random
-            # ones and the empty ones: the far routes rarely win and cost most of the time
-            focus = {self.route_of[u].vehicle for i in ranked[: self.focus_size] if dist[i] < 1e9
-                     for u in data.nodes_of_visit[in_model[i]] if u in self.route_of}
-            focus.update(rng.sample(range(len(self.routes)), min(5, len(self.routes))))
-            focus.update(r.vehicle for r in self.routes if not r.nodes)
+                target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
             snap = self._snapshot()
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
             for vi in out:
@@ -565,7 +586,7 @@ class Construction:
             first = self.lns_target_first
             again = sorted(set(out) | ({target} if target not in self.placed else set()),
                            key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
-            self.focus = focus if self.focus_size else None
+            self.focus = focus
             for vi in again:
                 if self.insert(vi):
                     self.placed.add(vi)
