@@ -149,6 +149,8 @@ class Construction:
         extra = self.fixed_cost[r.vehicle] if n == 0 else 0
         if self.continuity is not None:
             extra += int(self.continuity[r.home][u])
+        # soft lateness: the start chosen (the earliest) past the window end is priced
+        due = int(self.data.window_end[u]) if self.late_cost and self.data.late_limit[u] else None
         out = []
         home = r.home
         for pos in range(first, last + 1):
@@ -162,6 +164,8 @@ class Construction:
             # homes cost nothing to stand still at: one formula covers every position
             dwork = t_pu + t_uq - r.arc_t[pos]
             cost = c_at(p, u) + c_at(u, q) - r.arc_c[pos]
+            if due is not None and lo > due:
+                cost += int((lo - due) * self.late_cost)
             out.append((cost + extra, lo, hi, pos, dwork))
         return out
 
