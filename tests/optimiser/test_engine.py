@@ -323,3 +323,17 @@ def test_no_visits_is_feasible():
     p = problem(carers=[carer("a")], clients=[client("c1")], visits=[])
     s = solve(p, time_limit=0.5)
     assert s.status == "feasible" and s.routes == []
+
+
+@pytest.mark.parametrize("strategy", ["GREEDY_INSERTION+LNS", "GREEDY_INSERTION+LNS+GLS"])
+def test_lateness_is_priced_against_travel(strategy):
+    # the carer next door starts too late for the window; the far one is on time
+    p = problem(
+        carers=[carer("near", 0, 0, shifts=[("09:30", "14:00")]), carer("far", FAR, 0, shifts=[("08:00", "14:00")])],
+        clients=[client("c1", 0.3, 0)],
+        visits=[visit("v1", "c1", "09:00", "09:00", 30, late_limit_minutes=60)],
+        policy={"lateness_per_minute": 2.0, "break_after_minutes": None},
+    )
+    s = solved(p, first_solution=strategy)
+    assert carer_of(s, "v1") == ["far"]
+    assert stop(s, "v1").start == datetime(2026, 11, 23, 9, 0)
