@@ -21,6 +21,8 @@ DEFAULT_TOLERANCE = {"relative": 0.05, "vehicles": 0, "visits": 2}
 def baseline_entry(rec: dict) -> dict:
     """What the baseline keeps of one carerota record."""
     entry = {"budget": rec["budget"], "feasible": rec["feasible"]}
+    if not rec["feasible"]:
+        return entry  # nothing to hold a later run to: an infeasible result fails on its own
     if rec["family"] == "homecare":
         k = rec.get("kpis", {})
         entry.update(unassigned=k.get("visits_unassigned"), travel_km=k.get("travel_km"))
@@ -67,7 +69,7 @@ def check(records: list[dict], baseline: dict | None) -> list[str]:
         if r.get("critical_unassigned", 0):
             failures.append(f"{key}: {r['critical_unassigned']} critical visit(s) unassigned")
         b = base.get(key)
-        if b is None:
+        if b is None or not b.get("feasible", True):
             continue
         if r["family"] == "homecare":
             k = r.get("kpis", {})

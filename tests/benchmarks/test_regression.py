@@ -61,6 +61,13 @@ def test_infeasible_or_critical_unassigned_always_fail() -> None:
     assert check([rec("solomon", "R101", solver="ortools", feasible=False)], None) == []
 
 
+def test_infeasible_baseline_entry_holds_no_objective() -> None:
+    base = make_baseline([rec("mankowska", "A2", objective=200.0, feasible=False)], {"suite": "ci"})
+    assert base["results"]["mankowska/A2"] == {"budget": 8.0, "feasible": False}
+    # once feasible again, a higher objective than the broken run's is not a regression
+    assert check([rec("mankowska", "A2", objective=246.6)], base) == []
+
+
 def test_home_care_day() -> None:
     worse = rec("homecare", "day300", kpis={"visits_unassigned": 6, "travel_km": 800.0})
     assert any("unassigned" in f for f in check([worse], BASE))
