@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 from statistics import mean
@@ -138,6 +139,44 @@ def matched_lines(records: list[dict]) -> list[str]:
                     f"where both reach the best-known vehicle count: mean distance gap {ours:.2f}% vs {theirs:.2f}%"
                 )
     return out
+
+
+def group_of(rec: dict) -> str:
+    """Instance class: Solomon ``R1``/``RC2``..., Gehring-Homberger ``R1_2``..., Mankowska ``A``..``H``."""
+    name = rec["instance"]
+    if rec["family"] == "solomon":
+        return re.sub(r"\d{2}$", "", name)
+    if rec["family"] == "gehring_homberger":
+        return re.sub(r"_\d+$", "", name)
+    if rec["family"] == "mankowska":
+        return re.sub(r"\d+$", "", name)
+    return rec["family"]
+
+
+def class_table(records: list[dict], family: str) -> str:
+    """Per instance class and solver: feasible, vehicles vs best known, mean gap."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in records:
+        if r["family"] == family and r["status"] != "skipped":
+            groups[(group_of(r), r["solver"], r["budget"])].append(r)
+    vrptw = family in VRPTW
+    head = "| class | solver | budget | runs | feasible |" + (
+        " veh = BKS | extra vehicles |" if vrptw else ""
+    )
+    lines = [head + " mean gap % | worst gap % |", "|" + "---|" * (head.count("|") + 1)]
+    for (group, solver, budget), rs in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], _rank(kv[0][1]), kv[0][2])
+    ):
+        ok = [r for r in rs if r["status"] == "ok" and r["feasible"]]
+        pool = [r for r in ok if r.get("vehicles_above_bks") == 0] if vrptw else ok
+        gaps = [r["gap_percent"] for r in pool if r.get("gap_percent") is not None]
+        row = f"| {group} | {solver} | {budget:g}s | {len(rs)} | {len(ok)} |"
+        if vrptw:
+            extra = sum(max(0, r.get("vehicles_above_bks", 0)) for r in ok)
+            row += f" {len(pool)} | {extra} |"
+        row += f" {_fmt(mean(gaps) if gaps else None)} | {_fmt(max(gaps) if gaps else None)} |"
+        lines.append(row)
+    return "\n".join(lines)
 
 
 def instance_table(records: list[dict], family: str) -> str:
@@ -373,6 +412,9 @@ def results_section(records: list[dict], metas: list[dict], *, per_instance: boo
             f"- `{m.get('command')}` — {m.get('date')}, commit `{m.get('commit')}`, {m.get('cpu')}, {m.get('cores')} cores"
         )
     out += ["", family_table(records), ""]
+    for family in dict.fromkeys(r["family"] for r in records):
+        if family in (*VRPTW, "mankowska"):
+            out += [f"By class ({family}):", "", class_table(records, family), ""]
     if per_instance:
         for family in dict.fromkeys(r["family"] for r in records):
             if family == "homecare":
