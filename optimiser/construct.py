@@ -587,7 +587,8 @@ class Construction:
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
             for vi in out:
                 self.remove(vi)
-            first = self.lns_target_first
+            # an `after` pair needs either order now and then: only lone targets go first
+            first = self.lns_target_first and target not in self.partners
             again = sorted(set(out) | ({target} if target not in self.placed else set()),
                            key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
             self.focus = focus
