@@ -13,7 +13,9 @@ One neutral :class:`HHCInstance` for Mankowska (original .txt), Kummer et al. 20
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -188,3 +190,19 @@ def assignment_of(
                 (patient, service, minutes_of(stop.start) / scale)
             )
     return routes, [u.visit for u in solution.unassigned]
+
+
+def read_best_known(path: Path) -> dict[str, dict]:
+    """A Ceschia et al. ``best_known_ceschia2024.csv``: instance -> objective and its parts."""
+    table = {}
+    with open(path, newline="") as fh:
+        for row in csv.DictReader(fh):
+            table[row["instance"]] = {
+                "objective": float(row["total_cost"]),
+                "distance": float(row["distance_traveled"]),
+                "total_tardiness": float(row["total_tardiness"]),
+                "max_tardiness": float(row["max_tardiness"]),
+                "solution_file": row["solution_file"],
+                "id": row.get("literature_id") or row["instance"],
+            }
+    return table

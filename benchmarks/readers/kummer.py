@@ -6,7 +6,6 @@ travel times (whole units) in ``distances`` over [depot, p1..pn].
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import numpy as np
 from optimiser.io import InputError
 
 from .common import benchmark_data, open_text
-from .hhc import HHCInstance, Service, Sync
+from .hhc import HHCInstance, Service, Sync, read_best_known
 
 FOLDER = ("hhc", "kummer2021_portoalegre")
 
@@ -78,15 +77,5 @@ def files() -> list[Path]:
 
 
 def best_known() -> dict[str, dict]:
-    table = {}
-    with open(benchmark_data(*FOLDER, "best_known_ceschia2024.csv"), newline="") as fh:
-        for row in csv.DictReader(fh):
-            table[row["instance"]] = {
-                "objective": float(row["total_cost"]),
-                "distance": float(row["distance_traveled"]),
-                "total_tardiness": float(row["total_tardiness"]),
-                "max_tardiness": float(row["max_tardiness"]),
-                "solution_file": row["solution_file"],
-                "id": row["instance"],
-            }
-    return table
+    """Instance name -> best-known objective and its parts (Ceschia et al. 2024)."""
+    return read_best_known(benchmark_data(*FOLDER, "best_known_ceschia2024.csv"))

@@ -7,7 +7,6 @@ if they ever differ, since the contract has one duration per visit).
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from pathlib import Path
@@ -17,7 +16,7 @@ import numpy as np
 from optimiser.io import InputError
 
 from .common import benchmark_data, open_text
-from .hhc import Assignment, HHCInstance, Service, Sync
+from .hhc import Assignment, HHCInstance, Service, Sync, read_best_known
 
 FOLDER = ("hhc", "mankowska2014")
 LETTERS = {10: "A", 25: "B", 50: "C", 75: "D", 100: "E", 200: "F", 300: "H"}
@@ -124,18 +123,7 @@ def literature_id(name: str) -> str:
 
 def best_known() -> dict[str, dict]:
     """Instance name -> {objective, distance, total_tardiness, max_tardiness, solution_file, id}."""
-    table = {}
-    with open(benchmark_data(*FOLDER, "best_known_ceschia2024.csv"), newline="") as fh:
-        for row in csv.DictReader(fh):
-            table[row["instance"]] = {
-                "objective": float(row["total_cost"]),
-                "distance": float(row["distance_traveled"]),
-                "total_tardiness": float(row["total_tardiness"]),
-                "max_tardiness": float(row["max_tardiness"]),
-                "solution_file": row["solution_file"],
-                "id": row.get("literature_id") or row["instance"],
-            }
-    return table
+    return read_best_known(benchmark_data(*FOLDER, "best_known_ceschia2024.csv"))
 
 
 def read_iolab_solution(path: str | Path) -> Assignment:

@@ -59,7 +59,7 @@ def test_mankowska_round_trip(bench_data: Path) -> None:
     from optimiser.engine import solve
 
     inst = mankowska.read(
-        bench_data / "hhc" / "mankowska2014" / "instances" / "InstanzCPLEX_HCSRP_10_2.txt.gz"
+        bench_data / "hhc" / "mankowska2014" / "instances" / "InstanzCPLEX_HCSRP_10_1.txt.gz"
     )
     problem = hhc.to_problem(inst)
     linked = [v for v in problem.visits if v.after is not None]
