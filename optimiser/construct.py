@@ -10,9 +10,11 @@ insertion knows those rules natively:
   an insertion point is O(1), and only the few positions whose times can fit are tried
   (found by bisection);
 * a double-handed visit is inserted into two routes of different carers at one common
-  start; a visit with an ``after`` partner already placed gets its window narrowed to
-  the gap. Visits tied by such rules keep a fixed start once placed, so later
-  insertions cannot break the tie;
+  start; two single visits tied only to each other by ``after`` are inserted together
+  (each position of one matched with the best position of the other that keeps the
+  gap) and leave and return together in the ruin-and-recreate; otherwise a visit with
+  an ``after`` partner already placed gets its window narrowed to the gap. Visits tied
+  by such rules keep a fixed start once placed, so later insertions cannot break the tie;
 * the break rule and ``max_work_minutes`` are checked on the whole route (shift) only
   for the candidate that wins on cost.
 
@@ -329,6 +331,11 @@ class Construction:
         self._refresh(r)
 
     def insert(self, vi: int) -> bool:
+        """Place visit ``vi`` (and, when it is one of a lone `after` pair with both out,
+        its partner too: the caller marks ``vi`` placed, this marks the partner)."""
+        partner = self._lone_partner(vi)
+        if partner is not None and self._insert_pair(vi, partner):
+            return True
         window = self._window(vi)
         if window is None:
             return False
@@ -368,41 +375,95 @@ class Construction:
 
     def _insert_double(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int) -> bool:
         a, b = nodes
+        best = self._best_pair(a, b, (ws, lw), (ws, lw), 0, 0, distinct_carers=True)
+        if best is None:
+            return False
+        oa, ob, start, _ = best
+        self._commit(oa[5], a, oa[3], oa[4], start)
+        self._commit(ob[5], b, ob[3], ob[4], start)
+        self.start_of[vi] = start
+        return True
+
+    def _pair_options(self, u: int, ws: int, lw: int) -> list[tuple]:
+        """``(cost, lo, hi, pos, work_delta, route)`` of node u over every allowed route, cheapest first."""
         focus = self.focus
-        opts = []
-        for u in (a, b):
-            mine = []
-            for v in self.data.allowed[u]:
-                r = self.routes[v]
-                if r.start > lw or r.end < ws or (focus is not None and v not in focus):
-                    continue
-                for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
-                    if self._ok_vehicle(r, u, dwork):
-                        mine.append((cost, lo, hi, pos, dwork, r))
-            mine.sort(key=lambda o: o[0])
-            opts.append(mine)
+        mine = []
+        for v in self.data.allowed[u]:
+            r = self.routes[v]
+            if r.start > lw or r.end < ws or (focus is not None and v not in focus):
+                continue
+            for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
+                if self._ok_vehicle(r, u, dwork):
+                    mine.append((cost, lo, hi, pos, dwork, r))
+        mine.sort(key=lambda o: o[0])
+        return mine
+
+    def _best_pair(self, a: int, b: int, window_a: tuple[int, int], window_b: tuple[int, int],
+                   gap_lo: int | None, gap_hi: int | None, distinct_carers: bool):
+        """Cheapest joint placement of nodes ``a`` and ``b`` in two different routes with
+        ``gap_lo <= start(a) - start(b) <= gap_hi``: ``(option a, option b, start a,
+        start b)`` or None. Both starts are the earliest the gap and the routes allow."""
+        opts_a = self._pair_options(a, *window_a)
+        opts_b = self._pair_options(b, *window_b)
+        low = gap_lo if gap_lo is not None else -10**9
+        high = gap_hi if gap_hi is not None else 10**9
         best = None
-        for oa in opts[0]:
+        for oa in opts_a:
             if best is not None and oa[0] >= best[0]:
                 break
-            for ob in opts[1]:
+            for ob in opts_b:
                 total = oa[0] + ob[0]
                 if best is not None and total >= best[0]:
                     break
                 ra, rb = oa[5], ob[5]
-                if ra.home == rb.home:
+                if ra is rb or (distinct_carers and ra.home == rb.home):
                     continue
-                start = max(oa[1], ob[1])
-                if start > min(oa[2], ob[2]):
+                start_a = max(oa[1], ob[1] + low)
+                if start_a > min(oa[2], ob[2] + high):
                     continue
-                if self._fits_rules(ra, a, oa[3], start) and self._fits_rules(rb, b, ob[3], start):
-                    best = (total, oa, ob, start)
+                start_b = max(ob[1], start_a - high)
+                if ra.home == rb.home and not self._ok_vehicle(ra, a, oa[4] + ob[4]):
+                    continue  # two shifts of one carer share her working time
+                if self._fits_rules(ra, a, oa[3], start_a) and self._fits_rules(rb, b, ob[3], start_b):
+                    best = (total, oa, ob, start_a, start_b)
+        return None if best is None else best[1:]
+
+    def _lone_partner(self, vi: int) -> int | None:
+        """The `after` partner of ``vi`` when the two form a pair of single visits tied to
+        nothing else and both are out of the roster (they are then inserted together)."""
+        ties = self.partners.get(vi, [])
+        if len(ties) != 1:
+            return None
+        oi = ties[0][0]
+        nodes = self.data.nodes_of_visit
+        if (oi in self.placed or oi not in nodes or len(nodes[oi]) != 1 or len(nodes[vi]) != 1
+                or len(self.partners.get(oi, [])) != 1):
+            return None
+        return oi
+
+    def _insert_pair(self, vi: int, oi: int) -> bool:
+        """Insert ``vi`` and its `after` partner ``oi`` at once (both pinned): the first of
+        a pair placed alone may leave the second no room, so each candidate position of
+        one is matched with the best position of the other that keeps the gap."""
+        _, lo, hi = self.partners[vi][0]
+        a, b = self.data.nodes_of_visit[vi][0], self.data.nodes_of_visit[oi][0]
+        wa = int(self.ws[a]), int(self.lw[a])
+        wb = int(self.ws[b]), int(self.lw[b])
+        # start(a) - start(b) in [lo, hi]: cut each window to what the other can reach
+        window_a = (max(wa[0], wb[0] + lo) if lo is not None else wa[0],
+                    min(wa[1], wb[1] + hi) if hi is not None else wa[1])
+        window_b = (max(wb[0], wa[0] - hi) if hi is not None else wb[0],
+                    min(wb[1], wa[1] - lo) if lo is not None else wb[1])
+        if window_a[0] > window_a[1] or window_b[0] > window_b[1]:
+            return False
+        best = self._best_pair(a, b, window_a, window_b, lo, hi, distinct_carers=False)
         if best is None:
             return False
-        _, oa, ob, start = best
-        self._commit(oa[5], a, oa[3], oa[4], start)
-        self._commit(ob[5], b, ob[3], ob[4], start)
-        self.start_of[vi] = start
+        oa, ob, start_a, start_b = best
+        self._commit(oa[5], a, oa[3], oa[4], start_a)
+        self._commit(ob[5], b, ob[3], ob[4], start_b)
+        self.start_of[vi], self.start_of[oi] = start_a, start_b
+        self.placed.add(oi)
         return True
 
     def remove(self, vi: int) -> None:
@@ -583,6 +644,9 @@ class Construction:
                 target, focus = out[0], None
             else:
                 target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
+            # an `after` pair leaves and comes back together, so it can move as one
+            out = sorted(set(out) | {oi for vi in out for oi, _, _ in self.partners.get(vi, [])
+                                     if oi in self.placed})
             snap = self._snapshot()
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
             for vi in out:
@@ -593,10 +657,12 @@ class Construction:
                            key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
             self.focus = focus
             for vi in again:
-                if self.insert(vi):
+                if vi not in self.placed and self.insert(vi):
                     self.placed.add(vi)
-                    for u in data.nodes_of_visit[vi]:
-                        touched[id(self.route_of[u])] = self.route_of[u]
+                    for wi in (vi, *(oi for oi, _, _ in self.partners.get(vi, []))):
+                        for u in data.nodes_of_visit.get(wi, ()):
+                            if u in self.route_of:
+                                touched[id(self.route_of[u])] = self.route_of[u]
             self.focus = None
             new_costs = {key: self.route_cost(r, not exact) for key, r in touched.items()}
             new_dropped = self.dropped_cost()
@@ -636,6 +702,6 @@ class Construction:
 
             order = sorted(self.data.nodes_of_visit, key=key)
         for vi in order:
-            if self.insert(vi):
+            if vi not in self.placed and self.insert(vi):
                 self.placed.add(vi)
         return [list(r.nodes) for r in self.routes]

@@ -8,7 +8,8 @@ import pytest
 
 from optimiser.compile import compile_problem
 from optimiser.construct import Construction
-from optimiser.engine import RoutingModel
+from optimiser.engine import RoutingModel, solve
+from optimiser.validator import validate
 
 from .builders import carer, client, problem, random_day, visit
 
@@ -65,3 +66,27 @@ def test_schedule_respects_fixed_times_of_tied_visits():
     d, m = starts[0], starts[1]
     assert len(d) == 2 and d[0] == d[1]
     assert 60 <= m[0] - d[0] <= 90
+
+
+def test_after_pair_is_inserted_together():
+    # "a" is cheapest for the nearby carer "x1", whose shift leaves it only 08:00; "b"
+    # must start with it and only "y" (from 09:00) can do it. Inserted one by one, "a"
+    # took 08:00 and "b" was left out; together both start at 09:00 with "x2" and "y".
+    p = problem(
+        carers=[carer("x1", 0, 0, (("07:00", "08:30"),), skills=["x"]),
+                carer("x2", 6, 0, skills=["x"]),
+                carer("y", 0, 0, (("09:00", "15:00"),), skills=["y"])],
+        clients=[client("c1", 0, 0)],
+        visits=[visit("a", "c1", "08:00", "12:00", 30, skills=["x"]),
+                visit("b", "c1", "08:00", "12:00", 30, skills=["y"],
+                      after={"visit": "a", "min_minutes": 0, "max_minutes": 0})],
+    )
+    c = construction(p)
+    assert c.placed == {0, 1}
+    starts = {int(c.data.node_visit[node]): start for _, stops, _ in c.schedule() for node, start in stops}
+    assert starts[0] == starts[1]
+    carers = {int(c.data.node_visit[u]): p.carers[r.home].id for u, r in c.route_of.items()}
+    assert carers == {0: "x2", 1: "y"}
+    solution = solve(p, time_limit=1)
+    assert validate(p, solution).ok
+    assert not solution.unassigned
