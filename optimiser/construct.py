@@ -645,7 +645,7 @@ class Construction:
             else:
                 target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
             # an `after` pair leaves and comes back together, so it can move as one
-            out = sorted(set(out) | {oi for vi in out for oi, _, _ in self.partners.get(vi, [])
+            out = sorted(set(out) | {oi for vi in (*out, target) for oi, _, _ in self.partners.get(vi, [])
                                      if oi in self.placed})
             snap = self._snapshot()
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
