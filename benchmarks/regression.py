@@ -15,7 +15,11 @@ from pathlib import Path
 
 VRPTW = ("solomon", "gehring_homberger")
 BASELINE = Path(__file__).resolve().parent / "baseline.json"
-DEFAULT_TOLERANCE = {"relative": 0.05, "vehicles": 0, "visits": 2}
+# Measured run-to-run noise of one commit at the CI budgets on this 2-core machine
+# (2026-11-23, bb0ca16, two runs): Solomon RC101 15 vs 16 vehicles, the 300-visit day
+# 472.5 vs 495.5 km (+4.9%). The gate sits just above that noise so it fails on real
+# regressions (the engine of 16:26 travelled 537 km on the same day: +14%), not on load.
+DEFAULT_TOLERANCE = {"relative": 0.10, "vehicles": 1, "visits": 2}
 
 
 def baseline_entry(rec: dict) -> dict:
