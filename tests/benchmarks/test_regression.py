@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from benchmarks.regression import check, make_baseline
+from benchmarks.regression import DEFAULT_TOLERANCE, check, make_baseline
+
+REL, VEH = DEFAULT_TOLERANCE["relative"], DEFAULT_TOLERANCE["vehicles"]
 
 
 def rec(family: str, instance: str, **kw) -> dict:
@@ -42,13 +44,14 @@ def test_same_results_pass() -> None:
 
 
 def test_within_tolerance_passes_and_beyond_fails() -> None:
-    assert check([rec("mankowska", "A1", objective=220.0 * 1.04)], BASE) == []
-    failures = check([rec("mankowska", "A1", objective=220.0 * 1.06)], BASE)
+    assert check([rec("mankowska", "A1", objective=220.0 * (1 + REL - 0.01))], BASE) == []
+    failures = check([rec("mankowska", "A1", objective=220.0 * (1 + REL + 0.01))], BASE)
     assert len(failures) == 1 and "above baseline" in failures[0]
 
 
 def test_vehicles_first() -> None:
-    assert check([rec("solomon", "C101", vehicles=11, objective=800.0)], BASE)
+    assert check([rec("solomon", "C101", vehicles=10 + VEH + 1, objective=800.0)], BASE)
+    assert check([rec("solomon", "C101", vehicles=10 + VEH, objective=800.0)], BASE) == []
     # fewer vehicles passes even with a longer distance
     assert check([rec("solomon", "C101", vehicles=9, objective=900.0)], BASE) == []
 
