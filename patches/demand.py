@@ -235,36 +235,14 @@ def demand_geojson(demand: Demand) -> dict:
 
 def settlements(osm_file: str | Path) -> list[Settlement]:
     """Named OSM ``place=*`` nodes of the extract (cities down to isolated dwellings)."""
-    try:
-        from geo import places  # type: ignore[attr-defined]
-    except ImportError:
-        places = None
-    if places is not None:
-        found = [Settlement(**{k: p[k] for k in ("name", "place", "lat", "lon")}) for p in places(str(osm_file)) if p.get("name")]
-    else:
-        found = _pyrosm_places(osm_file)
+    from geo import places
+
+    found = [
+        Settlement(**{k: p[k] for k in ("name", "place", "lat", "lon")})
+        for p in places(str(osm_file))
+        if p.get("name")
+    ]
     return [s for s in found if s.place in PLACE_REACH_KM]
-
-
-def _pyrosm_places(osm_file: str | Path) -> list[Settlement]:
-    from pyrosm import OSM
-
-    df = OSM(str(osm_file)).get_data_by_custom_criteria(
-        custom_filter={"place": list(PLACE_REACH_KM)},
-        filter_type="keep",
-        keep_nodes=True,
-        keep_ways=False,
-        keep_relations=False,
-    )
-    out: list[Settlement] = []
-    if df is None:
-        return out
-    for row in df.itertuples():
-        tags = json.loads(row.tags) if isinstance(row.tags, str) else (row.tags or {})
-        name = (tags or {}).get("name") or getattr(row, "name", None)
-        if name:
-            out.append(Settlement(name=str(name), place=str(row.place), lat=float(row.lat), lon=float(row.lon)))
-    return out
 
 
 def _km_matrix(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
