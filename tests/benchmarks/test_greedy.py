@@ -12,13 +12,9 @@ from hypothesis import strategies as st
 from benchmarks.greedy import greedy_solve
 from optimiser.model import Problem, Solution
 from optimiser.validator import validate
+from tests.optimiser.helpers_validator import t, visit
 
-DAY = "2026-11-23"
 MIN_PER_KM = {"car": 10.0, "walk": 15.0, "bike": 4.0}
-
-
-def t(hhmm: str) -> str:
-    return f"{DAY}T{hhmm}"
 
 
 def build(
@@ -51,16 +47,6 @@ def build(
 def carer(id: str, *shifts: tuple[str, str], **kw: Any) -> dict:
     shifts = shifts or (("07:00", "13:00"),)
     return {"id": id, "shifts": [{"start": t(a), "end": t(b)} for a, b in shifts], **kw}
-
-
-def visit(id: str, client: str, start: str, end: str, duration: int = 30, **kw: Any) -> dict:
-    return {
-        "id": id,
-        "client": client,
-        "window": {"start": t(start), "end": t(end)},
-        "duration_minutes": duration,
-        **kw,
-    }
 
 
 def solve_valid(problem: Problem) -> Solution:
