@@ -48,6 +48,8 @@ class _Route:
     arc_t: list[int] = field(default_factory=lambda: [0])  # time of arc k (into stop k; last: home)
     arc_c: list[int] = field(default_factory=lambda: [0])  # cost of arc k
     load: int = 0
+    due: list[int | None] = field(default_factory=list)  # window end of stops that may be late
+    late_nodes: bool = False  # some stop may start after its window end
 
 
 class Construction:
@@ -133,6 +135,10 @@ class Construction:
             t = min(int(lw[nodes[k]]), t - arc[k + 1])
             lst[k] = t
         r.est, r.lst = est, lst
+        if self.late_cost:
+            we, limit = self.data.window_end, self.data.late_limit
+            r.due = [int(we[u]) if limit[u] else None for u in nodes]
+            r.late_nodes = any(d is not None for d in r.due)
 
     def _readers(self, v: int) -> tuple[Callable[[int, int], int], Callable[[int, int], int]]:
         """Scalar readers of vehicle ``v``'s time and cost matrices (``ndarray.item`` is
@@ -151,7 +157,9 @@ class Construction:
         extra = self.fixed_cost[r.vehicle] if n == 0 else 0
         if self.continuity is not None:
             extra += int(self.continuity[r.home][u])
-        # soft lateness: the start chosen (the earliest) past the window end is priced
+        # soft lateness: the start chosen (the earliest) past the window end is priced,
+        # and so is the lateness the insertion pushes onto the visits after it
+        pushed = self.late_cost and r.late_nodes
         due = int(self.data.window_end[u]) if self.late_cost and self.data.late_limit[u] else None
         out = []
         home = r.home
@@ -168,8 +176,24 @@ class Construction:
             cost = c_at(p, u) + c_at(u, q) - r.arc_c[pos]
             if due is not None and lo > due:
                 cost += int((lo - due) * self.late_cost)
+            if pushed and pos < n:
+                cost += self._pushed_lateness(r, pos, lo + t_uq)
             out.append((cost + extra, lo, hi, pos, dwork))
         return out
+
+    def _pushed_lateness(self, r: _Route, pos: int, arrive: int) -> int:
+        """Cost of the extra lateness of stops ``pos..`` when stop ``pos`` can start no
+        earlier than ``arrive`` (their start times move only until a wait absorbs the push)."""
+        est, nodes, arc, due = r.est, r.nodes, r.arc_t, r.due
+        extra = 0
+        for k in range(pos, len(nodes)):
+            if arrive <= est[k]:
+                break
+            if due[k] is not None and arrive > due[k]:
+                extra += arrive - max(due[k], est[k])
+            if k + 1 < len(nodes):
+                arrive = max(arrive + arc[k + 1], int(self.ws[nodes[k + 1]]))
+        return int(extra * self.late_cost)
 
     def _fits_rules(self, r: _Route, u: int, pos: int, start: int | None) -> bool:
         """Whole-route checks for a candidate: breaks (when the shift needs them)."""
@@ -559,14 +583,15 @@ class Construction:
     # ----------------------------------------------------------------------- improving
 
     def _snapshot(self):
-        routes = [(list(r.nodes), r.est, r.lst, r.arc_t, r.arc_c, r.load) for r in self.routes]
+        routes = [(list(r.nodes), r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due, r.late_nodes)
+                  for r in self.routes]
         return (routes, self.ws.copy(), self.lw.copy(), list(self.work), dict(self.start_of),
                 set(self.placed), dict(self.route_of))
 
     def _restore(self, snap) -> None:
         routes, self.ws, self.lw, self.work, self.start_of, self.placed, self.route_of = snap
-        for r, (nodes, est, lst, arc_t, arc_c, load) in zip(self.routes, routes, strict=True):
-            r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load = nodes, est, lst, arc_t, arc_c, load
+        for r, state in zip(self.routes, routes, strict=True):
+            r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due, r.late_nodes = state
 
     def _ruin(self, rng, in_model, rank, position, point, minutes, ws, lw):
         """Pick a target (an unassigned visit of the highest priority left out, most of
