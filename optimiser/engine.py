@@ -78,6 +78,7 @@ from .compile import (
     wage_classes,
 )
 from .construct import Construction
+from .fleet import minimise_fleet
 from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
 from .travel import TravelTimes
 
@@ -89,6 +90,7 @@ GREEDY_LNS = "GREEDY_INSERTION+LNS"
 GREEDY_GLS = "GREEDY_INSERTION+GLS"
 GREEDY_LNS_GLS = "GREEDY_INSERTION+LNS+GLS"
 LNS_SHARE = 0.5  # of the time limit, before OR-Tools GLS takes over (GREEDY_LNS_GLS)
+FLEET_SHARE = 0.4  # of the time limit at most, for fleet minimisation when carers have a fixed cost
 DEFAULT_FIRST_SOLUTION = GREEDY
 FALLBACK_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
 DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
@@ -466,6 +468,8 @@ class RoutingModel:
             objective = construction.objective()
             improved(objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
             if strategy in (GREEDY_LNS, GREEDY_LNS_GLS):
+                minimise_fleet(construction, _time.monotonic() + FLEET_SHARE * (finish - _time.monotonic()),
+                               seed, on_improve=lambda obj, n: improved(obj, lambda: n))
                 until = finish if strategy == GREEDY_LNS else _time.monotonic() + LNS_SHARE * (
                     finish - _time.monotonic())
                 objective = construction.improve(until, seed, lambda obj, n: improved(obj, lambda: n))

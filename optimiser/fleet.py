@@ -1,0 +1,225 @@
+"""Fleet minimisation: take routes out of a roster while every visit stays placed.
+
+When carers have a fixed cost (Solomon-style benchmarks: one vehicle is worth more than
+any distance), the ruin-and-recreate of :meth:`optimiser.construct.Construction.improve`
+seldom empties a route: a step that leaves a visit out costs its drop penalty and is
+never accepted, so a route only disappears when all its visits fit elsewhere at once.
+This phase follows the fleet minimisation of SISR (Christiaens & Vanden Berghe 2020,
+"Slack induction by string removals for vehicle routing problems"):
+
+1. empty one route (random among the shortest) and forbid its vehicle: insertions may
+   use only the routes still in use (:attr:`Construction.focus`); its visits are out;
+2. ruin and recreate restricted to those routes: remove a few strings of consecutive
+   stops from routes near a visit that is out, re-insert everything cheapest-first;
+3. keep the new roster when fewer visits are out, or when the visits out have been out
+   less often (each visit counts the steps it spent out: its *absence*; the count
+   drives the visits that are hardest to place back in first);
+4. when nothing is out, that roster is the best so far with one route fewer: go to 1.
+
+The phase stops at the deadline or when it has not emptied a route for ``patience``
+steps, and leaves the construction at the complete roster of lowest objective (the one
+it started from when no route could go). Only :meth:`Construction.insert` and
+:meth:`Construction.remove` change the roster, so every rule the construction keeps
+(doubles, ``after`` gaps, breaks, work caps, loads) still holds.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from .construct import PRIORITY_RANK, Construction
+
+STRING_MEAN = 10  # SISR's average number of visits removed per step (c-bar)
+STRING_MAX = 10  # SISR's longest string (L_max)
+PATIENCE = 3000  # steps without emptying a route before the phase gives up
+
+
+def minimise_fleet(
+    construction: Construction,
+    deadline: float,
+    seed: int = 0,
+    patience: int = PATIENCE,
+    on_improve: Callable[[int, int], None] | None = None,
+) -> int:
+    """Take routes out of ``construction``'s roster until ``deadline`` (``time.monotonic()``).
+
+    Parameters
+    ----------
+    construction
+        A construction holding a roster (after :meth:`Construction.run`); changed in place.
+    deadline
+        ``time.monotonic()`` value at which the phase stops.
+    seed
+        Seeds the random choices.
+    patience
+        Steps without emptying a route before stopping early.
+    on_improve
+        Called with ``(objective, unassigned visits)`` whenever a roster with fewer
+        routes is found.
+
+    Returns
+    -------
+    int
+        Routes removed (0 leaves the roster exactly as it was).
+    """
+    used = [r for r in construction.routes if r.nodes]
+    if not any(construction.fixed_cost) or len(used) < 2 or time.monotonic() >= deadline:
+        return 0
+    return _FleetSearch(construction, seed).run(deadline, patience, on_improve)
+
+
+class _FleetSearch:
+    def __init__(self, construction: Construction, seed: int):
+        self.c = construction
+        self.rng = random.Random(seed)
+        data = construction.data
+        self.required = set(construction.placed)  # visits that must stay placed
+        self.absence = dict.fromkeys(data.nodes_of_visit, 0)
+        visits = data.problem.visits
+        self.rank = {vi: PRIORITY_RANK[visits[vi].priority] for vi in data.nodes_of_visit}
+        first = {vi: nodes[0] for vi, nodes in data.nodes_of_visit.items()}
+        self.width = {vi: int(data.window_end[u] + data.late_limit[u] - data.window_start[u])
+                      for vi, u in first.items()}
+        self.point = {vi: int(data.node_point[u]) for vi, u in first.items()}
+        self.minutes = next(iter(data.minutes_int.values()))
+        self.visits = np.array(sorted(data.nodes_of_visit))
+        self.visit_points = np.array([self.point[vi] for vi in self.visits])
+        self._near: dict[int, list[int]] = {}
+
+    # ------------------------------------------------------------------- helpers
+
+    def near(self, vi: int) -> list[int]:
+        """Visits by travel time from ``vi`` (nearest first; cached)."""
+        order = self._near.get(vi)
+        if order is None:
+            dist = self.minutes[self.point[vi], self.visit_points]
+            order = self.visits[np.argsort(dist, kind="stable")].tolist()
+            self._near[vi] = order
+        return order
+
+    def missing(self) -> list[int]:
+        return [vi for vi in self.required if vi not in self.c.placed]
+
+    def used(self) -> list:
+        return [r for r in self.c.routes if r.nodes]
+
+    def partners_out(self, out: set[int]) -> set[int]:
+        """``out`` plus the placed `after` partners of its visits (they move together)."""
+        c = self.c
+        more = {oi for vi in out for oi, _, _ in c.partners.get(vi, ()) if oi in c.placed}
+        return out | more
+
+    # ------------------------------------------------------------------- search
+
+    def run(self, deadline: float, patience: int, on_improve) -> int:
+        c = self.c
+        best_value = c.objective()
+        best_routes = len(self.used())
+        best_snap = c._snapshot()
+        removed = 0
+        allowed = self.empty_route()
+        out = self.missing()
+        idle = 0
+        try:
+            while idle < patience and time.monotonic() < deadline:
+                idle += 1
+                if not out:
+                    routes = len(self.used())
+                    value = c.objective()
+                    if routes < best_routes and value < best_value:
+                        best_value, best_routes, best_snap = value, routes, c._snapshot()
+                        removed += 1
+                        idle = 0
+                        if on_improve is not None:
+                            on_improve(value, len(c.data.nodes_of_visit) - len(c.placed))
+                    if routes < 2:
+                        break
+                    allowed = self.empty_route()
+                    out = self.missing()
+                    continue
+                snap = c._snapshot()
+                self.step(out, allowed)
+                new = self.missing()
+                if len(new) < len(out) or (
+                        sum(self.absence[vi] for vi in new) < sum(self.absence[vi] for vi in out)):
+                    out = new
+                else:
+                    c._restore(snap)
+                for vi in out:
+                    self.absence[vi] += 1
+        finally:
+            c.focus = None
+            c._restore(best_snap)
+        return removed
+
+    def empty_route(self) -> set[int]:
+        """Empty a short route (random among the three shortest) and return the vehicles
+        still allowed: those of the other routes in use."""
+        c, rng = self.c, self.rng
+        used = self.used()
+        used.sort(key=lambda r: (len(r.nodes), rng.random()))
+        route = used[0] if rng.random() < 0.5 else rng.choice(used[:3])
+        for vi in sorted({int(c.data.node_visit[u]) for u in route.nodes}):
+            if vi in c.placed:
+                c.remove(vi)
+        return {r.vehicle for r in used if r is not route}
+
+    def step(self, out: list[int], allowed: set[int]) -> None:
+        """One ruin and recreate: strings near a visit that is out come out, then every
+        visit out goes back cheapest-first, hardest (most absent) first most of the time."""
+        c, rng = self.c, self.rng
+        data = c.data
+        taken = self.partners_out(self.strings(rng.choice(out)))
+        for vi in sorted(taken):
+            if vi in c.placed:
+                c.remove(vi)
+        again = set(out) | taken
+        how = rng.random()
+        if how < 0.5:
+            key = lambda vi: (self.rank[vi], -self.absence[vi], rng.random())  # noqa: E731
+        elif how < 0.75:
+            key = lambda vi: (self.rank[vi], self.width[vi], rng.random())  # noqa: E731
+        else:
+            key = lambda vi: (self.rank[vi], rng.random())  # noqa: E731
+        c.focus = allowed
+        try:
+            for vi in sorted(again, key=key):
+                if vi not in c.placed and vi in data.nodes_of_visit and c.insert(vi):
+                    c.placed.add(vi)
+        finally:
+            c.focus = None
+
+    def strings(self, seed: int) -> set[int]:
+        """SISR's string removal around visit ``seed``: from the routes nearest to it, one
+        string of consecutive stops each; the visits of those stops."""
+        c, rng = self.c, self.rng
+        data = c.data
+        used = self.used()
+        if not used:
+            return set()
+        placed_nodes = sum(len(r.nodes) for r in used)
+        longest = min(STRING_MAX, placed_nodes / len(used))
+        most_strings = 4 * STRING_MEAN / (1 + longest) - 1
+        strings = int(rng.uniform(1, most_strings + 1))
+        ruined: set[int] = set()
+        taken: set[int] = set()
+        for vi in self.near(seed):
+            if len(ruined) >= strings:
+                break
+            if vi not in c.placed:
+                continue
+            for u in data.nodes_of_visit[vi]:
+                r = c.route_of.get(u)
+                if r is None or id(r) in ruined:
+                    continue
+                ruined.add(id(r))
+                size = int(rng.uniform(1, min(len(r.nodes), longest) + 1))
+                k = r.nodes.index(u)
+                first = rng.randint(max(0, k - size + 1), min(k, len(r.nodes) - size))
+                taken.update(int(data.node_visit[w]) for w in r.nodes[first:first + size])
+                break
+        return taken
