@@ -73,6 +73,7 @@ class Construction:
         # 2-10 visits with a 50 GBP threshold 535k and 71; 300 visits reach 0 unassigned)
         self.lns_size = (2, 10)  # visits taken out per step
         self.lns_threshold = 30.0  # GBP a step may worsen the roster by at the start
+        self.lns_threshold_share = 0.02  # or this share of the routes' cost (no fixed costs), when larger
         self.lns_plateau = True  # accept steps that change nothing in cost
         self.exact = False  # see enable_exact_continuity
         self.focus: set[int] | None = None  # vehicles an insertion may use (None: all)
@@ -83,6 +84,7 @@ class Construction:
         # steps that empty a short route, when carers have a fixed cost (Solomon, 15 s:
         # vehicles on RC105/R105/RC101 15/15/15 without, 14/15/15 at 0.1, 14/14/15 at 0.3)
         self.lns_route_share = 0.3
+        self.lns_string_share = 0.5  # steps that take out strings of stops (SISR) instead
         policy = data.problem.policy
         # the constant every placed visit pays in the routing model's continuity values
         self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0
@@ -593,17 +595,31 @@ class Construction:
         for r, state in zip(self.routes, routes, strict=True):
             r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due, r.late_nodes = state
 
-    def _ruin(self, rng, in_model, rank, position, point, minutes, ws, lw):
-        """Pick a target (an unassigned visit of the highest priority left out, most of
-        the time) and the placed visits near it in space among those whose windows
-        overlap its own; return ``(target, visits to take out, routes to re-insert into)``."""
-        data = self.data
+    def _target(self, rng, in_model, rank) -> int:
+        """The visit a ruin step centres on: an unassigned one of the highest priority
+        left out, most of the time, else any."""
         missing = [vi for vi in in_model if vi not in self.placed]
         if missing and rng.random() < 0.8:
             top = min(rank[vi] for vi in missing)
-            target = rng.choice([vi for vi in missing if rank[vi] == top])
-        else:
-            target = rng.choice(in_model)
+            return rng.choice([vi for vi in missing if rank[vi] == top])
+        return rng.choice(in_model)
+
+    def _focus(self, rng, in_model, ranked, dist) -> set[int] | None:
+        """Routes a step re-inserts into: those serving visits near the target, a few
+        random ones and the empty ones (the far routes rarely win and cost most of the time)."""
+        if not self.focus_size:
+            return None
+        nodes = self.data.nodes_of_visit
+        focus = {self.route_of[u].vehicle for i in ranked[: self.focus_size] if dist[i] < 1e9
+                 for u in nodes[in_model[i]] if u in self.route_of}
+        focus.update(rng.sample(range(len(self.routes)), min(5, len(self.routes))))
+        focus.update(r.vehicle for r in self.routes if not r.nodes)
+        return focus
+
+    def _ruin(self, rng, in_model, rank, position, point, minutes, ws, lw):
+        """Take out the placed visits nearest a target in space among those whose
+        windows overlap its own; return ``(target, visits to take out, routes to re-insert into)``."""
+        target = self._target(rng, in_model, rank)
         t = position[target]
         near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
         dist = minutes[point[t], point] + rng.random() * 5
@@ -612,15 +628,36 @@ class Construction:
         ranked = np.argsort(dist)
         chosen = [in_model[i] for i in ranked[: k + 1] if dist[i] < 1e9]
         out = [vi for vi in chosen if vi in self.placed]
-        if not self.focus_size:
-            return target, out, None
-        # re-insert only into routes that serve visits near the target, a few random
-        # ones and the empty ones: the far routes rarely win and cost most of the time
-        focus = {self.route_of[u].vehicle for i in ranked[: self.focus_size] if dist[i] < 1e9
-                 for u in data.nodes_of_visit[in_model[i]] if u in self.route_of}
-        focus.update(rng.sample(range(len(self.routes)), min(5, len(self.routes))))
-        focus.update(r.vehicle for r in self.routes if not r.nodes)
-        return target, out, focus
+        return target, out, self._focus(rng, in_model, ranked, dist)
+
+    def _ruin_strings(self, rng, in_model, rank, position, point, minutes):
+        """SISR's string removal (Christiaens & Vanden Berghe 2020): from the routes that
+        serve the visits nearest a target, one after another, take out a run of
+        consecutive stops through that visit; return as :meth:`_ruin`."""
+        data = self.data
+        target = self._target(rng, in_model, rank)
+        dist = minutes[point[position[target]], point].astype(float)
+        ranked = np.argsort(dist)
+        used = [len(r.nodes) for r in self.routes if r.nodes]
+        longest = min(10.0, sum(used) / max(1, len(used)))
+        mean_out = sum(self.lns_size) / 2
+        strings = int(rng.uniform(1, max(1.0, 4 * mean_out / (1 + longest) - 1) + 1))
+        out: set[int] = set()
+        ruined: set[int] = set()
+        for i in ranked:
+            if len(ruined) >= strings:
+                break
+            node = data.nodes_of_visit[in_model[i]][0]
+            r = self.route_of.get(node)
+            if r is None or r.vehicle in ruined:
+                continue
+            ruined.add(r.vehicle)
+            n = len(r.nodes)
+            length = int(rng.uniform(1, min(n, longest) + 1))
+            at = r.nodes.index(node)
+            first = rng.randint(max(0, at - length + 1), min(at, n - length))
+            out.update(int(data.node_visit[u]) for u in r.nodes[first:first + length])
+        return target, sorted(out), self._focus(rng, in_model, ranked, dist)
 
     def improve(self, deadline: float, seed: int = 0, on_improve=None) -> int:
         """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.
@@ -656,10 +693,13 @@ class Construction:
         steps = 0
         begin = time.monotonic()
         span = max(1e-3, deadline - begin)
+        # fixed costs and drop penalties are steps of their own, not the scale of a step
+        routed = current - dropped - sum(self.fixed_cost[r.vehicle] for r in self.routes if r.nodes)
+        start_threshold = max(self.lns_threshold * COST_SCALE, self.lns_threshold_share * routed)
         while (now := time.monotonic()) < deadline:
             steps += 1
             # threshold acceptance: a step may cost up to `threshold`, shrinking to zero
-            threshold = self.lns_threshold * COST_SCALE * (1 - (now - begin) / span)
+            threshold = start_threshold * (1 - (now - begin) / span)
             used = [r for r in self.routes if r.nodes] if fixed_costs else []
             if used and rng.random() < self.lns_route_share:
                 # route removal: empty one of the three shortest routes to save its fixed cost
@@ -667,6 +707,8 @@ class Construction:
                 route = rng.choice(used[:3])
                 out = sorted({int(data.node_visit[u]) for u in route.nodes})
                 target, focus = out[0], None
+            elif rng.random() < self.lns_string_share:
+                target, out, focus = self._ruin_strings(rng, in_model, rank, position, point, minutes)
             else:
                 target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
             # an `after` pair leaves and comes back together, so it can move as one
