@@ -18,7 +18,8 @@ This phase follows the fleet minimisation of SISR (Christiaens & Vanden Berghe 2
 4. when nothing is out, that roster is the best so far with one route fewer: go to 1.
 
 The phase stops at the deadline, when it has not emptied a route for ``patience``
-steps, or at the capacity lower bound (fewest vehicles that hold the demand), and leaves the construction at the complete roster of lowest objective (the one
+steps, or at a lower bound (fewest vehicles that hold the demand; a clique of visits
+that cannot share a route), and leaves the construction at the complete roster of lowest objective (the one
 it started from when no route could go). Only :meth:`Construction.insert` and
 :meth:`Construction.remove` change the roster, so every rule the construction keeps
 (doubles, ``after`` gaps, breaks, work caps, loads) still holds.
@@ -90,7 +91,7 @@ class _FleetSearch:
         self.visits = np.array(sorted(data.nodes_of_visit))
         self.visit_points = np.array([self.point[vi] for vi in self.visits])
         self._near: dict[int, list[int]] = {}
-        self.fewest = self.capacity_bound()
+        self.fewest = max(self.capacity_bound(), self.window_bound())
 
     def capacity_bound(self) -> int:
         """Fewest routes whose capacities hold the demand of the visits placed (1 when a
@@ -107,6 +108,34 @@ class _FleetSearch:
             if total >= demand:
                 return k
         return 1
+
+    def window_bound(self, starts: int = 20, most: int = 600) -> int:
+        """Size of a clique of visits no two of which fit in one route in either order
+        (start window, duration and travel): each needs a route of its own. Greedy from
+        the ``starts`` visits with most such conflicts; 1 with several travel modes or
+        above ``most`` visits (the matrix would cost more than the time it saves).
+        Solomon: R102 17, R103 13, C1 10 -- their best-known counts."""
+        c = self.c
+        data = c.data
+        if len({id(t) for t in c.vehicle_T}) != 1 or not 1 < len(self.required) <= most:
+            return 1
+        nodes = np.array([data.nodes_of_visit[vi][0] for vi in sorted(self.required)])
+        earliest = data.window_start[nodes]
+        latest = data.window_end[nodes] + data.late_limit[nodes]
+        T = c.vehicle_T[0][np.ix_(nodes, nodes)]  # service + travel
+        fits = earliest[:, None] + T <= latest[None, :]  # i, then j
+        clash = ~(fits | fits.T)
+        np.fill_diagonal(clash, False)
+        best = 1
+        for first in np.argsort(-clash.sum(1), kind="stable")[:starts]:
+            size, candidates = 1, clash[first].copy()
+            while candidates.any():
+                idx = np.flatnonzero(candidates)
+                k = idx[np.argmax(clash[np.ix_(idx, idx)].sum(1))]
+                size += 1
+                candidates &= clash[k]
+            best = max(best, size)
+        return best
 
     # ------------------------------------------------------------------- helpers
 
