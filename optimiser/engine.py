@@ -49,6 +49,9 @@ second), then improves it until the time limit:
   and restoring a 2,000-visit roster with breaks alone outlasts a 30 s budget, so the
   construction's own ruin-and-recreate runs instead (the OR-Tools model is not even
   built). ``seed`` drives its random choices.
+* Either way, when carers have a fixed cost, :func:`optimiser.fleet.minimise_fleet`
+  first tries to empty routes (up to ``FLEET_SHARE`` of the time; it stops early at a
+  lower bound or when it stalls): fewer carers before less travel.
 * ``GREEDY_INSERTION+LNS+GLS`` otherwise (e.g. VRPTW benchmarks): the LNS runs for half
   the time, then OR-Tools guided local search continues from its roster, whose result
   is kept only if it is better. Measured on Solomon at 10-15 s: the LNS alone wins on
