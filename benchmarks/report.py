@@ -425,8 +425,9 @@ def results_section(records: list[dict], metas: list[dict], *, per_instance: boo
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.report RUN_DIR... --section TITLE [--results PATH]``: merge run
-    folders into one section of RESULTS.md (other sections are left as they are)."""
+    """``python -m benchmarks.report RUN_DIR... --section TITLE [--results PATH] [--plots DIR]``:
+    merge run folders into one section of RESULTS.md (other sections are left as they are)
+    and, with ``--plots``, draw their plots together (gap vs budget across the runs' budgets)."""
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m benchmarks.report")
@@ -435,8 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--results", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
     p.add_argument("--preamble", default="", help="text put before the tables")
     p.add_argument("--summary-only", action="store_true")
+    p.add_argument("--plots", type=Path, default=None, help="also draw the merged runs' plots here")
     args = p.parse_args(argv)
     records, metas = load_runs(args.runs)
+    for path in plots(records, args.plots) if args.plots else []:
+        print(f"plot: {path}")
     body = results_section(records, metas, per_instance=not args.summary_only)
     if args.preamble:
         body = args.preamble.strip() + "\n\n" + body

@@ -34,6 +34,7 @@ import numpy as np
 from .compile import COST_SCALE, ProblemData
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
+STRING_MAX = 10  # SISR's longest string of stops a ruin step takes out (L_max)
 
 
 @dataclass
@@ -631,33 +632,43 @@ class Construction:
         return target, out, self._focus(rng, in_model, ranked, dist)
 
     def _ruin_strings(self, rng, in_model, rank, position, point, minutes):
-        """SISR's string removal (Christiaens & Vanden Berghe 2020): from the routes that
-        serve the visits nearest a target, one after another, take out a run of
-        consecutive stops through that visit; return as :meth:`_ruin`."""
-        data = self.data
+        """String removal around a target (see :meth:`strings_near`); return as :meth:`_ruin`."""
         target = self._target(rng, in_model, rank)
-        dist = minutes[point[position[target]], point].astype(float)
-        ranked = np.argsort(dist)
+        dist = minutes[point[position[target]], point]
+        ranked = np.argsort(dist, kind="stable")
+        out = self.strings_near(rng, (in_model[i] for i in ranked), sum(self.lns_size) / 2)
+        return target, sorted(out), self._focus(rng, in_model, ranked, dist)
+
+    def strings_near(self, rng, nearest, mean_out: float) -> set[int]:
+        """SISR's string removal (Christiaens & Vanden Berghe 2020): from the routes that
+        serve the visits in ``nearest`` (nearest the step's target first), one after
+        another, one run of consecutive stops through that visit; the visits of those
+        stops (about ``mean_out`` in all). The roster is not changed."""
+        data = self.data
         used = [len(r.nodes) for r in self.routes if r.nodes]
-        longest = min(10.0, sum(used) / max(1, len(used)))
-        mean_out = sum(self.lns_size) / 2
+        if not used:
+            return set()
+        longest = min(STRING_MAX, sum(used) / len(used))
         strings = int(rng.uniform(1, max(1.0, 4 * mean_out / (1 + longest) - 1) + 1))
-        out: set[int] = set()
         ruined: set[int] = set()
-        for i in ranked:
+        taken: set[int] = set()
+        for vi in nearest:
             if len(ruined) >= strings:
                 break
-            node = data.nodes_of_visit[in_model[i]][0]
-            r = self.route_of.get(node)
-            if r is None or r.vehicle in ruined:
+            if vi not in self.placed:
                 continue
-            ruined.add(r.vehicle)
-            n = len(r.nodes)
-            length = int(rng.uniform(1, min(n, longest) + 1))
-            at = r.nodes.index(node)
-            first = rng.randint(max(0, at - length + 1), min(at, n - length))
-            out.update(int(data.node_visit[u]) for u in r.nodes[first:first + length])
-        return target, sorted(out), self._focus(rng, in_model, ranked, dist)
+            for u in data.nodes_of_visit[vi]:
+                r = self.route_of.get(u)
+                if r is None or r.vehicle in ruined:
+                    continue
+                ruined.add(r.vehicle)
+                n = len(r.nodes)
+                size = int(rng.uniform(1, min(n, longest) + 1))
+                at = r.nodes.index(u)
+                first = rng.randint(max(0, at - size + 1), min(at, n - size))
+                taken.update(int(data.node_visit[w]) for w in r.nodes[first:first + size])
+                break
+        return taken
 
     def improve(self, deadline: float, seed: int = 0, on_improve=None) -> int:
         """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.

@@ -36,7 +36,6 @@ import numpy as np
 from .construct import PRIORITY_RANK, Construction
 
 STRING_MEAN = 10  # SISR's average number of visits removed per step (c-bar)
-STRING_MAX = 10  # SISR's longest string (L_max)
 PATIENCE = 5000  # steps without emptying a route before the phase gives up
 
 
@@ -241,32 +240,5 @@ class _FleetSearch:
             c.focus = None
 
     def strings(self, seed: int) -> set[int]:
-        """SISR's string removal around visit ``seed``: from the routes nearest to it, one
-        string of consecutive stops each; the visits of those stops."""
-        c, rng = self.c, self.rng
-        data = c.data
-        used = self.used()
-        if not used:
-            return set()
-        placed_nodes = sum(len(r.nodes) for r in used)
-        longest = min(STRING_MAX, placed_nodes / len(used))
-        most_strings = 4 * STRING_MEAN / (1 + longest) - 1
-        strings = int(rng.uniform(1, most_strings + 1))
-        ruined: set[int] = set()
-        taken: set[int] = set()
-        for vi in self.near(seed):
-            if len(ruined) >= strings:
-                break
-            if vi not in c.placed:
-                continue
-            for u in data.nodes_of_visit[vi]:
-                r = c.route_of.get(u)
-                if r is None or id(r) in ruined:
-                    continue
-                ruined.add(id(r))
-                size = int(rng.uniform(1, min(len(r.nodes), longest) + 1))
-                k = r.nodes.index(u)
-                first = rng.randint(max(0, k - size + 1), min(k, len(r.nodes) - size))
-                taken.update(int(data.node_visit[w]) for w in r.nodes[first:first + size])
-                break
-        return taken
+        """SISR's string removal around visit ``seed`` (:meth:`Construction.strings_near`)."""
+        return self.c.strings_near(self.rng, self.near(seed), STRING_MEAN)

@@ -76,3 +76,25 @@ def test_small_run_scores_reports_and_plots(bench_data: Path, tmp_path: Path) ->
     assert "| C201 | 3/591.56 |" in text and "passed" in text
     made = plots(records, tmp_path / "plots")
     assert made and all(p.stat().st_size > 1000 for p in made)
+
+
+def test_report_merges_runs_at_two_budgets(bench_data: Path, tmp_path: Path) -> None:
+    from benchmarks import report
+    from benchmarks.runner import save_run
+
+    folders = []
+    for budget in (1.0, 2.0):
+        cases, _ = build_suite("ci", time_limit=budget, peers="none", only="C201")
+        folder = tmp_path / f"run{budget:g}"
+        records = run_cases(cases, folder, with_peers=False, log=lambda s: None)
+        assert records[0]["feasible"] and records[0]["validator_violations"] == 0
+        save_run(records, {"suite": "full", "commit": "test", "date": "today"}, folder)
+        folders.append(str(folder))
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# Benchmark results\n\n## Other\n\nkept\n")
+    assert report.main([*folders, "--section", "Merged", "--results", str(results),
+                        "--plots", str(tmp_path / "plots")]) == 0
+    text = results.read_text()
+    assert "## Other\n\nkept" in text and "## Merged" in text
+    assert "| solomon | carerota | 1s |" in text and "| solomon | carerota | 2s |" in text
+    assert (tmp_path / "plots" / "gap_vs_budget.png").stat().st_size > 1000
