@@ -49,8 +49,8 @@ class _Route:
     arc_t: list[int] = field(default_factory=lambda: [0])  # time of arc k (into stop k; last: home)
     arc_c: list[int] = field(default_factory=lambda: [0])  # cost of arc k
     load: int = 0
-    due: list[int | None] = field(default_factory=list)  # window end of stops that may be late
-    late_nodes: bool = False  # some stop may start after its window end
+    # window end per stop (None: may not be late); empty when no stop of the route may be late
+    due: list[int | None] = field(default_factory=list)
 
 
 class Construction:
@@ -140,8 +140,8 @@ class Construction:
         r.est, r.lst = est, lst
         if self.late_cost:
             we, limit = self.data.window_end, self.data.late_limit
-            r.due = [int(we[u]) if limit[u] else None for u in nodes]
-            r.late_nodes = any(d is not None for d in r.due)
+            due = [int(we[u]) if limit[u] else None for u in nodes]
+            r.due = due if any(d is not None for d in due) else []
 
     def _readers(self, v: int) -> tuple[Callable[[int, int], int], Callable[[int, int], int]]:
         """Scalar readers of vehicle ``v``'s time and cost matrices (``ndarray.item`` is
@@ -162,7 +162,7 @@ class Construction:
             extra += int(self.continuity[r.home][u])
         # soft lateness: the start chosen (the earliest) past the window end is priced,
         # and so is the lateness the insertion pushes onto the visits after it
-        pushed = self.late_cost and r.late_nodes
+        pushed = bool(r.due)
         due = int(self.data.window_end[u]) if self.late_cost and self.data.late_limit[u] else None
         out = []
         home = r.home
@@ -359,7 +359,13 @@ class Construction:
 
     def insert(self, vi: int) -> bool:
         """Place visit ``vi`` (and, when it is one of a lone `after` pair with both out,
-        its partner too: the caller marks ``vi`` placed, this marks the partner)."""
+        its partner too); both are then in :attr:`placed`."""
+        if self._place(vi):
+            self.placed.add(vi)
+            return True
+        return False
+
+    def _place(self, vi: int) -> bool:
         partner = self._lone_partner(vi)
         if partner is not None and self._insert_pair(vi, partner):
             return True
@@ -377,6 +383,10 @@ class Construction:
             self._restore(snap)
             return False
         return self._insert(vi, nodes, ws, lw, tied)
+
+    def placed_partners(self, visits) -> set[int]:
+        """The placed `after` partners of ``visits``: a pair leaves and comes back together."""
+        return {oi for vi in visits for oi, _, _ in self.partners.get(vi, []) if oi in self.placed}
 
     def _insert(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int, tied: bool) -> bool:
         focus = self.focus
@@ -586,15 +596,14 @@ class Construction:
     # ----------------------------------------------------------------------- improving
 
     def _snapshot(self):
-        routes = [(list(r.nodes), r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due, r.late_nodes)
-                  for r in self.routes]
+        routes = [(list(r.nodes), r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due) for r in self.routes]
         return (routes, self.ws.copy(), self.lw.copy(), list(self.work), dict(self.start_of),
                 set(self.placed), dict(self.route_of))
 
     def _restore(self, snap) -> None:
         routes, self.ws, self.lw, self.work, self.start_of, self.placed, self.route_of = snap
         for r, state in zip(self.routes, routes, strict=True):
-            r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due, r.late_nodes = state
+            r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due = state
 
     def _target(self, rng, in_model, rank) -> int:
         """The visit a ruin step centres on: an unassigned one of the highest priority
@@ -723,8 +732,7 @@ class Construction:
             else:
                 target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
             # an `after` pair leaves and comes back together, so it can move as one
-            out = sorted(set(out) | {oi for vi in (*out, target) for oi, _, _ in self.partners.get(vi, [])
-                                     if oi in self.placed})
+            out = sorted(set(out) | self.placed_partners([*out, target]))
             snap = self._snapshot()
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
             for vi in out:
@@ -736,7 +744,6 @@ class Construction:
             self.focus = focus
             for vi in again:
                 if vi not in self.placed and self.insert(vi):
-                    self.placed.add(vi)
                     for wi in (vi, *(oi for oi, _, _ in self.partners.get(vi, []))):
                         for u in data.nodes_of_visit.get(wi, ()):
                             if u in self.route_of:
@@ -780,6 +787,6 @@ class Construction:
 
             order = sorted(self.data.nodes_of_visit, key=key)
         for vi in order:
-            if vi not in self.placed and self.insert(vi):
-                self.placed.add(vi)
+            if vi not in self.placed:
+                self.insert(vi)
         return [list(r.nodes) for r in self.routes]

@@ -153,12 +153,6 @@ class _FleetSearch:
     def used(self) -> list:
         return [r for r in self.c.routes if r.nodes]
 
-    def partners_out(self, out: set[int]) -> set[int]:
-        """``out`` plus the placed `after` partners of its visits (they move together)."""
-        c = self.c
-        more = {oi for vi in out for oi, _, _ in c.partners.get(vi, ()) if oi in c.placed}
-        return out | more
-
     # ------------------------------------------------------------------- search
 
     def run(self, deadline: float, patience: int, on_improve) -> int:
@@ -218,8 +212,8 @@ class _FleetSearch:
         """One ruin and recreate: strings near a visit that is out come out, then every
         visit out goes back cheapest-first, hardest (most absent) first most of the time."""
         c, rng = self.c, self.rng
-        data = c.data
-        taken = self.partners_out(self.strings(rng.choice(out)))
+        taken = self.strings(rng.choice(out))
+        taken |= c.placed_partners(taken)
         for vi in sorted(taken):
             if vi in c.placed:
                 c.remove(vi)
@@ -234,8 +228,8 @@ class _FleetSearch:
         c.focus = allowed
         try:
             for vi in sorted(again, key=key):
-                if vi not in c.placed and vi in data.nodes_of_visit and c.insert(vi):
-                    c.placed.add(vi)
+                if vi not in c.placed:
+                    c.insert(vi)
         finally:
             c.focus = None
 
