@@ -26,7 +26,6 @@ local search would be too slow, and :meth:`Construction.schedule` gives the time
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +34,7 @@ from .compile import COST_SCALE, ProblemData
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
 STRING_MAX = 10  # SISR's longest string of stops a ruin step takes out (L_max)
+VIEW_LIST_NODES = 700  # up to this many nodes, insertion reads matrices from lists (memory ~ n^2)
 
 
 @dataclass
@@ -101,6 +101,8 @@ class Construction:
         self.work = [0] * len(carers)
         self.max_work = [c.max_work_minutes for c in carers]
         self.capacity = [c.capacity for c in carers]
+        self.twin = self._twins(continuity)
+        self.views = self._views()
         self.start_of: dict[int, int] = {}  # visit index -> pinned start (doubles, bound `after` pairs)
         self.placed: set[int] = set()
         limit = policy.break_after_minutes
@@ -119,6 +121,26 @@ class Construction:
                 self.partners.setdefault(oi, []).append(
                     (vi, -a.max_minutes if a.max_minutes is not None else None, -a.min_minutes)
                 )
+
+    def _twins(self, continuity) -> list[tuple | None]:
+        """Per vehicle, a key equal for vehicles whose empty routes are interchangeable
+        (same shift, capacity, fixed cost, and travel and cost from home to every visit;
+        None when the carer has anything of her own: continuity values, a work cap or
+        target). An insertion tries one empty route of each key: a Solomon fleet of 25
+        identical vehicles costs one empty route, not 23."""
+        data, carers = self.data, self.data.problem.carers
+        visits = slice(data.n_homes, data.n_nodes)
+        keys: list[tuple | None] = []
+        for v, veh in enumerate(data.vehicles):
+            carer = carers[veh.carer]
+            if continuity is not None or carer.max_work_minutes is not None or v in self.work_targets:
+                keys.append(None)
+                continue
+            T, C, h = self.vehicle_T[v], self.vehicle_C[v], veh.carer
+            keys.append((veh.start, veh.end, carer.capacity, self.fixed_cost[v],
+                         hash((T[h, visits].tobytes(), T[visits, h].tobytes(),
+                               C[h, visits].tobytes(), C[visits, h].tobytes()))))
+        return keys
 
     # ----------------------------------------------------------------------- route times
 
@@ -143,10 +165,89 @@ class Construction:
             due = [int(we[u]) if limit[u] else None for u in nodes]
             r.due = due if any(d is not None for d in due) else []
 
-    def _readers(self, v: int) -> tuple[Callable[[int, int], int], Callable[[int, int], int]]:
-        """Scalar readers of vehicle ``v``'s time and cost matrices (``ndarray.item`` is
-        the cheapest scalar read; a route offers only a few positions per visit)."""
-        return self.vehicle_T[v].item, self.vehicle_C[v].item
+    def _insert_times(self, r: _Route, pos: int, u: int) -> None:
+        """Update ``r``'s arcs and start ranges after node ``u`` went in at ``pos`` (only
+        the starts the insertion moves are recomputed)."""
+        nodes = r.nodes
+        T, C = self.vehicle_T[r.vehicle], self.vehicle_C[r.vehicle]
+        p = nodes[pos - 1] if pos > 0 else r.home
+        q = nodes[pos + 1] if pos + 1 < len(nodes) else r.home
+        r.arc_t[pos:pos + 1] = [int(T[p, u]), int(T[u, q])]
+        r.arc_c[pos:pos + 1] = [int(C[p, u]), int(C[u, q])]
+        r.est.insert(pos, 0)
+        r.lst.insert(pos, 0)
+        self._forward(r, pos)
+        self._backward(r, pos)
+        if self.late_cost:
+            due = int(self.data.window_end[u]) if self.data.late_limit[u] else None
+            if r.due:
+                r.due.insert(pos, due)
+            elif due is not None:
+                limit, ends = self.data.late_limit, self.data.window_end
+                r.due = [int(ends[w]) if limit[w] else None for w in nodes]
+
+    def _remove_times(self, r: _Route, pos: int) -> None:
+        """Update ``r``'s arcs and start ranges after its stop ``pos`` was taken out."""
+        nodes = r.nodes
+        p = nodes[pos - 1] if pos > 0 else r.home
+        q = nodes[pos] if pos < len(nodes) else r.home
+        r.arc_t[pos:pos + 2] = [int(self.vehicle_T[r.vehicle][p, q])]
+        r.arc_c[pos:pos + 2] = [int(self.vehicle_C[r.vehicle][p, q])]
+        del r.est[pos], r.lst[pos]
+        if r.due:
+            del r.due[pos]
+            if all(d is None for d in r.due):
+                r.due = []
+        if pos < len(nodes):
+            self._forward(r, pos)
+        if pos > 0:
+            self._backward(r, pos - 1)
+
+    def _forward(self, r: _Route, k: int) -> None:
+        """Earliest starts from stop ``k`` on, until one does not change."""
+        nodes, est, arc, ws = r.nodes, r.est, r.arc_t, self.ws
+        t = est[k - 1] if k > 0 else r.start
+        for j in range(k, len(nodes)):
+            t += arc[j]
+            w = int(ws[nodes[j]])
+            if w > t:
+                t = w
+            if j > k and est[j] == t:
+                break
+            est[j] = t
+
+    def _backward(self, r: _Route, k: int) -> None:
+        """Latest starts from stop ``k`` back, until one does not change."""
+        nodes, lst, arc, lw = r.nodes, r.lst, r.arc_t, self.lw
+        t = lst[k + 1] if k + 1 < len(nodes) else r.end
+        for j in range(k, -1, -1):
+            t -= arc[j + 1]
+            w = int(lw[nodes[j]])
+            if w < t:
+                t = w
+            if j < k and lst[j] == t:
+                break
+            lst[j] = t
+
+    def _views(self) -> list[tuple]:
+        """Per vehicle ``(time rows, time columns, cost rows, cost columns)``: row ``u``
+        reads ``M[u, q]`` as ``rows[u][q]`` and column ``u`` reads ``M[p, u]`` as
+        ``cols[u][p]``. Plain lists on small problems (the fastest reads Python has);
+        memoryviews of the matrix otherwise (3x faster than ``ndarray.item``, no copy)."""
+        small = self.data.n_nodes <= VIEW_LIST_NODES
+        made: dict[int, tuple[list, list]] = {}
+
+        def views(m: np.ndarray) -> tuple[list, list]:
+            key = id(m)
+            if key not in made:
+                if small:
+                    made[key] = (m.tolist(), m.T.tolist())
+                else:
+                    m = np.ascontiguousarray(m, dtype=np.int64)
+                    made[key] = ([memoryview(row) for row in m], [memoryview(m[:, i]) for i in range(len(m))])
+            return made[key]
+
+        return [views(T) + views(C) for T, C in zip(self.vehicle_T, self.vehicle_C, strict=True)]
 
     def _options(self, r: _Route, u: int, ws: int, lw: int) -> list[tuple[int, int, int, int, int]]:
         """``(cost, lo, hi, pos, work_delta)`` for each feasible position of node u."""
@@ -156,7 +257,8 @@ class Construction:
         last = min(bisect_right(est, lw), n)
         if first > last:
             return []
-        t_at, c_at = self._readers(r.vehicle)
+        t_rows, t_cols, c_rows, c_cols = self.views[r.vehicle]
+        t_in, t_out, c_in, c_out = t_cols[u], t_rows[u], c_cols[u], c_rows[u]
         extra = self.fixed_cost[r.vehicle] if n == 0 else 0
         if self.continuity is not None:
             extra += int(self.continuity[r.home][u])
@@ -165,18 +267,36 @@ class Construction:
         pushed = bool(r.due)
         due = int(self.data.window_end[u]) if self.late_cost and self.data.late_limit[u] else None
         out = []
-        home = r.home
+        home, arc_t = r.home, r.arc_t
         for pos in range(first, last + 1):
-            p = nodes[pos - 1] if pos > 0 else home
-            q = nodes[pos] if pos < n else home
-            t_pu, t_uq = t_at(p, u), t_at(u, q)
-            lo = max(ws, est[pos - 1] + t_pu) if pos > 0 else max(ws, r.start)
-            hi = min(lw, (lst[pos] if pos < n else r.end) - t_uq)
+            # (comparisons rather than min/max: this loop is most of the search's time)
+            if pos > 0:
+                p = nodes[pos - 1]
+                t_pu = t_in[p]
+                lo = est[pos - 1] + t_pu
+            else:
+                p = home
+                t_pu = t_in[p]
+                lo = r.start
+            if lo < ws:
+                lo = ws
+            if lo > lw:
+                continue
+            if pos < n:
+                q = nodes[pos]
+                t_uq = t_out[q]
+                hi = lst[pos] - t_uq
+            else:
+                q = home
+                t_uq = t_out[q]
+                hi = r.end - t_uq
+            if hi > lw:
+                hi = lw
             if lo > hi:
                 continue
             # homes cost nothing to stand still at: one formula covers every position
-            dwork = t_pu + t_uq - r.arc_t[pos]
-            cost = c_at(p, u) + c_at(u, q) - r.arc_c[pos]
+            dwork = t_pu + t_uq - arc_t[pos]
+            cost = c_in[p] + c_out[q] - r.arc_c[pos]
             if due is not None and lo > due:
                 cost += int((lo - due) * self.late_cost)
             if pushed and pos < n:
@@ -355,7 +475,7 @@ class Construction:
         r.nodes.insert(pos, u)
         r.load += int(self.data.demand[u])
         self.work[r.home] += dwork
-        self._refresh(r)
+        self._insert_times(r, pos, u)
 
     def insert(self, vi: int) -> bool:
         """Place visit ``vi`` (and, when it is one of a lone `after` pair with both out,
@@ -393,10 +513,15 @@ class Construction:
         if len(nodes) == 1:
             u = nodes[0]
             best = None
+            empty: set[tuple] = set()  # twin keys of the empty routes tried
             for v in self.data.allowed[u]:
                 r = self.routes[v]
                 if r.start > lw or r.end < ws or (focus is not None and v not in focus):
                     continue
+                if not r.nodes and (key := self.twin[v]) is not None:
+                    if key in empty:
+                        continue
+                    empty.add(key)
                 for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
                     if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
                         if self._fits_rules(r, u, pos, lo if tied else None):
@@ -425,10 +550,15 @@ class Construction:
         """``(cost, lo, hi, pos, work_delta, route)`` of node u over every allowed route, cheapest first."""
         focus = self.focus
         mine = []
+        empty: dict[tuple, int] = {}  # twin key -> empty routes offered (two: a pair may open both)
         for v in self.data.allowed[u]:
             r = self.routes[v]
             if r.start > lw or r.end < ws or (focus is not None and v not in focus):
                 continue
+            if not r.nodes and (key := self.twin[v]) is not None:
+                if empty.get(key, 0) >= 2:
+                    continue
+                empty[key] = empty.get(key, 0) + 1
             for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
                 if self._ok_vehicle(r, u, dwork):
                     mine.append((cost, lo, hi, pos, dwork, r))
@@ -517,7 +647,7 @@ class Construction:
             r.load -= int(data.demand[u])
             self.ws[u] = data.window_start[u]
             self.lw[u] = data.window_end[u] + data.late_limit[u]
-            self._refresh(r)
+            self._remove_times(r, pos)
         self.start_of.pop(vi, None)
         self.placed.discard(vi)
 
@@ -596,14 +726,19 @@ class Construction:
     # ----------------------------------------------------------------------- improving
 
     def _snapshot(self):
-        routes = [(list(r.nodes), r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due) for r in self.routes]
+        routes = [(r.nodes[:], r.est[:], r.lst[:], r.arc_t[:], r.arc_c[:], r.load, r.due[:])
+                  for r in self.routes]
         return (routes, self.ws.copy(), self.lw.copy(), list(self.work), dict(self.start_of),
                 set(self.placed), dict(self.route_of))
 
     def _restore(self, snap) -> None:
-        routes, self.ws, self.lw, self.work, self.start_of, self.placed, self.route_of = snap
-        for r, state in zip(self.routes, routes, strict=True):
-            r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due = state
+        """Go back to ``snap`` (route lists are updated in place, so they are copied)."""
+        routes, ws, lw, work, start_of, placed, route_of = snap
+        self.ws, self.lw, self.work = ws.copy(), lw.copy(), list(work)
+        self.start_of, self.placed, self.route_of = dict(start_of), set(placed), dict(route_of)
+        for r, (nodes, est, lst, arc_t, arc_c, load, due) in zip(self.routes, routes, strict=True):
+            r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due = (
+                nodes[:], est[:], lst[:], arc_t[:], arc_c[:], load, due[:])
 
     def _target(self, rng, in_model, rank) -> int:
         """The visit a ruin step centres on: an unassigned one of the highest priority
