@@ -293,11 +293,8 @@ class RoutingModel:
 
     # ----------------------------------------------------------------------- OR-Tools
 
-    def build(self, vehicles: set[int] | None = None) -> None:
-        """Build the OR-Tools routing model (see the module docstring).
-
-        ``vehicles``: when given, only these vehicles may serve visits and they carry no
-        fixed cost (the fleet is decided; see :meth:`search`)."""
+    def build(self) -> None:
+        """Build the OR-Tools routing model (see the module docstring)."""
         data = self.data
         problem, policy = data.problem, data.problem.policy
         carers = problem.carers
@@ -315,7 +312,7 @@ class RoutingModel:
         cost_ids = {key: routing.RegisterTransitMatrix(m.tolist()) for key, m in self.costs.items()}
         for v, veh in enumerate(data.vehicles):
             routing.SetArcCostEvaluatorOfVehicle(cost_ids[self.cost_keys[v]], v)
-            if carers[veh.carer].fixed_cost and vehicles is None:
+            if carers[veh.carer].fixed_cost:
                 routing.SetFixedCostOfVehicle(int(round(carers[veh.carer].fixed_cost * COST_SCALE)), v)
         vehicle_transits = [transit_ids[carers[veh.carer].travel_mode] for veh in data.vehicles]
 
@@ -333,8 +330,7 @@ class RoutingModel:
                 time.SetCumulVarSoftUpperBound(idx, we, late_cost)
             # SetAllowedVehiclesForIndex's SWIG binding rejects every list in OR-Tools 9.15;
             # restricting the vehicle variable is the documented equivalent (-1 = dropped)
-            allowed = data.allowed[node] if vehicles is None else [v for v in data.allowed[node] if v in vehicles]
-            routing.VehicleVar(idx).SetValues([-1, *allowed])
+            routing.VehicleVar(idx).SetValues([-1, *data.allowed[node]])
             routing.AddDisjunction([idx], self.penalty[node])
 
         self._work(vehicle_transits)
@@ -470,8 +466,6 @@ class RoutingModel:
                                   objective=objective / COST_SCALE, unassigned=unassigned()))
 
         construction = None
-        fleet: set[int] | None = None  # vehicles GLS may use, once the fleet phase has decided them
-        fixed = 0  # their fixed costs, left out of the OR-Tools objective then
         if strategy.startswith(GREEDY):
             construction = Construction(self.data, self.continuity, self.transit_matrices, self.cost_matrices,
                                         self.penalty, self.work_targets)
@@ -493,13 +487,8 @@ class RoutingModel:
                 if strategy == GREEDY_LNS:
                     return GreedyPlan(construction)
                 sequences = [list(r.nodes) for r in construction.routes]
-                if any(construction.fixed_cost):
-                    # GLS penalises arcs by their cost, and a route's first arc carries its
-                    # vehicle's fixed cost: it would spend its penalties there
-                    fleet = {r.vehicle for r in construction.routes if r.nodes}
-                    fixed = sum(construction.fixed_cost[v] for v in fleet)
 
-        self.build(fleet)
+        self.build()
         routing = self.routing
         params = pywrapcp.DefaultRoutingSearchParameters()
         params.local_search_metaheuristic = getattr(
@@ -516,7 +505,7 @@ class RoutingModel:
                 if routing.NextVar(int(i)).Value() == int(i)
             })
 
-        routing.AddAtSolutionCallback(lambda: improved(routing.CostVar().Value() + fixed, dropped_now))
+        routing.AddAtSolutionCallback(lambda: improved(routing.CostVar().Value(), dropped_now))
         if construction is None:
             params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
             plan = routing.SolveWithParameters(params)
@@ -530,12 +519,12 @@ class RoutingModel:
                 initial = routing.solver().Assignment()
                 if routing.RoutesToAssignment(routes, True, True, initial):
                     plan = routing.SolveFromAssignmentWithParameters(initial, params)
-            if plan is None or plan.ObjectiveValue() + fixed >= objective:
+            if plan is None or plan.ObjectiveValue() >= objective:
                 stats.objective = objective / COST_SCALE
                 return GreedyPlan(construction)
         if plan is None:
             return None
-        stats.objective = (plan.ObjectiveValue() + fixed) / COST_SCALE
+        stats.objective = plan.ObjectiveValue() / COST_SCALE
         return Plan(self, plan)
 
 

@@ -90,3 +90,41 @@ def test_after_pair_is_inserted_together():
     solution = solve(p, time_limit=1)
     assert validate(p, solution).ok
     assert not solution.unassigned
+
+
+def route_state(c: Construction):
+    return [(list(r.nodes), list(r.est), list(r.lst), list(r.arc_t), list(r.arc_c), list(r.due))
+            for r in c.routes]
+
+
+@pytest.mark.parametrize("seed", [2, 9])
+def test_incremental_route_times_equal_a_full_recompute(seed):
+    """Insert and remove update arcs and start ranges only where they change; after a
+    ruin-and-recreate the routes must read exactly as when computed from scratch."""
+    c = construction(random_day(40, 5, seed=seed))
+    c.improve(time.monotonic() + 0.5, seed=seed)
+    kept = route_state(c)
+    for r in c.routes:
+        c._refresh(r)
+    assert route_state(c) == kept
+
+
+def test_one_empty_route_per_set_of_identical_vehicles():
+    """Twenty identical empty vehicles are one option for an insertion; a double-handed
+    visit may still open two of them."""
+    p = problem(
+        carers=[carer(f"k{i}", 0, 0, fixed_cost=10.0) for i in range(20)],
+        clients=[client("c0", 0.5, 0), client("c1", 0.8, 0)],
+        visits=[visit("v0", "c0", "08:00", "09:00", 30), visit("d", "c1", "11:00", "12:00", 30, carers_required=2)],
+        policy={"break_after_minutes": None},
+    )
+    c = construction(p)
+    assert len({c.twin[v] for v in range(20)}) == 1
+    calls = []
+    options = c._options
+    c._options = lambda r, *a: calls.append(r.vehicle) or options(r, *a)
+    c.remove(0)
+    c.insert(0)
+    assert len(calls) - len([r for r in c.routes if r.nodes]) <= 1
+    assert c.placed == {0, 1}
+    assert len({c.route_of[u].home for u in c.data.nodes_of_visit[1]}) == 2
