@@ -8,7 +8,8 @@ insertion knows those rules natively:
 * visits are inserted by priority (critical first), then by window start;
 * a route keeps, for every stop, its earliest and latest feasible start, so checking
   an insertion point is O(1), and only the few positions whose times can fit are tried
-  (found by bisection);
+  (found by bisection); an insertion or removal recomputes only the starts it moves;
+* identical empty vehicles (a benchmark fleet) are tried once per insertion;
 * a double-handed visit is inserted into two routes of different carers at one common
   start; two single visits tied only to each other by ``after`` are inserted together
   (each position of one matched with the best position of the other that keeps the
