@@ -139,8 +139,8 @@ class Construction:
                 continue
             T, C, h = self.vehicle_T[v], self.vehicle_C[v], veh.carer
             keys.append((veh.start, veh.end, carer.capacity, self.fixed_cost[v],
-                         hash((T[h, visits].tobytes(), T[visits, h].tobytes(),
-                               C[h, visits].tobytes(), C[visits, h].tobytes()))))
+                         T[h, visits].tobytes(), T[visits, h].tobytes(),
+                         C[h, visits].tobytes(), C[visits, h].tobytes()))
         return keys
 
     # ----------------------------------------------------------------------- route times
@@ -162,19 +162,23 @@ class Construction:
             lst[k] = t
         r.est, r.lst = est, lst
         if self.late_cost:
-            we, limit = self.data.window_end, self.data.late_limit
-            due = [int(we[u]) if limit[u] else None for u in nodes]
-            r.due = due if any(d is not None for d in due) else []
+            r.due = self._due(nodes)
+
+    def _due(self, nodes: list[int]) -> list[int | None]:
+        """Window end per stop that may be late (None for the others); [] when none may."""
+        we, limit = self.data.window_end, self.data.late_limit
+        due = [int(we[u]) if limit[u] else None for u in nodes]
+        return due if any(d is not None for d in due) else []
 
     def _insert_times(self, r: _Route, pos: int, u: int) -> None:
         """Update ``r``'s arcs and start ranges after node ``u`` went in at ``pos`` (only
         the starts the insertion moves are recomputed)."""
         nodes = r.nodes
-        T, C = self.vehicle_T[r.vehicle], self.vehicle_C[r.vehicle]
+        t_rows, _, c_rows, _ = self.views[r.vehicle]
         p = nodes[pos - 1] if pos > 0 else r.home
         q = nodes[pos + 1] if pos + 1 < len(nodes) else r.home
-        r.arc_t[pos:pos + 1] = [int(T[p, u]), int(T[u, q])]
-        r.arc_c[pos:pos + 1] = [int(C[p, u]), int(C[u, q])]
+        r.arc_t[pos:pos + 1] = [t_rows[p][u], t_rows[u][q]]
+        r.arc_c[pos:pos + 1] = [c_rows[p][u], c_rows[u][q]]
         r.est.insert(pos, 0)
         r.lst.insert(pos, 0)
         self._forward(r, pos)
@@ -184,16 +188,16 @@ class Construction:
             if r.due:
                 r.due.insert(pos, due)
             elif due is not None:
-                limit, ends = self.data.late_limit, self.data.window_end
-                r.due = [int(ends[w]) if limit[w] else None for w in nodes]
+                r.due = self._due(nodes)
 
     def _remove_times(self, r: _Route, pos: int) -> None:
         """Update ``r``'s arcs and start ranges after its stop ``pos`` was taken out."""
         nodes = r.nodes
         p = nodes[pos - 1] if pos > 0 else r.home
         q = nodes[pos] if pos < len(nodes) else r.home
-        r.arc_t[pos:pos + 2] = [int(self.vehicle_T[r.vehicle][p, q])]
-        r.arc_c[pos:pos + 2] = [int(self.vehicle_C[r.vehicle][p, q])]
+        t_rows, _, c_rows, _ = self.views[r.vehicle]
+        r.arc_t[pos:pos + 2] = [t_rows[p][q]]
+        r.arc_c[pos:pos + 2] = [c_rows[p][q]]
         del r.est[pos], r.lst[pos]
         if r.due:
             del r.due[pos]
@@ -509,20 +513,26 @@ class Construction:
         """The placed `after` partners of ``visits``: a pair leaves and comes back together."""
         return {oi for vi in visits for oi, _, _ in self.partners.get(vi, []) if oi in self.placed}
 
-    def _insert(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int, tied: bool) -> bool:
+    def _candidates(self, u: int, ws: int, lw: int, empty_twins: int):
+        """Routes node ``u`` may go into with a start in ``[ws, lw]``: allowed, in
+        :attr:`focus`, shift overlapping; at most ``empty_twins`` empty routes per twin key."""
         focus = self.focus
+        empty: dict[tuple, int] = {}  # twin key -> empty routes offered
+        for v in self.data.allowed[u]:
+            r = self.routes[v]
+            if r.start > lw or r.end < ws or (focus is not None and v not in focus):
+                continue
+            if not r.nodes and (key := self.twin[v]) is not None:
+                if empty.get(key, 0) >= empty_twins:
+                    continue
+                empty[key] = empty.get(key, 0) + 1
+            yield r
+
+    def _insert(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int, tied: bool) -> bool:
         if len(nodes) == 1:
             u = nodes[0]
             best = None
-            empty: set[tuple] = set()  # twin keys of the empty routes tried
-            for v in self.data.allowed[u]:
-                r = self.routes[v]
-                if r.start > lw or r.end < ws or (focus is not None and v not in focus):
-                    continue
-                if not r.nodes and (key := self.twin[v]) is not None:
-                    if key in empty:
-                        continue
-                    empty.add(key)
+            for r in self._candidates(u, ws, lw, empty_twins=1):
                 for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
                     if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
                         if self._fits_rules(r, u, pos, lo if tied else None):
@@ -549,17 +559,8 @@ class Construction:
 
     def _pair_options(self, u: int, ws: int, lw: int) -> list[tuple]:
         """``(cost, lo, hi, pos, work_delta, route)`` of node u over every allowed route, cheapest first."""
-        focus = self.focus
         mine = []
-        empty: dict[tuple, int] = {}  # twin key -> empty routes offered (two: a pair may open both)
-        for v in self.data.allowed[u]:
-            r = self.routes[v]
-            if r.start > lw or r.end < ws or (focus is not None and v not in focus):
-                continue
-            if not r.nodes and (key := self.twin[v]) is not None:
-                if empty.get(key, 0) >= 2:
-                    continue
-                empty[key] = empty.get(key, 0) + 1
+        for r in self._candidates(u, ws, lw, empty_twins=2):  # a pair may open two twins
             for cost, lo, hi, pos, dwork in self._options(r, u, ws, lw):
                 if self._ok_vehicle(r, u, dwork):
                     mine.append((cost, lo, hi, pos, dwork, r))
