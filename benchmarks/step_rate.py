@@ -4,7 +4,8 @@
 
 Each instance is solved with ``GREEDY_INSERTION+LNS`` (the fleet phase, then the
 ruin-and-recreate: only the construction's own code runs) for ``--seconds``, counting
-calls of :meth:`optimiser.construct.Construction.insert`. Quality moves with the machine's
+calls of :meth:`optimiser.construct.Construction.insert`; every roster is validated (outside
+the timing). Quality moves with the machine's
 load, so compare two engines by running this from both checkouts side by side and reading
 the ratio. Needs the shared Solomon instances (CAREROTA_SHARED).
 """
@@ -15,10 +16,11 @@ import argparse
 import time
 
 
-def insertion_rate(name: str, seconds: float, seed: int = 1) -> tuple[float, int]:
-    """Insertions per second and routes used on Solomon instance ``name``."""
+def insertion_rate(name: str, seconds: float, seed: int = 1) -> tuple[float, int, int]:
+    """Insertions per second, routes used and validator violations on Solomon instance ``name``."""
     from optimiser.construct import Construction
     from optimiser.engine import solve
+    from optimiser.validator import validate
 
     from .readers import solomon
 
@@ -40,7 +42,7 @@ def insertion_rate(name: str, seconds: float, seed: int = 1) -> tuple[float, int
         elapsed = time.monotonic() - begin
     finally:
         Construction.insert = insert
-    return calls[0] / elapsed, len(solution.routes)
+    return calls[0] / elapsed, len(solution.routes), len(validate(problem, solution).violations)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
-    print("| instance | insertions/s | routes |\n|---|---:|---:|")
+    print("| instance | insertions/s | routes | violations |\n|---|---:|---:|---:|")
     for name in args.instances.split(","):
-        rate, routes = insertion_rate(name.strip(), args.seconds, args.seed)
-        print(f"| {name.upper()} | {rate:,.0f} | {routes} |", flush=True)
+        rate, routes, violations = insertion_rate(name.strip(), args.seconds, args.seed)
+        print(f"| {name.upper()} | {rate:,.0f} | {routes} | {violations} |", flush=True)
     return 0
 
 
