@@ -5,9 +5,8 @@
 Each instance is solved with ``GREEDY_INSERTION+LNS`` (the fleet phase, then the
 ruin-and-recreate: only the construction's own code runs) for ``--seconds``, counting
 calls of :meth:`optimiser.construct.Construction.insert`; every roster is validated (outside
-the timing). Quality moves with the machine's
-load, so compare two engines by running this from both checkouts side by side and reading
-the ratio. Needs the shared Solomon instances (CAREROTA_SHARED).
+the timing). The rate moves with the machine's load, so compare two engines by running this
+from both checkouts side by side and reading the ratio. Needs the shared Solomon instances (CAREROTA_SHARED).
 """
 
 from __future__ import annotations
