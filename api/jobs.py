@@ -32,6 +32,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .db import Database, now, pack
+from .schemas import JOB_COLUMNS
 from .settings import Settings
 
 log = logging.getLogger("carerota.api.jobs")
@@ -213,8 +214,9 @@ class JobRunner:
 
     # ---- requests
 
-    def submit(self, tenant_id: int, problem: Any, *, kind: str, time_limit: float, seed: int | None) -> str:
-        """Queue a solve; raise :class:`QueueFull` when ``queue_limit`` jobs already wait."""
+    def submit(self, tenant_id: int, problem: Any, *, kind: str, time_limit: float, seed: int | None) -> Any:
+        """Queue a solve and return its row (``JOB_COLUMNS``) as queued, read before a worker
+        can start it; raise :class:`QueueFull` when ``queue_limit`` jobs already wait."""
         job_id = uuid.uuid4().hex
         blob = pack(problem.model_dump_json())
         with self.db.connect() as c:
@@ -225,10 +227,11 @@ class JobRunner:
                 (job_id, tenant_id, kind, now(), time_limit, seed, problem.id,
                  len(problem.visits), len(problem.carers), blob),
             )
+            row = c.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         log.info("job %s queued (%s, %d visits, %d carers, limit %.0f s)",
                  job_id, kind, len(problem.visits), len(problem.carers), time_limit)
         self.wake()
-        return job_id
+        return row
 
     def check_room(self) -> None:
         """Raise :class:`QueueFull` now, before a large body is parsed for nothing."""

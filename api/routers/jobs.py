@@ -43,9 +43,9 @@ def submit_job(
     check_problem_files(problem, request)
     settings = request.app.state.settings
     limit = min(time_limit or problem.options.time_limit_seconds, settings.job_time_limit)
-    job_id = request.app.state.runner.submit(tenant.id, problem, kind="job", time_limit=limit, seed=seed)
-    response.headers["Location"] = f"/v1/jobs/{job_id}"
-    return Job.from_row(_row(request, tenant, job_id))
+    row = request.app.state.runner.submit(tenant.id, problem, kind="job", time_limit=limit, seed=seed)
+    response.headers["Location"] = f"/v1/jobs/{row['id']}"
+    return Job.from_row(row)
 
 
 @router.get("", response_model=JobList)

@@ -41,7 +41,7 @@ async def solve(
     settings = request.app.state.settings
     runner = request.app.state.runner
     limit = min(time_limit or problem.options.time_limit_seconds, settings.sync_time_limit)
-    job_id = await run_in_threadpool(runner.submit, tenant.id, problem, kind="sync", time_limit=limit, seed=seed)
+    job_id = (await run_in_threadpool(runner.submit, tenant.id, problem, kind="sync", time_limit=limit, seed=seed))["id"]
     headers = {"X-Job-Id": job_id}
     state = None
     while state not in FINISHED:

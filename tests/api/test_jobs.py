@@ -7,8 +7,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import psutil
-
 from api.db import Database
 from api.jobs import JobRunner
 from api.security import create_key
@@ -80,7 +78,7 @@ def test_cancel_running_job_kills_the_solver(service, example):
     r = service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     assert r.json()["error"] == "cancelled by the client"
-    while psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+    while helpers.alive(pid):
         assert time.monotonic() - t < 3, "solver process still alive"
         time.sleep(0.05)
     time.sleep(0.3)
@@ -160,7 +158,7 @@ def _wait_state(runner: JobRunner, job_id: str, timeout: float = 20) -> str:
 def test_wall_clock_limit_kills_a_hung_solver(tmp_path, small_problem):
     db, runner, tenant = _runner(tmp_path, helpers.hang, job_grace_seconds=0.5)
     with _started(runner):
-        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=0.5, seed=None)
+        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=0.5, seed=None)["id"]
         assert _wait_state(runner, job_id) == "failed"
         row = db.read("SELECT error, error_kind, progress FROM jobs WHERE id = ?", (job_id,))[0]
         assert row["error_kind"] == "timeout" and "wall-clock limit of 1 s" in row["error"]
@@ -174,20 +172,20 @@ def test_wall_clock_limit_kills_a_hung_solver(tmp_path, small_problem):
 def test_crashed_solver_fails_the_job_with_a_reason(tmp_path, small_problem):
     db, runner, tenant = _runner(tmp_path, helpers.crash)
     with _started(runner):
-        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
+        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)["id"]
         assert _wait_state(runner, job_id) == "failed"
         row = db.read("SELECT error, error_kind FROM jobs WHERE id = ?", (job_id,))[0]
         assert row["error_kind"] == "crash" and "exit code 3" in row["error"]
         # the pool starts the next job after a crash (which crashes in turn)
-        second = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
+        second = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)["id"]
         assert _wait_state(runner, second) == "failed"
         assert db.read("SELECT attempts FROM jobs WHERE id = ?", (second,))[0]["attempts"] == 1
 
 
 def test_recovery_requeues_then_fails_interrupted_jobs(tmp_path, small_problem):
     db, runner, tenant = _runner(tmp_path, helpers.hang, max_attempts=2)
-    job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)
-    sync_id = runner.submit(tenant, small_problem, kind="sync", time_limit=1, seed=None)
+    job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)["id"]
+    sync_id = runner.submit(tenant, small_problem, kind="sync", time_limit=1, seed=None)["id"]
     with db.connect() as c:  # as a crash leaves them
         c.execute("UPDATE jobs SET state = 'running', attempts = 1")
     assert runner.recover() == {"requeued": 1, "failed": 1}

@@ -12,6 +12,8 @@ from optimiser.model import Problem, Solution
 from optimiser.validator import validate
 from tests.api.conftest import carerota
 
+from .helpers import alive
+
 
 def _key(db, tenant="Provider A") -> dict[str, str]:
     out = carerota("keys", "create", "--tenant", tenant, "--db", str(db))
@@ -70,7 +72,7 @@ def test_restart_after_kill_keeps_results_and_accounts_for_the_interrupted_job(s
     server.kill()  # SIGKILL mid-solve: no shutdown code runs
     # orphaned solver processes notice and exit rather than burn the CPU
     end = time.monotonic() + 10
-    while any(psutil.pid_exists(p) and psutil.Process(p).status() != psutil.STATUS_ZOMBIE for p in solver_pids):
+    while any(alive(p) for p in solver_pids):
         assert time.monotonic() < end, "solver processes outlived the server"
         time.sleep(0.2)
 
