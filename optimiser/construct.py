@@ -20,7 +20,8 @@ insertion knows those rules natively:
   for the candidate that wins on cost.
 
 :meth:`Construction.run` returns node sequences per vehicle (OR-Tools can start from
-them); :meth:`Construction.improve` is the ruin-and-recreate that follows when OR-Tools'
+them); :meth:`Construction.improve` is the ruin-and-recreate (its re-insertion is by
+regret, :meth:`Construction.insert_regret`) that follows when OR-Tools'
 local search would be too slow, and :meth:`Construction.schedule` gives the times.
 """
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import groupby
 
 import numpy as np
 
@@ -70,10 +72,11 @@ class Construction:
         self.work_targets = work_targets or {}
         self.late_cost = data.problem.policy.lateness_per_minute * COST_SCALE
         self.route_of: dict[int, _Route] = {}  # node -> its route
-        # ruin-and-recreate settings, measured on generated days (1,000 visits / 80 carers,
-        # 20 s: strict descent with 4-16 visits 577k GBP-equivalent and 80 unassigned;
-        # 2-10 visits with a 50 GBP threshold 535k and 71; 300 visits reach 0 unassigned)
-        self.lns_size = (2, 10)  # visits taken out per step
+        # ruin-and-recreate settings. Visits taken out per step: 2-10 with cheapest-first
+        # re-insertion until 2026-12-01; 4-25 with regret re-insertion since (12 hard Solomon
+        # instances at 30 s, mean gap 6.4 % -> 3.4-3.8 % over two seeds; 4-25 cheapest-first
+        # 4.9 %, 4-40 with regret 3.6 %; 1,000- and 2,000-visit days and Mankowska C-F equal)
+        self.lns_size = (4, 25)
         self.lns_threshold = 30.0  # GBP a step may worsen the roster by at the start
         self.lns_threshold_share = 0.02  # or this share of the routes' cost (no fixed costs), when larger
         self.lns_plateau = True  # accept steps that change nothing in cost
@@ -81,7 +84,8 @@ class Construction:
         self.focus: set[int] | None = None  # vehicles an insertion may use (None: all)
         self.focus_size = 40  # LNS: routes of this many visits near the target are tried
         # re-insert the step's target before visits of its priority (1,000 visits / 20 s:
-        # 496k vs 525k; 2,000 / 30 s: 1.236M vs 1.257M)
+        # 496k vs 525k; 2,000 / 30 s: 1.236M vs 1.257M; measured with cheapest-first
+        # re-insertion, it now orders only the visits tied to others, which go one by one)
         self.lns_target_first = True
         # steps that empty a short route, when carers have a fixed cost (Solomon, 15 s:
         # vehicles on RC105/R105/RC101 15/15/15 without, 14/15/15 at 0.1, 14/14/15 at 0.3)
@@ -509,6 +513,51 @@ class Construction:
             return False
         return self._insert(vi, nodes, ws, lw, tied)
 
+    def insert_regret(self, visits: list[int]) -> None:
+        """Insert ``visits`` (single-handed, tied to no other visit) by regret-2 (Ropke &
+        Pisinger 2006): each round places the visit whose cheapest route beats its second
+        cheapest by most (a visit with one route left goes first), at its cheapest
+        position; cheapest positions are kept per route and recomputed only for routes
+        that changed. A visit no route can take stays out."""
+        nodes_of = self.data.nodes_of_visit
+        pending: dict[int, tuple[int, int, int, list[_Route]]] = {}
+        for vi in visits:
+            window = self._window(vi)
+            if window is not None:
+                u = nodes_of[vi][0]
+                pending[vi] = (u, *window, list(self._candidates(u, *window, empty_twins=2)))
+        best_in: dict[tuple[int, int], tuple | None] = {}  # (visit, vehicle) -> _route_best
+        while pending:
+            pick = None  # (regret, -cost, visit, route, option)
+            for vi, (u, ws, lw, routes) in pending.items():
+                first = second = None
+                for r in routes:
+                    key = (vi, r.vehicle)
+                    if key not in best_in:
+                        best_in[key] = self._route_best(r, u, ws, lw, False)
+                    option = best_in[key]
+                    if option is None:
+                        continue
+                    if first is None or option[0] < first[1][0]:
+                        second, first = first, (r, option)
+                    elif second is None or option[0] < second[1][0]:
+                        second = (r, option)
+                if first is None:
+                    continue
+                regret = float("inf") if second is None else second[1][0] - first[1][0]
+                if pick is None or (regret, -first[1][0]) > pick[:2]:
+                    pick = (regret, -first[1][0], vi, *first)
+            if pick is None:
+                return
+            _, _, vi, r, (_, pos, dwork, _) = pick
+            self._commit(r, pending.pop(vi)[0], pos, dwork, None)
+            self.placed.add(vi)
+            # the route changed, and so did the work of the carer's other shifts
+            for other in pending:
+                for w in self.routes:
+                    if w.home == r.home:
+                        best_in.pop((other, w.vehicle), None)
+
     def placed_partners(self, visits) -> set[int]:
         """The placed `after` partners of ``visits``: a pair leaves and comes back together."""
         return {oi for vi in visits for oi, _, _ in self.partners.get(vi, []) if oi in self.placed}
@@ -528,15 +577,24 @@ class Construction:
                 empty[key] = empty.get(key, 0) + 1
             yield r
 
+    def _route_best(self, r: _Route, u: int, ws: int, lw: int, tied: bool) -> tuple | None:
+        """``(cost, pos, dwork, lo)`` of the cheapest position of node ``u`` in ``r`` that
+        keeps every rule, or None."""
+        best = None
+        for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
+            if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
+                if self._fits_rules(r, u, pos, lo if tied else None):
+                    best = (cost, pos, dwork, lo)
+        return best
+
     def _insert(self, vi: int, nodes: tuple[int, ...], ws: int, lw: int, tied: bool) -> bool:
         if len(nodes) == 1:
             u = nodes[0]
             best = None
             for r in self._candidates(u, ws, lw, empty_twins=1):
-                for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
-                    if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
-                        if self._fits_rules(r, u, pos, lo if tied else None):
-                            best = (cost, r, pos, dwork, lo)
+                option = self._route_best(r, u, ws, lw, tied)
+                if option is not None and (best is None or option[0] < best[0]):
+                    best = (option[0], r, *option[1:])
             if best is None:
                 return False
             _, r, pos, dwork, lo = best
@@ -820,8 +878,9 @@ class Construction:
         """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.
 
         Each step picks a visit (an unassigned one, by priority, most of the time), takes
-        out a few placed visits near it in space and time, and re-inserts them all
-        cheapest-first by priority. A step is kept when the objective drops, stays equal,
+        out some placed visits near it in space and time, and re-inserts them all by
+        priority: visits tied to others (doubles, ``after``) one by one, cheapest first,
+        then the others of that priority by regret (:meth:`insert_regret`). A step is kept when the objective drops, stays equal,
         or rises by less than a threshold that shrinks linearly to zero by the deadline;
         the best roster seen is returned. Doubles and ``after`` ties are handled by
         :meth:`insert` as in construction.
@@ -879,12 +938,20 @@ class Construction:
             again = sorted(set(out) | ({target} if target not in self.placed else set()),
                            key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
             self.focus = focus
+            # by priority: visits tied to others one by one, then the rest by regret
+            for _, group in groupby(again, key=rank.__getitem__):
+                simple = []
+                for vi in group:
+                    if len(data.nodes_of_visit[vi]) == 1 and vi not in self.partners:
+                        simple.append(vi)
+                    elif vi not in self.placed:
+                        self.insert(vi)
+                self.insert_regret(simple)
             for vi in again:
-                if vi not in self.placed and self.insert(vi):
-                    for wi in (vi, *(oi for oi, _, _ in self.partners.get(vi, []))):
-                        for u in data.nodes_of_visit.get(wi, ()):
-                            if u in self.route_of:
-                                touched[id(self.route_of[u])] = self.route_of[u]
+                for wi in (vi, *(oi for oi, _, _ in self.partners.get(vi, []))):
+                    for u in data.nodes_of_visit.get(wi, ()):
+                        if u in self.route_of:
+                            touched[id(self.route_of[u])] = self.route_of[u]
             self.focus = None
             new_costs = {key: self.route_cost(r, not exact) for key, r in touched.items()}
             new_dropped = self.dropped_cost()

@@ -128,3 +128,31 @@ def test_one_empty_route_per_set_of_identical_vehicles():
     assert len(calls) - len([r for r in c.routes if r.nodes]) <= 1
     assert c.placed == {0, 1}
     assert len({c.route_of[u].home for u in c.data.nodes_of_visit[1]}) == 2
+
+
+def test_regret_insertion_places_the_visit_with_fewest_options_first():
+    """Both visits start at 09:00; only "a" can do "tight", and "flex" is cheapest with
+    "a" too. Cheapest-first in the order (flex, tight) leaves "tight" out; regret-2
+    places "tight" first (one route left: infinite regret) and "flex" with "b"."""
+    p = problem(
+        carers=[carer("a", 0, 0, skills=["insulin"]), carer("b", 4, 0)],
+        clients=[client("c1", 0.5, 0), client("c2", 0.6, 0)],
+        visits=[visit("flex", "c1", "09:00", "09:00", 60), visit("tight", "c2", "09:00", "09:00", 60,
+                                                                  skills=["insulin"])],
+        policy={"break_after_minutes": None},
+    )
+    c = construction(p)
+    for vi in sorted(c.placed):
+        c.remove(vi)
+    c.insert(0)
+    c.insert(1)
+    assert c.placed == {0}
+    c.remove(0)
+    c.insert_regret([0, 1])
+    assert c.placed == {0, 1}
+    carers = {int(c.data.node_visit[u]): p.carers[r.home].id for u, r in c.route_of.items()}
+    assert carers == {0: "b", 1: "a"}
+    kept = route_state(c)
+    for r in c.routes:
+        c._refresh(r)
+    assert route_state(c) == kept
