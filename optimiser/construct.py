@@ -553,10 +553,10 @@ class Construction:
             self._commit(r, pending.pop(vi)[0], pos, dwork, None)
             self.placed.add(vi)
             # the route changed, and so did the work of the carer's other shifts
+            shifts = [w.vehicle for w in self.routes if w.home == r.home]
             for other in pending:
-                for w in self.routes:
-                    if w.home == r.home:
-                        best_in.pop((other, w.vehicle), None)
+                for v in shifts:
+                    best_in.pop((other, v), None)
 
     def placed_partners(self, visits) -> set[int]:
         """The placed `after` partners of ``visits``: a pair leaves and comes back together."""
