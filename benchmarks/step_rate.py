@@ -4,8 +4,10 @@
 
 Each instance is solved with ``GREEDY_INSERTION+LNS`` (the fleet phase, then the
 ruin-and-recreate: only the construction's own code runs) for ``--seconds``, counting
-calls of :meth:`optimiser.construct.Construction.insert`; every roster is validated (outside
-the timing). The rate moves with the machine's load, so compare two engines by running this
+visits handed to :meth:`optimiser.construct.Construction.insert` (one by one) or to
+:meth:`~optimiser.construct.Construction.insert_regret` (the LNS's re-insertion since ff24da6;
+a checkout before it counts ``insert`` calls only, which then covered every insertion);
+every roster is validated (outside the timing). The rate moves with the machine's load, so compare two engines by running this
 from both checkouts side by side and reading the ratio. Needs the shared Solomon instances (CAREROTA_SHARED).
 """
 
@@ -28,19 +30,23 @@ def insertion_rate(name: str, seconds: float, seed: int = 1) -> tuple[float, int
         raise SystemExit(f"unknown Solomon instance {name!r}")
     problem = solomon.to_problem(solomon.read(files[name.upper()]), time_limit=seconds)
     calls = [0]
-    insert = Construction.insert
+    insert, insert_regret = Construction.insert, Construction.insert_regret
 
     def counted(self, vi: int) -> bool:
         calls[0] += 1
         return insert(self, vi)
 
-    Construction.insert = counted
+    def counted_regret(self, visits: list[int]) -> None:
+        calls[0] += len(visits)
+        insert_regret(self, visits)
+
+    Construction.insert, Construction.insert_regret = counted, counted_regret
     try:
         begin = time.monotonic()
         solution = solve(problem, time_limit=seconds, seed=seed, first_solution="GREEDY_INSERTION+LNS")
         elapsed = time.monotonic() - begin
     finally:
-        Construction.insert = insert
+        Construction.insert, Construction.insert_regret = insert, insert_regret
     return calls[0] / elapsed, len(solution.routes), len(validate(problem, solution).violations)
 
 

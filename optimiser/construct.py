@@ -879,11 +879,11 @@ class Construction:
 
         Each step picks a visit (an unassigned one, by priority, most of the time), takes
         out some placed visits near it in space and time, and re-inserts them all by
-        priority: visits tied to others (doubles, ``after``) one by one, cheapest first,
-        then the others of that priority by regret (:meth:`insert_regret`). A step is kept when the objective drops, stays equal,
-        or rises by less than a threshold that shrinks linearly to zero by the deadline;
-        the best roster seen is returned. Doubles and ``after`` ties are handled by
-        :meth:`insert` as in construction.
+        priority: visits tied to others (doubles, ``after``) one by one by :meth:`insert`,
+        cheapest first, as in construction; then the others of that priority by regret
+        (:meth:`insert_regret`). A step is kept when the objective drops, stays equal, or
+        rises by less than a threshold that shrinks linearly to zero by the deadline; the
+        best roster seen is returned.
         """
         import random
         import time

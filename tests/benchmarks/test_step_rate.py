@@ -11,10 +11,10 @@ from optimiser.construct import Construction
 
 
 def test_counts_insertions_and_restores_the_method(bench_data: Path) -> None:
-    insert = Construction.insert
+    insert, insert_regret = Construction.insert, Construction.insert_regret
     rate, routes, violations = insertion_rate("C101", seconds=1.0)
     assert violations == 0
-    assert Construction.insert is insert
+    assert Construction.insert is insert and Construction.insert_regret is insert_regret
     assert rate > 100  # 100 visits are inserted at least once by the first roster alone
     assert 10 <= routes <= 25  # C101 needs 10 vehicles; the fleet has 25
 
