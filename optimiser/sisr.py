@@ -28,6 +28,10 @@ from numba import njit
 from .construct import Construction
 
 STRING_MEAN = 10.0  # visits taken out per step on average (SISR's c-bar)
+FLEET_STRING_MEAN = 10.0  # the same in the fleet phase (optimiser.fleet.STRING_MEAN)
+# fleet steps without a route fewer before giving up (~7 s on 100 visits). Solomon, 12 s at
+# most: 20,000 left R104, R110, RC101, RC106 one route above the best known, 300,000 none of them
+FLEET_PATIENCE = 300_000
 STRING_MAX = 10  # longest string (L_max)
 BLINK = 0.01  # chance of skipping a position while inserting
 NEIGHBOURS = 100  # nearest visits kept per visit for the ruin
@@ -62,30 +66,80 @@ def improve(c: Construction, deadline: float, seed: int = 0, on_improve=None) ->
     """Run SISR on ``c``'s roster until ``deadline`` (``time.monotonic()``), leave ``c``
     at the best roster found and return its objective (requires :func:`applies`)."""
     s = _State(c)
-    rng_state = np.random.default_rng(seed).integers(1, 2**62, size=1)
-    begin = time.monotonic()
+    rng = np.random.default_rng(seed).integers(1, 2**62, size=1)
     routed = int(s.cost.sum() - s.fixed[s.length > 0].sum())
     t0, t1 = START_TEMPERATURE * routed, END_TEMPERATURE * routed
-    best = current = int(s.cost.sum())
-    steps = 0
-    iterations = 64
-    while (now := time.monotonic()) < deadline:
-        frac = (now - begin) / max(1e-3, deadline - begin)
+    values = np.array([s.cost.sum(), s.cost.sum()], dtype=np.int64)  # current, best
+    usable = np.ones(len(c.routes), dtype=np.bool_)
+
+    def chunk(iterations: int, frac: float) -> bool:
         temperature = t0 * (t1 / t0) ** frac if t0 > 0 else 0.0
-        done_at = time.monotonic()
-        current, best, improved = _run(
-            s.T, s.C, s.ws, s.lw, s.demand, s.capacity, s.vstart, s.vend, s.home, s.fixed, s.allowed,
-            s.neighbours, s.depot_distance, s.nodes, s.length, s.est, s.lst, s.load, s.cost, s.route_of,
-            s.acc_nodes, s.acc_length, s.best_nodes, s.best_length, current, best, temperature,
-            iterations, rng_state, STRING_MEAN, STRING_MAX, BLINK)
-        steps += iterations
-        took = time.monotonic() - done_at
-        iterations = max(16, min(1 << 20, int(iterations * CHUNK_SECONDS / max(took, 1e-4))))
-        if improved and on_improve is not None:
-            on_improve(best, 0)
+        best = values[1]
+        _anneal(s.problem, s.roster, s.acc_nodes, s.acc_length, s.best_nodes, s.best_length, values,
+                temperature, usable, iterations, rng, STRING_MEAN, STRING_MAX, BLINK)
+        if values[1] < best and on_improve is not None:
+            on_improve(int(values[1]), 0)
+        return False
+
+    c.steps = _chunks(chunk, deadline)
     load(c, s.best_nodes, s.best_length)
-    c.steps = steps
-    return best
+    return int(values[1])
+
+
+def minimise_fleet(c: Construction, deadline: float, seed: int = 0, patience: int = FLEET_PATIENCE,
+                   on_improve=None) -> int:
+    """:func:`optimiser.fleet.minimise_fleet` compiled (same steps, same acceptance; requires
+    :func:`applies`): empty a short route, then ruin and recreate with the routes still in
+    use until no visit is out; repeat down to the lower bound, for ``patience`` steps
+    without a route fewer, or until ``deadline``. Leaves ``c`` at the complete roster with
+    fewest routes found; returns the routes removed."""
+    from .fleet import _FleetSearch
+
+    used = sum(1 for r in c.routes if r.nodes)
+    if not any(c.fixed_cost) or used < 2 or time.monotonic() >= deadline:
+        return 0
+    fewest = _FleetSearch(c, seed).fewest
+    if used <= fewest:
+        return 0
+    s = _State(c)
+    data = c.data
+    rng = np.random.default_rng(seed).integers(1, 2**62, size=1)
+    width = np.zeros(data.n_nodes, dtype=np.int64)
+    width[data.n_homes:] = (s.lw - s.ws)[data.n_homes:]
+    absence = np.zeros(data.n_nodes, dtype=np.int64)
+    out = np.zeros(data.n_nodes - data.n_homes + 1, dtype=np.int64)  # [count, visits...]
+    # best complete roster: routes, objective, idle steps; and whether the phase is over
+    track = np.array([used, s.cost.sum(), 0, 0], dtype=np.int64)
+    usable = s.length > 0
+
+    def chunk(iterations: int, frac: float) -> bool:
+        routes = track[0]
+        _fleet(s.problem, s.roster, s.acc_nodes, s.acc_length, s.best_nodes, s.best_length, track, usable,
+               out, absence, width, fewest, patience, iterations, rng, FLEET_STRING_MEAN, STRING_MAX)
+        if track[0] < routes and on_improve is not None:
+            on_improve(int(track[1]), 0)
+        return bool(track[3])
+
+    _chunks(chunk, deadline)
+    load(c, s.best_nodes, s.best_length)
+    return used - int(track[0])
+
+
+def _chunks(chunk, deadline: float) -> int:
+    """Call ``chunk(iterations, share of the time gone)`` until ``deadline`` or until it
+    returns True, sizing chunks to about CHUNK_SECONDS; return the iterations run. The
+    first chunk (64 steps) runs even when the deadline has passed, e.g. while numba
+    compiled the kernel (once per install; the compiled code is cached on disk)."""
+    begin = time.monotonic()
+    iterations, steps = 64, 0
+    while (now := time.monotonic()) < deadline or not steps:
+        stop = chunk(iterations, (now - begin) / max(1e-3, deadline - begin))
+        steps += iterations
+        if stop:
+            break
+        took = time.monotonic() - now
+        iterations = max(16, min(1 << 20, int(iterations * CHUNK_SECONDS / max(took, 1e-4))))
+    return steps
 
 
 class _State:
@@ -130,11 +184,16 @@ class _State:
         self.load = np.zeros(n_vehicles, dtype=np.int64)
         self.cost = np.zeros(n_vehicles, dtype=np.int64)
         self.route_of = np.full(data.n_nodes, -1, dtype=np.int64)
+        problem = (self.T, self.C, self.ws, self.lw, self.demand, self.capacity, self.vstart, self.vend,
+                   self.home, self.fixed, self.allowed, self.neighbours, self.depot_distance)
+        roster = (self.nodes, self.length, self.est, self.lst, self.load, self.cost, self.route_of)
         for v in range(n_vehicles):
-            _refresh(v, self.T, self.C, self.ws, self.lw, self.demand, self.vstart, self.vend, self.home,
-                     self.fixed, self.nodes, self.length, self.est, self.lst, self.load, self.cost, self.route_of)
+            _refresh(v, problem, roster)
         self.acc_nodes, self.acc_length = self.nodes.copy(), self.length.copy()
         self.best_nodes, self.best_length = self.nodes.copy(), self.length.copy()
+        self.problem = (self.T, self.C, self.ws, self.lw, self.demand, self.capacity, self.vstart, self.vend,
+                        self.home, self.fixed, self.allowed, self.neighbours, self.depot_distance)
+        self.roster = (self.nodes, self.length, self.est, self.lst, self.load, self.cost, self.route_of)
 
 
 def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
@@ -156,6 +215,9 @@ def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
 
 
 # --------------------------------------------------------------------------- compiled
+# ``problem`` = (T, C, ws, lw, demand, capacity, vstart, vend, home, fixed, allowed,
+# neighbours, depot_distance); ``roster`` = (nodes, length, est, lst, load, cost, route_of),
+# one row per vehicle, updated in place.
 
 
 @njit(cache=True)
@@ -170,7 +232,10 @@ def _random(state) -> float:
 
 
 @njit(cache=True)
-def _refresh(v, T, C, ws, lw, demand, vstart, vend, home, fixed, nodes, length, est, lst, load, cost, route_of):
+def _refresh(v, problem, roster):
+    """Start ranges, load and cost of route ``v`` from its stops (as Construction._refresh)."""
+    T, C, ws, lw, demand, _, vstart, vend, home, fixed = problem[:10]
+    nodes, length, est, lst, load, cost, route_of = roster
     n = length[v]
     h = home[v]
     t = vstart[v]
@@ -199,23 +264,16 @@ def _refresh(v, T, C, ws, lw, demand, vstart, vend, home, fixed, nodes, length, 
 
 
 @njit(cache=True)
-def _remove_at(v, k, nodes, length, route_of):
-    u = nodes[v, k]
-    for j in range(k, length[v] - 1):
-        nodes[v, j] = nodes[v, j + 1]
-    length[v] -= 1
-    route_of[u] = -1
-
-
-@njit(cache=True)
-def _best_position(u, T, C, ws, lw, demand, capacity, vstart, vend, home, fixed, allowed, nodes, length,
-                   est, lst, load, blink, rng):
-    """(vehicle, position, cost delta) of the cheapest feasible insertion of ``u``; -1 if none.
-    Only the first empty vehicle allowed is tried (empty ones differ only by fixed cost)."""
+def _best_position(u, problem, roster, usable, blink, rng):
+    """(vehicle, position) of the cheapest feasible insertion of ``u`` into a ``usable``
+    vehicle, (-1, -1) if none. Only the first empty vehicle is tried (empty ones differ
+    only by fixed cost); each position is skipped with probability ``blink``."""
+    T, C, ws, lw, demand, capacity, vstart, vend, home, fixed, allowed = problem[:11]
+    nodes, length, est, lst, load = roster[:5]
     best_v, best_k, best_d = -1, -1, BIG
     tried_empty = False
     for v in range(nodes.shape[0]):
-        if not allowed[u, v] or load[v] + demand[u] > capacity[v]:
+        if not usable[v] or not allowed[u, v] or load[v] + demand[u] > capacity[v]:
             continue
         n = length[v]
         if n == 0:
@@ -242,124 +300,236 @@ def _best_position(u, T, C, ws, lw, demand, capacity, vstart, vend, home, fixed,
             d = C[p, u] + C[u, q] - C[p, q] if n > 0 else C[h, u] + C[u, h] + fixed[v]
             if d < best_d and _random(rng) >= blink:
                 best_v, best_k, best_d = v, k, d
-    return best_v, best_k, best_d
+    return best_v, best_k
 
 
 @njit(cache=True)
-def _run(T, C, ws, lw, demand, capacity, vstart, vend, home, fixed, allowed, neighbours, depot_distance,
-         nodes, length, est, lst, load, cost, route_of, acc_nodes, acc_length, best_nodes, best_length,
-         current, best, temperature, iterations, rng, string_mean, string_max, blink):
-    n_vehicles = nodes.shape[0]
-    removed = np.empty(nodes.shape[0] * nodes.shape[1], dtype=np.int64)
-    ruined = np.zeros(n_vehicles, dtype=np.bool_)
-    dirty = np.zeros(n_vehicles, dtype=np.bool_)
-    keys = np.empty(removed.shape[0], dtype=np.float64)
-    improved = False
-    for _ in range(iterations):
-        # ---- ruin: strings through the routes of visits near a random one
-        used = 0
-        stops = 0
-        for v in range(n_vehicles):
-            ruined[v] = False
-            dirty[v] = False
-            if length[v] > 0:
-                used += 1
-                stops += length[v]
-        if used == 0:
+def _insert_at(u, v, k, problem, roster):
+    nodes, length = roster[0], roster[1]
+    for j in range(length[v], k, -1):
+        nodes[v, j] = nodes[v, j - 1]
+    nodes[v, k] = u
+    length[v] += 1
+    _refresh(v, problem, roster)
+
+
+@njit(cache=True)
+def _remove_string(v, first, size, problem, roster, removed, n_removed):
+    """Take stops ``first .. first + size - 1`` out of route ``v`` into ``removed``."""
+    nodes, length, route_of = roster[0], roster[1], roster[6]
+    n = length[v]
+    for k in range(size):
+        removed[n_removed + k] = nodes[v, first + k]
+        route_of[nodes[v, first + k]] = -1
+    for j in range(first, n - size):
+        nodes[v, j] = nodes[v, j + size]
+    length[v] = n - size
+    _refresh(v, problem, roster)
+    return n_removed + size
+
+
+@njit(cache=True)
+def _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed, n_removed, rng):
+    """SISR's string removal: one run of consecutive stops through each of the routes of
+    the visits nearest ``seed`` (nearest first), about ``string_mean`` visits in all.
+    Marks the routes ruined in ``dirty``; returns the new count in ``removed``."""
+    neighbours = problem[11]
+    nodes, length, route_of = roster[0], roster[1], roster[6]
+    used = 0
+    stops = 0
+    for v in range(nodes.shape[0]):
+        if length[v] > 0 and usable[v]:
+            used += 1
+            stops += length[v]
+    if used == 0:
+        return n_removed
+    l_max = min(float(string_max), stops / used)
+    k_max = 4.0 * string_mean / (1.0 + l_max) - 1.0
+    strings = max(1, int(1.0 + _random(rng) * k_max))
+    ruined = np.zeros(nodes.shape[0], dtype=np.bool_)
+    done = 0
+    for j in range(neighbours.shape[1]):
+        if done >= strings:
             break
-        l_max = min(float(string_max), stops / used)
-        k_max = 4.0 * string_mean / (1.0 + l_max) - 1.0
-        strings = int(1.0 + _random(rng) * k_max)
-        if strings < 1:
-            strings = 1
-        seed = -1
-        total_visits = neighbours.shape[0]
-        while seed < 0:
-            cand = int(_random(rng) * total_visits)
-            if route_of[cand] >= 0:
-                seed = cand
-        n_removed = 0
-        done = 0
-        for j in range(neighbours.shape[1]):
-            if done >= strings:
-                break
-            w = neighbours[seed, j]
-            v = route_of[w]
-            if v < 0 or ruined[v]:
-                continue
-            ruined[v] = True
-            dirty[v] = True
-            done += 1
-            n = length[v]
-            size = int(1.0 + _random(rng) * min(float(n), l_max))
-            if size > n:
-                size = n
-            at = 0
-            for k in range(n):
-                if nodes[v, k] == w:
-                    at = k
-            lo_first = max(0, at - size + 1)
-            hi_first = min(at, n - size)
-            first = lo_first + int(_random(rng) * (hi_first - lo_first + 1))
-            for _ in range(size):
-                removed[n_removed] = nodes[v, first]
-                n_removed += 1
-                _remove_at(v, first, nodes, length, route_of)
-            _refresh(v, T, C, ws, lw, demand, vstart, vend, home, fixed, nodes, length, est, lst, load,
-                     cost, route_of)
-        # ---- recreate in one of SISR's orders: random, demand, far, close (4:4:2:1)
+        w = neighbours[seed, j]
+        v = route_of[w]
+        if v < 0 or ruined[v] or not usable[v]:
+            continue
+        ruined[v] = True
+        dirty[v] = True
+        done += 1
+        n = length[v]
+        size = min(n, int(1.0 + _random(rng) * min(float(n), l_max)))
+        at = 0
+        for k in range(n):
+            if nodes[v, k] == w:
+                at = k
+        lo_first = max(0, at - size + 1)
+        hi_first = min(at, n - size)
+        first = lo_first + int(_random(rng) * (hi_first - lo_first + 1))
+        n_removed = _remove_string(v, first, size, problem, roster, removed, n_removed)
+    return n_removed
+
+
+@njit(cache=True)
+def _recreate(removed, n_removed, keys, problem, roster, usable, dirty, missing, blink, rng):
+    """Insert ``removed[:n_removed]`` in increasing ``keys`` order, each at its cheapest
+    position; the visits no route takes go to ``missing``; returns how many."""
+    n_missing = 0
+    for i in np.argsort(keys[:n_removed]):
+        u = removed[i]
+        v, k = _best_position(u, problem, roster, usable, blink, rng)
+        if v < 0:
+            missing[n_missing] = u
+            n_missing += 1
+            continue
+        dirty[v] = True
+        _insert_at(u, v, k, problem, roster)
+    return n_missing
+
+
+@njit(cache=True)
+def _keep(problem, roster, acc_nodes, acc_length, dirty, accept):
+    """Accept the changed routes (copy them to ``acc_*``) or put them back from there."""
+    nodes, length, route_of = roster[0], roster[1], roster[6]
+    for v in range(nodes.shape[0]):
+        if not dirty[v]:
+            continue
+        if accept:
+            acc_length[v] = length[v]
+            acc_nodes[v, :length[v]] = nodes[v, :length[v]]
+        else:
+            for k in range(length[v]):
+                route_of[nodes[v, k]] = -1
+    if accept:
+        return
+    for v in range(nodes.shape[0]):
+        if dirty[v]:
+            length[v] = acc_length[v]
+            nodes[v, :length[v]] = acc_nodes[v, :length[v]]
+            _refresh(v, problem, roster)
+
+
+@njit(cache=True)
+def _random_visit(route_of, rng):
+    while True:
+        u = int(_random(rng) * route_of.shape[0])
+        if route_of[u] >= 0:
+            return u
+
+
+@njit(cache=True)
+def _anneal(problem, roster, acc_nodes, acc_length, best_nodes, best_length, values, temperature, usable,
+            iterations, rng, string_mean, string_max, blink):
+    """``iterations`` SISR steps at ``temperature``; ``values`` = [current, best] objective."""
+    demand, depot_distance = problem[4], problem[12]
+    nodes, cost = roster[0], roster[5]
+    size = nodes.shape[0] * nodes.shape[1]
+    removed = np.empty(size, dtype=np.int64)
+    missing = np.empty(size, dtype=np.int64)
+    keys = np.empty(size, dtype=np.float64)
+    dirty = np.zeros(nodes.shape[0], dtype=np.bool_)
+    for _ in range(iterations):
+        dirty[:] = False
+        seed = _random_visit(roster[6], rng)
+        n_removed = _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed, 0, rng)
+        # SISR's orders: random, demand, far from the depot, close (weights 4:4:2:1)
         how = _random(rng) * 11.0
         for i in range(n_removed):
             u = removed[i]
+            noise = _random(rng)
             if how < 4.0:
-                keys[i] = _random(rng)
+                keys[i] = noise
             elif how < 8.0:
-                keys[i] = -demand[u] + _random(rng) * 0.5
+                keys[i] = -demand[u] + noise * 0.5
             elif how < 10.0:
-                keys[i] = -depot_distance[u] + _random(rng) * 0.5
+                keys[i] = -depot_distance[u] + noise * 0.5
             else:
-                keys[i] = depot_distance[u] + _random(rng) * 0.5
-        order = np.argsort(keys[:n_removed])
-        missing = 0
-        for i in order:
-            u = removed[i]
-            v, k, d = _best_position(u, T, C, ws, lw, demand, capacity, vstart, vend, home, fixed, allowed,
-                                     nodes, length, est, lst, load, blink, rng)
-            if v < 0:
-                missing += 1
-                continue
-            for j in range(length[v], k, -1):
-                nodes[v, j] = nodes[v, j - 1]
-            nodes[v, k] = u
-            length[v] += 1
-            dirty[v] = True
-            _refresh(v, T, C, ws, lw, demand, vstart, vend, home, fixed, nodes, length, est, lst, load,
-                     cost, route_of)
-        value = 0
-        for v in range(n_vehicles):
-            value += cost[v]
-        accept = missing == 0 and (value < current or (
-            temperature > 0 and value < current - temperature * np.log(max(_random(rng), 1e-300))))
+                keys[i] = depot_distance[u] + noise * 0.5
+        n_missing = _recreate(removed, n_removed, keys, problem, roster, usable, dirty, missing, blink, rng)
+        value = cost.sum()
+        accept = n_missing == 0 and (value < values[0] or (
+            temperature > 0 and value < values[0] - temperature * np.log(max(_random(rng), 1e-300))))
+        _keep(problem, roster, acc_nodes, acc_length, dirty, accept)
         if accept:
-            current = value
-            for v in range(n_vehicles):
-                if dirty[v]:
-                    acc_length[v] = length[v]
-                    acc_nodes[v, :length[v]] = nodes[v, :length[v]]
-            if current < best:
-                best = current
-                improved = True
+            values[0] = value
+            if value < values[1]:
+                values[1] = value
                 best_nodes[:, :] = acc_nodes
                 best_length[:] = acc_length
-        else:
+
+
+@njit(cache=True)
+def _fleet(problem, roster, acc_nodes, acc_length, best_nodes, best_length, track, usable, out, absence,
+           width, fewest, patience, iterations, rng, string_mean, string_max):
+    """``iterations`` steps of the fleet phase (see :func:`minimise_fleet`). ``track`` =
+    [routes of the best complete roster, its objective, idle steps, finished]; ``out`` =
+    [count, visits out...]; ``usable`` = the routes insertions may use."""
+    nodes, length, cost = roster[0], roster[1], roster[5]
+    n_vehicles = nodes.shape[0]
+    size = n_vehicles * nodes.shape[1]
+    removed = np.empty(size, dtype=np.int64)
+    missing = np.empty(size, dtype=np.int64)
+    keys = np.empty(size, dtype=np.float64)
+    dirty = np.zeros(n_vehicles, dtype=np.bool_)
+    for _ in range(iterations):
+        if track[2] >= patience:
+            track[3] = 1
+            return
+        track[2] += 1
+        if out[0] == 0:
+            routes = 0
             for v in range(n_vehicles):
-                if dirty[v]:
-                    length[v] = acc_length[v]
-                    nodes[v, :length[v]] = acc_nodes[v, :length[v]]
-            for i in range(n_removed):
-                route_of[removed[i]] = -1
+                if length[v] > 0:
+                    routes += 1
+            value = cost.sum()
+            if routes < track[0] and value < track[1]:
+                track[0], track[1], track[2] = routes, value, 0
+                best_nodes[:, :] = acc_nodes
+                best_length[:] = acc_length
+            if routes <= fewest:
+                track[3] = 1
+                return
+            # empty a short route (the shortest half the time, else one of the three shortest)
+            order = np.argsort(length + (length == 0) * size + np.array(
+                [_random(rng) * 0.5 for _ in range(n_vehicles)]))
+            pick = order[0] if _random(rng) < 0.5 else order[int(_random(rng) * min(3, routes))]
+            dirty[:] = False
+            dirty[pick] = True
+            n = _remove_string(pick, 0, length[pick], problem, roster, removed, 0)
+            _keep(problem, roster, acc_nodes, acc_length, dirty, True)
             for v in range(n_vehicles):
-                if dirty[v]:
-                    _refresh(v, T, C, ws, lw, demand, vstart, vend, home, fixed, nodes, length, est, lst,
-                             load, cost, route_of)
-    return current, best, improved
+                usable[v] = length[v] > 0
+            out[0] = n
+            out[1:n + 1] = removed[:n]
+            continue
+        dirty[:] = False
+        seed = out[1 + int(_random(rng) * out[0])]
+        n_removed = out[0]
+        removed[:n_removed] = out[1:n_removed + 1]
+        n_removed = _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed, n_removed,
+                          rng)
+        how = _random(rng)
+        for i in range(n_removed):
+            u = removed[i]
+            noise = _random(rng)
+            if how < 0.5:
+                keys[i] = -absence[u] + noise * 0.5
+            elif how < 0.75:
+                keys[i] = width[u] + noise * 0.5
+            else:
+                keys[i] = noise
+        n_missing = _recreate(removed, n_removed, keys, problem, roster, usable, dirty, missing, 0.0, rng)
+        before = 0
+        for i in range(out[0]):
+            before += absence[out[1 + i]]
+        after = 0
+        for i in range(n_missing):
+            after += absence[missing[i]]
+        accept = n_missing < out[0] or after <= before
+        _keep(problem, roster, acc_nodes, acc_length, dirty, accept)
+        if accept:
+            out[0] = n_missing
+            out[1:n_missing + 1] = missing[:n_missing]
+        for i in range(out[0]):
+            absence[out[1 + i]] += 1

@@ -15,18 +15,26 @@ from .builders import carer, client, problem, random_day, visit
 from .test_engine import carer_of, solved, stop
 
 
-def plain_vrptw(n: int = 12):
-    """Single shifts, no breaks, no doubles: the OR-Tools GLS path."""
+def plain_vrptw(n: int = 12, known: bool = False):
+    """Single shifts, no breaks, no doubles: the compiled search's path, or with
+    ``known`` carers (continuity values) the OR-Tools GLS path."""
     return problem(
         carers=[carer(f"k{i}", i * 2, 0) for i in range(3)],
-        clients=[client(f"c{j}", (j % 6) * 1.0, (j // 6) * 1.5) for j in range(n)],
+        clients=[client(f"c{j}", (j % 6) * 1.0, (j // 6) * 1.5, **({"known_carers": {"k0": 4}} if known else {}))
+                 for j in range(n)],
         visits=[visit(f"v{j}", f"c{j}", f"{8 + j // 3:02d}:00", f"{9 + j // 3:02d}:00", 30) for j in range(n)],
         policy={"break_after_minutes": None},
     )
 
 
-def test_plain_routing_ends_with_or_tools_local_search():
+def test_plain_routing_runs_the_compiled_search():
     s = solved(plain_vrptw())
+    assert s.statistics.strategy == "GREEDY_INSERTION+SISR"
+    assert s.status == "feasible"
+
+
+def test_routing_with_continuity_ends_with_or_tools_local_search():
+    s = solved(plain_vrptw(known=True))
     assert s.statistics.strategy == "GREEDY_INSERTION+LNS+GLS"
     assert s.status == "feasible"
 

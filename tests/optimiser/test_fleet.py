@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from benchmarks.readers.solomon import VRPTWInstance, read, to_problem
+from optimiser import fleet, sisr
 from optimiser.compile import compile_problem
 from optimiser.construct import Construction
 from optimiser.engine import GREEDY_LNS, GREEDY_LNS_GLS, RoutingModel, solve
-from optimiser.fleet import minimise_fleet
 from optimiser.model import Problem
 from optimiser.validator import validate
 
@@ -45,8 +45,12 @@ def vrptw(seed: int, customers: int = 30) -> Problem:
     return to_problem(VRPTWInstance("synthetic", 25, 200, x, y, demand, ready, due, service), time_limit=2)
 
 
+PHASES = [pytest.param(fleet.minimise_fleet, id="python"), pytest.param(sisr.minimise_fleet, id="compiled")]
+
+
+@pytest.mark.parametrize("minimise_fleet", PHASES)
 @pytest.mark.parametrize("seed", [4, 6])
-def test_fleet_minimisation_removes_routes_and_keeps_every_visit(seed):
+def test_fleet_minimisation_removes_routes_and_keeps_every_visit(seed, minimise_fleet):
     c = construction(vrptw(seed))
     before, placed = routes_used(c), set(c.placed)
     first = c.objective()
@@ -62,7 +66,8 @@ def test_fleet_minimisation_removes_routes_and_keeps_every_visit(seed):
     assert all(c._times(r, r.nodes) is not None for r in c.routes if r.nodes)
 
 
-def test_without_fixed_cost_the_roster_is_left_alone():
+@pytest.mark.parametrize("minimise_fleet", PHASES)
+def test_without_fixed_cost_the_roster_is_left_alone(minimise_fleet):
     p = vrptw(4)
     p = p.model_copy(update={"carers": [k.model_copy(update={"fixed_cost": 0.0}) for k in p.carers]})
     c = construction(p)
@@ -71,10 +76,11 @@ def test_without_fixed_cost_the_roster_is_left_alone():
     assert [list(r.nodes) for r in c.routes] == nodes
 
 
-def test_engine_with_fleet_phase_returns_a_valid_roster_with_fewer_vehicles():
+@pytest.mark.parametrize("strategy", [GREEDY_LNS_GLS, None])  # None: the compiled phases
+def test_engine_with_fleet_phase_returns_a_valid_roster_with_fewer_vehicles(strategy):
     p = vrptw(6)
     greedy = routes_used(construction(p))
-    solution = solve(p, time_limit=2, seed=1, first_solution=GREEDY_LNS_GLS)
+    solution = solve(p, time_limit=2, seed=1, first_solution=strategy)
     assert validate(p, solution).violations == []
     assert not solution.unassigned
     assert len(solution.routes) < greedy
@@ -87,7 +93,7 @@ def test_rules_of_a_home_care_day_hold_with_fixed_costs():
     p = p.model_copy(update={"carers": [k.model_copy(update={"fixed_cost": 300.0}) for k in p.carers]})
     c = construction(p)
     placed = set(c.placed)
-    minimise_fleet(c, time.monotonic() + 1.5, seed=2, patience=500)
+    fleet.minimise_fleet(c, time.monotonic() + 1.5, seed=2, patience=500)
     assert placed <= c.placed
     solution = solve(p, time_limit=2, seed=2, first_solution=GREEDY_LNS)
     assert validate(p, solution).violations == []
