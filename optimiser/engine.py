@@ -54,9 +54,9 @@ second), then improves it until the time limit:
   lower bound or when it stalls): fewer carers before less travel.
 * ``GREEDY_INSERTION+SISR`` (reported, chosen only by the default) when the roster has no
   rule beyond windows, loads, allowed carers and fixed costs (the VRPTW benchmarks; see
-  :func:`optimiser.sisr.applies`): after the fleet phase, the compiled string-removal
-  search of :mod:`optimiser.sisr` runs until the time limit, ~300x more steps a second
-  than the Python LNS (Solomon at 30 s: see benchmarks/RESULTS.md).
+  :func:`optimiser.sisr.applies`): the fleet phase and then the string-removal search run
+  compiled (:mod:`optimiser.sisr`, ~300x the steps a second of the Python code), the
+  search until the time limit (Solomon at 30 s: see benchmarks/RESULTS.md).
 * ``GREEDY_INSERTION+LNS+GLS`` otherwise (e.g. VRPTW benchmarks before the compiled
   search): the LNS runs for half
   the time, then OR-Tools guided local search continues from its roster, whose result

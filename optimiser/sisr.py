@@ -10,9 +10,11 @@ tens of thousands of steps a second. That is the case of the VRPTW benchmarks
 (Solomon, Gehring-Homberger), where long routes need many steps to leave the basin the
 fleet phase leaves them in.
 
-One step takes strings of consecutive stops out of routes near a random visit, puts
-every visit back at its cheapest position (skipping each position with a small
-"blink" probability) in one of SISR's orders, and is accepted by simulated annealing.
+:func:`minimise_fleet` is :func:`optimiser.fleet.minimise_fleet` compiled (same steps and
+acceptance); :func:`improve` then lowers the cost: one step takes strings of
+consecutive stops out of routes near a random visit, puts every visit back at its
+cheapest position (skipping each position with a small "blink" probability) in one of
+SISR's orders, and is accepted by simulated annealing.
 Times follow the construction's conventions exactly (commute legs take no time,
 ``T`` holds service + travel), so :func:`load` hands the best roster back to the
 construction, whose objective then equals the one found here.
@@ -35,8 +37,9 @@ FLEET_PATIENCE = 300_000
 STRING_MAX = 10  # longest string (L_max)
 BLINK = 0.01  # chance of skipping a position while inserting
 NEIGHBOURS = 100  # nearest visits kept per visit for the ruin
-# temperatures as shares of the routes' cost (fixed costs aside) at the start; the
-# temperature falls geometrically from the first to the second over the run
+# temperatures as shares of the routes' cost (fixed costs aside) at the start and at the
+# deadline, falling geometrically (R202, R206, R207, R211, RC206, RC207 at 10 s: mean gap
+# 2.3 % from 0.05, 3.4 % from 0.01; six R1/RC1 instances equal)
 START_TEMPERATURE, END_TEMPERATURE = 0.05, 0.0005
 CHUNK_SECONDS = 0.2  # the compiled loop returns this often so the deadline holds
 BIG = np.int64(1) << np.int64(60)
