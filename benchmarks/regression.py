@@ -5,7 +5,7 @@ critical visit, a run that errored. Against the baseline (same family/instance):
 VRPTW fails on more vehicles than the baseline (+ ``vehicles`` slack) or, at the same
 vehicle count, a distance above baseline x (1 + ``relative``); HHC families fail on an
 objective above baseline x (1 + ``relative``); a home-care day fails on more unassigned
-visits than baseline + ``visits`` or travel km above baseline x (1 + ``relative``).
+visits than baseline + ``visits`` or travel km above baseline x (1 + ``day_relative``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,10 @@ BASELINE = Path(__file__).resolve().parent / "baseline.json"
 # (2026-11-23, bb0ca16, two runs): Solomon RC101 15 vs 16 vehicles, the 300-visit day
 # 472.5 vs 495.5 km (+4.9%). The gate sits just above that noise so it fails on real
 # regressions (the engine of 16:26 travelled 537 km on the same day: +14%), not on load.
-DEFAULT_TOLERANCE = {"relative": 0.10, "vehicles": 1, "visits": 2}
+# The day's travel km moves more: the search prices cost (wages, continuity, mileage), not km,
+# and on 2026-12-02 four 30 s runs on one unchanged code path (ff24da6 / f4f9595 engines, the
+# day takes the Python LNS in both) gave 518.9, 582.9, 563.9 and 539.2 km (12 % apart).
+DEFAULT_TOLERANCE = {"relative": 0.10, "vehicles": 1, "visits": 2, "day_relative": 0.15}
 
 
 def baseline_entry(rec: dict) -> dict:
@@ -82,7 +85,7 @@ def check(records: list[dict], baseline: dict | None) -> list[str]:
                     f"{key}: {k.get('visits_unassigned')} visits unassigned, baseline {b.get('unassigned')}"
                 )
             if b.get("travel_km") and (k.get("travel_km") or 0) > b["travel_km"] * (
-                1 + tol["relative"]
+                1 + tol["day_relative"]
             ):
                 failures.append(
                     f"{key}: travel {k.get('travel_km'):.1f} km, baseline {b['travel_km']:.1f} km"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from benchmarks.regression import DEFAULT_TOLERANCE, check, make_baseline
 
 REL, VEH = DEFAULT_TOLERANCE["relative"], DEFAULT_TOLERANCE["vehicles"]
+DAY = DEFAULT_TOLERANCE["day_relative"]
 
 
 def rec(family: str, instance: str, **kw) -> dict:
@@ -74,8 +75,10 @@ def test_infeasible_baseline_entry_holds_no_objective() -> None:
 def test_home_care_day() -> None:
     worse = rec("homecare", "day300", kpis={"visits_unassigned": 6, "travel_km": 800.0})
     assert any("unassigned" in f for f in check([worse], BASE))
-    longer = rec("homecare", "day300", kpis={"visits_unassigned": 3, "travel_km": 900.0})
+    longer = rec("homecare", "day300", kpis={"visits_unassigned": 3, "travel_km": 800.0 * (1 + DAY) + 1})
     assert any("travel" in f for f in check([longer], BASE))
+    within = rec("homecare", "day300", kpis={"visits_unassigned": 3, "travel_km": 800.0 * (1 + DAY) - 1})
+    assert check([within], BASE) == []
 
 
 def test_replace_section_touches_only_its_section() -> None:
