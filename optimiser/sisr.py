@@ -172,10 +172,10 @@ class _State:
         k = min(NEIGHBOURS, len(visits))
         self.neighbours = visits[np.argsort(minutes[np.ix_(points, points)], axis=1, kind="stable")[:, :k]]
         self.neighbours = np.vstack([np.zeros((data.n_homes, k), dtype=np.int64), self.neighbours])
-        # distance from the carer's home, for SISR's "far first" order
-        homes = data.node_point[np.array([r.home for r in c.routes[:1]] or [0])]
+        # for SISR's "far first" order: minutes from the first carer's home (the depot of a
+        # VRPTW benchmark; with homes apart it is only an order among others)
         self.depot_distance = np.zeros(data.n_nodes, dtype=np.int64)
-        self.depot_distance[visits] = minutes[homes[0], points]
+        self.depot_distance[visits] = minutes[data.node_point[c.routes[0].home], points]
         width = data.n_nodes - data.n_homes + 1
         self.nodes = np.zeros((n_vehicles, width), dtype=np.int64)
         self.length = np.zeros(n_vehicles, dtype=np.int64)
@@ -187,16 +187,13 @@ class _State:
         self.load = np.zeros(n_vehicles, dtype=np.int64)
         self.cost = np.zeros(n_vehicles, dtype=np.int64)
         self.route_of = np.full(data.n_nodes, -1, dtype=np.int64)
-        problem = (self.T, self.C, self.ws, self.lw, self.demand, self.capacity, self.vstart, self.vend,
-                   self.home, self.fixed, self.allowed, self.neighbours, self.depot_distance)
-        roster = (self.nodes, self.length, self.est, self.lst, self.load, self.cost, self.route_of)
-        for v in range(n_vehicles):
-            _refresh(v, problem, roster)
-        self.acc_nodes, self.acc_length = self.nodes.copy(), self.length.copy()
-        self.best_nodes, self.best_length = self.nodes.copy(), self.length.copy()
         self.problem = (self.T, self.C, self.ws, self.lw, self.demand, self.capacity, self.vstart, self.vend,
                         self.home, self.fixed, self.allowed, self.neighbours, self.depot_distance)
         self.roster = (self.nodes, self.length, self.est, self.lst, self.load, self.cost, self.route_of)
+        for v in range(n_vehicles):
+            _refresh(v, self.problem, self.roster)
+        self.acc_nodes, self.acc_length = self.nodes.copy(), self.length.copy()
+        self.best_nodes, self.best_length = self.nodes.copy(), self.length.copy()
 
 
 def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
