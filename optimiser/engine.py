@@ -487,18 +487,19 @@ class RoutingModel:
             objective = construction.objective()
             improved(objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
             if strategy in (GREEDY_LNS, GREEDY_LNS_GLS):
-                compiled = auto and sisr.applies(construction)
-                (sisr.minimise_fleet if compiled else minimise_fleet)(
-                    construction, _time.monotonic() + FLEET_SHARE * (finish - _time.monotonic()),
-                    seed, on_improve=lambda obj, n: improved(obj, lambda: n))
-                until = finish if strategy == GREEDY_LNS or compiled else _time.monotonic() + LNS_SHARE * (
-                    finish - _time.monotonic())
-                improve = sisr.improve if compiled else Construction.improve
-                if compiled:
-                    stats.strategy = SISR
-                objective = improve(construction, until, seed, lambda obj, n: improved(obj, lambda: n))
+                if auto and sisr.applies(construction):
+                    strategy = stats.strategy = SISR
+                    fleet_phase, improve = sisr.minimise_fleet, sisr.improve
+                else:
+                    fleet_phase, improve = minimise_fleet, Construction.improve
+                on_improve = lambda obj, n: improved(obj, lambda: n)  # noqa: E731
+                fleet_phase(construction, _time.monotonic() + FLEET_SHARE * (finish - _time.monotonic()),
+                            seed, on_improve=on_improve)
+                until = _time.monotonic() + LNS_SHARE * (finish - _time.monotonic()) if (
+                    strategy == GREEDY_LNS_GLS) else finish
+                objective = improve(construction, until, seed, on_improve)
                 stats.objective = objective / COST_SCALE
-                if strategy == GREEDY_LNS or compiled:
+                if strategy != GREEDY_LNS_GLS:  # no OR-Tools phase follows
                     return GreedyPlan(construction)
                 sequences = [list(r.nodes) for r in construction.routes]
 
