@@ -64,3 +64,20 @@ class Settings(BaseSettings):
         description="Folders whose OSM extracts a request may name (travel.road_network.osm_file); "
         "anything else on the server's disk is refused.",
     )
+    # ---- data protection (README "Data protection")
+    retention_days: float = Field(
+        default=30.0, gt=0, le=36500, allow_inf_nan=False,
+        description="Finished jobs (done, failed, cancelled) are deleted this many days after they "
+        "finished, with their problems and solutions; queued and running jobs are kept. A period "
+        "is required: to keep results longer, give a longer one.",
+    )
+    purge_interval_seconds: float = Field(
+        default=3600.0, gt=0, allow_inf_nan=False,
+        description="How often the running service deletes jobs past the retention period "
+        "(also once at startup).",
+    )
+    key_expiry_days: float = Field(
+        default=365.0, ge=0, le=36500, allow_inf_nan=False,
+        description="Default lifetime of a new API key (carerota keys create --expires-days); "
+        "0 makes keys that never expire.",
+    )
