@@ -3,6 +3,9 @@
 A key changes whenever anything that changes a number changes: the network file's
 bytes, the speed settings, the snap limit, the mode, or any point's id or position.
 Files are written atomically; a corrupt or unreadable file is treated as a miss.
+
+Matrices are computed over clients' homes, so they are personal data: files are written
+0600 in folders made 0700 (see :func:`private_folder`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,31 @@ import numpy as np
 log = logging.getLogger(__name__)
 _FILE_HASHES: dict[tuple[str, int, int], str] = {}
 VERSION = "1"  # bump when the cached arrays' meaning changes
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
+def private_folder(folder: Path) -> None:
+    """Make ``folder`` (a cache's own subfolder, such as ``matrices``) private: 0700.
+
+    Missing parents are created 0700 too; existing parents are left alone (the cache
+    root may be a folder the user shares on purpose), but ``folder`` itself belongs to
+    the cache, so one created readable by others (by an earlier version) is tightened,
+    which also hides the files already in it.
+    """
+    missing: list[Path] = []
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        missing.append(probe)
+        probe = probe.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir(mode=FOLDER_MODE)
+        except FileExistsError:  # another process made it meanwhile
+            continue
+        os.chmod(path, FOLDER_MODE)  # mkdir's mode passes through the umask
+    if folder.stat().st_mode & 0o077:
+        os.chmod(folder, FOLDER_MODE)
 
 
 def file_fingerprint(path: str | Path) -> str:
@@ -66,8 +94,9 @@ class MatrixCache:
     def save(self, key: str, **arrays: np.ndarray) -> Path | None:
         p = self.path(key)
         try:
-            p.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(p.parent)
             fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{key}.", suffix=".npz")
+            os.fchmod(fd, FILE_MODE)  # mkstemp's mode today, stated rather than relied on
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **arrays)
             os.replace(tmp, p)

@@ -19,6 +19,7 @@ import networkx as nx
 from optimiser.io import InputError
 from optimiser.model import TravelMode
 
+from .cache import FILE_MODE, private_folder
 from .load import OSMNX_NETWORK, check_mode, load_network
 from .settings import GeoSettings, geo_settings
 
@@ -53,14 +54,15 @@ def network_file(
     path = folder / "networks" / f"{slug}-{mode}-{digest}.graphml"
     if path.is_file():
         return path
-    graph = _download(place, bbox, polygon, OSMNX_NETWORK[mode])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    graph = _download(place, bbox, polygon, OSMNX_NETWORK[mode], folder / "osmnx")
+    private_folder(path.parent)  # the area asked for can point at clients' homes
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".fetch.", suffix=".graphml")
     os.close(fd)
     try:
         import osmnx as ox
 
         ox.save_graphml(graph, tmp)
+        os.chmod(tmp, FILE_MODE)  # whatever osmnx opened it with
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -97,9 +99,13 @@ def _check_bbox(bbox) -> tuple[float, float, float, float]:
     return west, south, east, north
 
 
-def _download(place, bbox, polygon, network_type: str) -> nx.MultiDiGraph:
+def _download(place, bbox, polygon, network_type: str, http_cache: Path) -> nx.MultiDiGraph:
     import osmnx as ox
 
+    # osmnx keeps every Overpass/Nominatim answer in ./cache of the working directory by
+    # default: keep them in our private cache instead (the query is the area served)
+    private_folder(http_cache)
+    before, ox.settings.cache_folder = ox.settings.cache_folder, str(http_cache)
     try:
         if place is not None:
             return ox.graph_from_place(place, network_type=network_type, simplify=True, retain_all=False)
@@ -112,3 +118,5 @@ def _download(place, bbox, polygon, network_type: str) -> nx.MultiDiGraph:
             f"cannot download the road network for {what} with osmnx ({type(err).__name__}: {err}); "
             "this needs internet access, or pass an OSM file instead"
         ) from err
+    finally:
+        ox.settings.cache_folder = before
