@@ -144,3 +144,13 @@ class Database:
     def schema_version(self) -> int:
         rows = self.read("SELECT MAX(version) AS v FROM schema_migrations")
         return int(rows[0]["v"] or 0)
+
+
+def delete_job(db: Database, tenant_id: int, job_id: str) -> bool:
+    """Erase a finished job of ``tenant_id`` (problem, roster, record). Provisional: the
+    data-protection work replaces it with secure deletion."""
+    with db.connect() as c:
+        return c.execute(
+            "DELETE FROM jobs WHERE id = ? AND tenant_id = ? AND state IN ('done', 'failed', 'cancelled')",
+            (job_id, tenant_id),
+        ).rowcount > 0
