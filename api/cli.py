@@ -13,19 +13,14 @@ from optimiser.io import InputError
 
 
 def _settings(args: argparse.Namespace, **overrides: object):
-    from pydantic import ValidationError
-
-    from optimiser.io import describe_validation_error
-
-    from .settings import Settings
+    """The service settings: the environment, then the command's flags (a bad value is an
+    ``InputError`` naming the variable or flag)."""
+    from .settings import service_settings
 
     given = {k: v for k, v in overrides.items() if v is not None}
     if getattr(args, "db", None):
         given["db_path"] = Path(args.db)
-    try:
-        return Settings(**given)
-    except ValidationError as err:
-        raise InputError(f"bad service setting: {describe_validation_error(err)}") from None
+    return service_settings(**given)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -31,6 +31,7 @@ from multiprocessing import forkserver
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from .crud import delete_job, purge_expired
 from .db import Database, now, pack
 from .schemas import JOB_COLUMNS
 from .settings import Settings
@@ -39,14 +40,15 @@ log = logging.getLogger("carerota.api.jobs")
 
 STATES = ("queued", "running", "done", "failed", "cancelled")
 FINISHED = frozenset({"done", "failed", "cancelled"})
-_PRELOAD = ["api.jobs", "optimiser.model", "optimiser.engine", "optimiser.validator"]
+_PRELOAD = ["api.jobs", "api.tasks", "optimiser.model", "optimiser.engine", "optimiser.validator"]
 
 
 class QueueFull(Exception):
-    """Too many queued jobs; ``retry_after`` is a hint in seconds."""
+    """No room in the queue; ``retry_after`` is a hint in seconds. The message speaks only
+    of the caller's own jobs: other tenants' numbers are none of its business."""
 
-    def __init__(self, queued: int, retry_after: int) -> None:
-        super().__init__(f"the solve queue is full ({queued} jobs waiting); retry in {retry_after} s")
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(f"{message}; retry in {retry_after} s")
         self.retry_after = retry_after
 
 
@@ -121,6 +123,21 @@ def _road_geojson(problem: Any, solution: Any) -> str | None:
 
 # --------------------------------------------------------------------------- the dispatcher
 
+# Which queued job starts next. A synchronous solve first (a request is waiting on it);
+# then tenants take turns: the tenant with the fewest solves running, then the one served
+# longest ago (never served first), so a tenant with 8 jobs queued cannot hold back
+# another tenant's first one; within a tenant, oldest first.
+_NEXT_JOB = """
+SELECT j.id, j.kind, j.time_limit, j.seed, j.problem FROM jobs j
+WHERE j.state = 'queued'
+ORDER BY j.kind = 'sync' DESC,
+    (SELECT COUNT(*) FROM jobs r WHERE r.tenant_id = j.tenant_id AND r.state = 'running'),
+    (SELECT MAX(s.started_at) FROM jobs s WHERE s.tenant_id = j.tenant_id) IS NOT NULL,
+    (SELECT MAX(s.started_at) FROM jobs s WHERE s.tenant_id = j.tenant_id),
+    j.created_at, j.rowid
+LIMIT 1
+"""
+
 
 class JobRunner:
     """Owns the queue and the solver processes of one server."""
@@ -138,11 +155,13 @@ class JobRunner:
         self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_purge = 0.0
 
     # ---- lifecycle
 
     def start(self) -> None:
         self.recover()
+        self._purge()
         forkserver.ensure_running()  # import OR-Tools once now, not on the first job
         self._thread = threading.Thread(target=self._loop, name="carerota-dispatcher", daemon=True)
         self._thread.start()
@@ -215,35 +234,47 @@ class JobRunner:
     # ---- requests
 
     def submit(self, tenant_id: int, problem: Any, *, kind: str, time_limit: float, seed: int | None) -> Any:
-        """Queue a solve and return its row (``JOB_COLUMNS``) as queued, read before a worker
-        can start it; raise :class:`QueueFull` when ``queue_limit`` jobs already wait."""
+        """Queue a checked problem (``api.tasks.CheckedProblem``) and return its row
+        (``JOB_COLUMNS``) as queued, read before a worker can start it; raise
+        :class:`QueueFull` when the tenant's or the server's queue is full."""
         job_id = uuid.uuid4().hex
-        blob = pack(problem.model_dump_json())
         with self.db.connect() as c:
-            self._check_room(c.execute("SELECT COUNT(*) FROM jobs WHERE state = 'queued'").fetchone()[0])
+            room = c.execute(
+                "SELECT COUNT(*), COALESCE(SUM(tenant_id = ?), 0) FROM jobs WHERE state = 'queued'", (tenant_id,)
+            ).fetchone()
+            self._refuse_when_full(room[1], room[0])
             c.execute(
                 "INSERT INTO jobs (id, tenant_id, kind, state, created_at, time_limit, seed, problem_id, "
                 "visits, carers, problem) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, tenant_id, kind, now(), time_limit, seed, problem.id,
-                 len(problem.visits), len(problem.carers), blob),
+                 problem.visits, problem.carers, problem.blob),
             )
             row = c.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
         log.info("job %s queued (%s, %d visits, %d carers, limit %.0f s)",
-                 job_id, kind, len(problem.visits), len(problem.carers), time_limit)
+                 job_id, kind, problem.visits, problem.carers, time_limit)
         self.wake()
         return row
 
-    def check_room(self) -> None:
-        """Raise :class:`QueueFull` now, before a large body is parsed for nothing."""
-        self._check_room(self.counts()["queued"])
+    def check_room(self, tenant_id: int) -> None:
+        """Raise :class:`QueueFull` now, before a large body is read for nothing."""
+        rows = self.db.read(
+            "SELECT COUNT(*) AS queued, COALESCE(SUM(tenant_id = ?), 0) AS mine FROM jobs WHERE state = 'queued'",
+            (tenant_id,),
+        )
+        self._refuse_when_full(rows[0]["mine"], rows[0]["queued"])
 
-    def _check_room(self, queued: int) -> None:
+    def _refuse_when_full(self, mine: int, queued: int) -> None:
+        if mine >= self.settings.tenant_queue_limit:
+            raise QueueFull(
+                f"you already have {mine} jobs waiting (at most {self.settings.tenant_queue_limit} per tenant)",
+                self.retry_after(),
+            )
         if queued >= self.settings.queue_limit:
-            raise QueueFull(queued, self.retry_after())
+            raise QueueFull("the service is busy", self.retry_after())
 
     def cancel(self, tenant_id: int, job_id: str) -> str | None:
-        """Cancel a queued or running job of this tenant; returns its state after the call
-        (None when the tenant has no such job)."""
+        """Cancel a queued or running job of this tenant. Returns its state BEFORE the call
+        (None when the tenant has no such job); a finished job is left as it was."""
         with self.db.connect() as c:
             row = c.execute("SELECT state FROM jobs WHERE id = ? AND tenant_id = ?", (job_id, tenant_id)).fetchone()
             if row is None:
@@ -263,7 +294,14 @@ class JobRunner:
         log.info("job %s cancelled (was %s)", job_id, row["state"])
         self._notify(job_id)
         self.wake()
-        return "cancelled"
+        return row["state"]
+
+    def delete(self, tenant_id: int, job_id: str) -> bool:
+        """Erase a finished job of this tenant (problem, roster, record); False if none."""
+        deleted = delete_job(self.db, tenant_id, job_id)
+        if deleted:
+            log.info("job %s deleted by its tenant", job_id)
+        return deleted
 
     async def wait(self, job_id: str, timeout: float | None = None) -> str:
         """Wait (without blocking the event loop) until the job finishes; return its state."""
@@ -303,9 +341,19 @@ class JobRunner:
 
     # ---- the dispatcher thread
 
+    def _purge(self) -> None:
+        """Delete jobs past the retention period (README "Data protection"); then again
+        every ``purge_interval_seconds``, from the dispatcher loop."""
+        self._next_purge = time.monotonic() + self.settings.purge_interval_seconds
+        purged = purge_expired(self.db, self.settings)
+        if purged:
+            log.info("retention: %d finished job(s) deleted", purged)
+
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
+                if time.monotonic() >= self._next_purge:
+                    self._purge()
                 self._start_queued()
                 with self._lock:
                     runs = list(self._running.values())
@@ -325,10 +373,7 @@ class JobRunner:
     def _start_queued(self) -> None:
         while len(self._running) < self.settings.workers and not self._stopping.is_set():
             with self.db.connect() as c:
-                row = c.execute(
-                    "SELECT id, kind, time_limit, seed, problem FROM jobs WHERE state = 'queued' "
-                    "ORDER BY kind = 'sync' DESC, created_at, rowid LIMIT 1"
-                ).fetchone()
+                row = c.execute(_NEXT_JOB).fetchone()
                 if row is None:
                     return
                 c.execute(

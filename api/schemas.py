@@ -15,9 +15,22 @@ JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 
 
 class Error(BaseModel):
-    """Every 4xx/5xx answer: ``detail`` says what is wrong in words a developer can act on."""
+    """Every 4xx/5xx answer but 422: ``detail`` says what is wrong in words a developer can act on."""
 
     detail: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Where: 'body' or 'query', then the path to the field.")
+    msg: str
+    type: str
+
+
+class Invalid(BaseModel):
+    """A 422 answer: every field at fault, and one paragraph naming them (``message``)."""
+
+    detail: list[FieldError]
+    message: str
 
 
 class Job(BaseModel):
@@ -60,11 +73,11 @@ class ValidateRequest(BaseModel):
 
 
 class Health(BaseModel):
+    """Liveness, for anyone: nothing about any tenant's jobs."""
+
     status: Literal["ok"]
     version: str
     schema_version: int
-    workers: int
-    jobs: dict[str, int]
 
 
 JOB_COLUMNS = (

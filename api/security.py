@@ -240,6 +240,3 @@ def require_tenant(
     except KeyRefused as err:
         raise _unauthorized(str(err)) from None
 
-
-TenantDep = Annotated[Tenant, Depends(require_tenant)]
-"""Route parameter type: ``tenant: TenantDep`` authenticates the request."""

@@ -1,11 +1,15 @@
-"""Load benchmark of the HTTP service (issue 4), with locust as a library, loopback only.
+"""Load benchmark of the HTTP service, with locust as a library, loopback only.
 
-N simulated coordinators each loop: submit the embedded example day to ``POST /v1/jobs``,
-poll ``GET /v1/jobs/{id}`` every 0.5 s until it finishes, fetch the roster. A full queue's
-429 is the service protecting itself (counted, honoured via Retry-After, not an error);
-anything else non-2xx is an error. Memory is the resident set of the whole server tree
-(web process, forkserver, solver processes), sampled every second. Every roster fetched
-is validated afterwards (zero violations expected).
+Two tenants share one server. The "flood" tenant's N-1 simulated coordinators each loop
+without pause: submit the embedded example day to ``POST /v1/jobs``, poll
+``GET /v1/jobs/{id}`` every 0.5 s until it finishes, fetch the roster. The "quiet"
+tenant's one coordinator does the same, one job at a time, after a pause. A 429 (a full
+queue, or the tenant's rate limit) is the service protecting itself: counted, honoured
+via Retry-After, not an error; anything else non-2xx is an error. The question beside
+throughput: does the flood stop the quiet tenant's jobs (its 429s, and how long its jobs
+wait in the queue)? Memory is the resident set of the whole server tree (web process,
+forkserver, solver and task processes), sampled every second. Every roster fetched is
+validated afterwards (zero violations expected).
 
     python -m benchmarks.api_load --users 20 --duration 60 --workers 1
 """
@@ -37,34 +41,55 @@ POLL = "GET /v1/jobs/{id}"
 FINISHED = {"done", "failed", "cancelled"}
 
 
+class Tally:
+    """What one tenant's coordinators saw."""
+
+    def __init__(self) -> None:
+        self.key = ""
+        self.queue_full = 0  # 429: the tenant's (or the server's) queue is full
+        self.rate_limited = 0  # 429: over the key's requests a minute
+        self.done: list[str] = []
+        self.outcomes: dict[str, int] = {}
+        self.poll_ms: list[float] = []
+
+
 class Shared:
     body = b""
-    key = ""
     time_limit = 5.0
-    throttled = 0
-    done: list[str] = []
-    outcomes: dict[str, int] = {}
-    poll_ms: list[float] = []
+    tenants = {"flood": Tally(), "quiet": Tally()}
 
 
-class Coordinator(HttpUser):
+def _throttled(r, tally: Tally) -> bool:
+    """Honour a 429 (deliberate back-pressure, not an error); True when it was one."""
+    if r.status_code != 429:
+        return False
+    r.success()
+    if "rate limit" in r.text:
+        tally.rate_limited += 1
+    else:
+        tally.queue_full += 1
+    gevent.sleep(float(r.headers.get("Retry-After", "1")))
+    return True
+
+
+class _Coordinator(HttpUser):
+    abstract = True
+    tenant = "flood"
     wait_time = constant(0)
 
     @task
     def solve_example(self) -> None:
-        headers = {"X-API-Key": Shared.key, "Content-Type": "application/json"}
+        tally = Shared.tenants[self.tenant]
+        headers = {"X-API-Key": tally.key, "Content-Type": "application/json"}
         with self.client.post(
             "/v1/jobs",
             params={"time_limit": Shared.time_limit},
             data=Shared.body,
             headers=headers,
-            name="POST /v1/jobs",
+            name=f"POST /v1/jobs ({self.tenant})",
             catch_response=True,
         ) as r:
-            if r.status_code == 429:
-                r.success()  # deliberate back-pressure
-                Shared.throttled += 1
-                gevent.sleep(float(r.headers.get("Retry-After", "1")))
+            if _throttled(r, tally):
                 return
             if r.status_code != 202:
                 r.failure(f"status {r.status_code} {r.error or ''}".strip())
@@ -77,18 +102,31 @@ class Coordinator(HttpUser):
             with self.client.get(
                 f"/v1/jobs/{job_id}", headers=headers, name=POLL, catch_response=True
             ) as r:
-                Shared.poll_ms.append((time.perf_counter() - t) * 1000)
+                if _throttled(r, tally):
+                    continue
+                tally.poll_ms.append((time.perf_counter() - t) * 1000)
                 if r.status_code != 200:
                     r.failure(f"status {r.status_code} {r.error or ''}".strip())
                     return
                 state = r.json()["state"]
-        Shared.outcomes[state] = Shared.outcomes.get(state, 0) + 1
+        tally.outcomes[state] = tally.outcomes.get(state, 0) + 1
         if state == "done":
-            r = self.client.get(
-                f"/v1/jobs/{job_id}/solution", headers=headers, name="GET /v1/jobs/{id}/solution"
-            )
-            if r.status_code == 200:
-                Shared.done.append(job_id)
+            with self.client.get(f"/v1/jobs/{job_id}/solution", headers=headers,
+                                 name="GET /v1/jobs/{id}/solution", catch_response=True) as r:
+                if _throttled(r, tally):
+                    return
+                if r.status_code == 200:
+                    tally.done.append(job_id)
+
+
+class FloodCoordinator(_Coordinator):
+    tenant = "flood"
+
+
+class QuietCoordinator(_Coordinator):
+    tenant = "quiet"
+    fixed_count = 1
+    wait_time = constant(2)
 
 
 def _free_port() -> int:
@@ -121,12 +159,13 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
     tmp = Path(tempfile.mkdtemp(prefix="carerota-load-"))
     db = Database(tmp / "load.db")
     db.migrate()
-    Shared.key = create_key(db, "load")
+    for name, tally in Shared.tenants.items():
+        tally.key = create_key(db, name)
     problem = example_problem()
     Shared.body = problem.model_dump_json().encode()
     Shared.time_limit = time_limit
     port = _free_port()
-    env = {**os.environ, "CAREROTA_QUEUE_LIMIT": str(queue_limit)}
+    env = {**os.environ, "CAREROTA_TENANT_QUEUE_LIMIT": str(queue_limit)}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -164,7 +203,7 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
             raise RuntimeError("server did not start: " + (tmp / "server.log").read_text())
         idle = _tree_rss(server.pid)
 
-        environment = Environment(user_classes=[Coordinator], host=host, events=events)
+        environment = Environment(user_classes=[FloodCoordinator, QuietCoordinator], host=host, events=events)
         runner = environment.create_local_runner()
 
         def sample() -> None:
@@ -178,7 +217,6 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
         runner.quit()
         sampler.kill()
         stats = environment.stats
-        health = requests.get(host + "/health", timeout=5).json()
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -192,16 +230,34 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
     from optimiser.validator import validate
 
     violations = 0
-    for job_id in Shared.done:
-        row = db.read("SELECT solution FROM jobs WHERE id = ?", (job_id,))[0]
-        violations += len(
-            validate(problem, Solution.model_validate_json(unpack(row["solution"]))).violations
-        )
+    for tally in Shared.tenants.values():
+        for job_id in tally.done:
+            row = db.read("SELECT solution FROM jobs WHERE id = ?", (job_id,))[0]
+            violations += len(
+                validate(problem, Solution.model_validate_json(unpack(row["solution"]))).violations
+            )
 
     by_name = {e.name: e for e in stats.entries.values()}
     errors = {f"{e.method} {e.name}: {e.error}": e.occurrences for e in stats.errors.values()}
     poll = by_name.get(POLL)
-    polls = sorted(Shared.poll_ms)
+    polls = sorted(ms for t in Shared.tenants.values() for ms in t.poll_ms)
+    per_tenant = {}
+    for name, tally in Shared.tenants.items():
+        submits = by_name.get(f"POST /v1/jobs ({name})")
+        waits = sorted(
+            r["wait"] for r in db.read(
+                "SELECT (julianday(j.started_at) - julianday(j.created_at)) * 86400 AS wait FROM jobs j "
+                "JOIN tenants t ON t.id = j.tenant_id WHERE t.name = ? AND j.started_at IS NOT NULL", (name,))
+        )
+        per_tenant[name] = {
+            "jobs_accepted": (submits.num_requests if submits else 0) - tally.queue_full,
+            "queue_full_429": tally.queue_full,
+            "rate_limited_429": tally.rate_limited,
+            "jobs_finished": tally.outcomes,
+            "rosters_fetched": len(tally.done),
+            "queue_wait_median_s": statistics.median(waits) if waits else None,
+            "queue_wait_max_s": waits[-1] if waits else None,
+        }
     return {
         "users": users,
         "duration_s": duration,
@@ -211,12 +267,7 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
         "cpu_cores": os.cpu_count(),
         "requests": sum(e.num_requests for e in stats.entries.values()),
         "errors": errors,
-        "throttled_429": Shared.throttled,
-        "jobs_submitted": by_name["POST /v1/jobs"].num_requests - Shared.throttled
-        if "POST /v1/jobs" in by_name
-        else 0,
-        "jobs_finished": Shared.outcomes,
-        "rosters_fetched": len(Shared.done),
+        "tenants": per_tenant,
         "roster_violations": violations,
         "poll_requests": poll.num_requests if poll else 0,
         "poll_median_ms": statistics.median(polls) if polls else None,
@@ -226,25 +277,30 @@ def run(users: int, duration: float, workers: int, queue_limit: int, time_limit:
         "rss_web_peak_mb": max(s[0] for s in samples) / 2**20 if samples else None,
         "rss_tree_peak_mb": max(s[1] for s in samples) / 2**20 if samples else None,
         "processes_peak": max(s[2] for s in samples) if samples else None,
-        "jobs_at_end": health["jobs"],
     }
 
 
 def markdown(r: dict) -> str:
+    flood, quiet = r["tenants"]["flood"], r["tenants"]["quiet"]
+
+    def jobs(t: dict) -> str:
+        wait = f"; queue wait median {t['queue_wait_median_s']:.1f} s, max {t['queue_wait_max_s']:.1f} s" \
+            if t["queue_wait_median_s"] is not None else ""
+        return (f"{t['jobs_accepted']} accepted / {sum(t['jobs_finished'].values())} finished "
+                f"{t['jobs_finished']}; 429: {t['queue_full_429']} queue full, {t['rate_limited_429']} rate limit{wait}")
+
     rows = [
-        ("Simulated coordinators", r["users"]),
+        ("Simulated coordinators", f"{r['users']} ({r['users'] - 1} of the flood tenant, 1 of the quiet tenant)"),
         ("Duration", f"{r['duration_s']:.0f} s"),
         ("Solver workers / cores", f"{r['workers']} / {r['cpu_cores']}"),
-        ("Queue limit", r["queue_limit"]),
+        ("Queue limit (per tenant)", r["queue_limit"]),
         ("Solve time limit", f"{r['time_limit_s']:g} s (embedded example, 300 visits, 40 carers)"),
         ("HTTP requests", r["requests"]),
         ("Errors (non-429)", sum(r["errors"].values()) if r["errors"] else 0),
-        ("429 (queue full, honoured)", r["throttled_429"]),
-        (
-            "Jobs submitted / finished",
-            f"{r['jobs_submitted']} / {sum(r['jobs_finished'].values())} {r['jobs_finished']}",
-        ),
-        ("Rosters fetched / violations", f"{r['rosters_fetched']} / {r['roster_violations']}"),
+        ("Flood tenant: jobs", jobs(flood)),
+        ("Quiet tenant: jobs", jobs(quiet)),
+        ("Rosters fetched / violations",
+         f"{flood['rosters_fetched'] + quiet['rosters_fetched']} / {r['roster_violations']}"),
         ("Status polls while solving", r["poll_requests"]),
         (
             "Poll latency median / p95 / max",
@@ -275,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))
     print(markdown(result))
-    return 0 if not result["errors"] and result["roster_violations"] == 0 else 1
+    quiet = result["tenants"]["quiet"]
+    fair = quiet["queue_full_429"] == 0 and quiet["jobs_finished"].get("done", 0) >= 1
+    return 0 if not result["errors"] and result["roster_violations"] == 0 and fair else 1
 
 
 if __name__ == "__main__":

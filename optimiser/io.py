@@ -10,26 +10,15 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from .errors import InputError, TooLarge, describe_validation_error
+from .intake import Limits, Sources, admit
 from .model import Problem, Solution
 
+# the errors live in optimiser.errors; most callers have always imported them from here
+__all__ = ["InputError", "TooLarge", "describe_validation_error", "parse", "read", "read_problem",
+           "read_solution", "write_json"]
+
 M = TypeVar("M", bound=BaseModel)
-
-
-class InputError(Exception):
-    """Bad input: the message names the file, the field and the problem."""
-
-
-def describe_validation_error(err: ValidationError, limit: int = 8) -> str:
-    """One paragraph: ``field.path: message`` for each problem, most useful first."""
-    parts = []
-    for e in err.errors()[:limit]:
-        loc = ".".join(str(p) for p in e["loc"]) or "(document)"
-        msg = e["msg"].removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}")
-    more = len(err.errors()) - limit
-    if more > 0:
-        parts.append(f"... and {more} more")
-    return "; ".join(parts)
 
 
 def parse(model: type[M], data: str | bytes | dict, source: str = "input") -> M:
@@ -42,17 +31,21 @@ def parse(model: type[M], data: str | bytes | dict, source: str = "input") -> M:
         raise InputError(f"{source} is not a valid {model.__name__.lower()}: {describe_validation_error(err)}") from None
 
 
-def read(model: type[M], path: str | os.PathLike) -> M:
-    p = Path(path)
+def _text(path: str | os.PathLike) -> bytes:
     try:
-        text = p.read_bytes()
+        return Path(path).read_bytes()
     except OSError as err:
-        raise InputError(f"cannot read {p}: {err.strerror}") from None
-    return parse(model, text, source=str(p))
+        raise InputError(f"cannot read {path}: {err.strerror}") from None
+
+
+def read(model: type[M], path: str | os.PathLike) -> M:
+    return parse(model, _text(path), source=str(path))
 
 
 def read_problem(path: str | os.PathLike) -> Problem:
-    return read(Problem, path)
+    """A problem file through the input boundary (``optimiser.intake``): size limits from
+    the ``CAREROTA_MAX_*`` settings, the contract, and road-network sources taken literally."""
+    return admit(_text(path), Limits.from_settings(), Sources(), source=str(path))
 
 
 def read_solution(path: str | os.PathLike) -> Solution:

@@ -1,4 +1,4 @@
-"""Queued solves: submit, watch, fetch, cancel, list (a tenant sees only its own jobs)."""
+"""Queued solves: submit, watch, fetch, cancel, delete, list (a tenant sees only its own jobs)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from optimiser.model import Problem, Solution
 
 from ..db import unpack
+from ..deps import ProblemBody, TenantDep, json_body, queue_room
+from ..jobs import FINISHED
 from ..schemas import JOB_COLUMNS, Error, Job, JobList, JobState
-from ..security import Tenant, TenantDep
-from . import AUTH_ERRORS, NOT_FOUND, QUEUE_ERRORS, check_problem_files, queue_room
+from ..security import Tenant
+from . import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, QUERY_ERRORS
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**AUTH_ERRORS})
 NOT_READY = {409: {"model": Error, "description": "The job has no result (yet)"}}
@@ -27,10 +29,10 @@ def _row(request: Request, tenant: Tenant, job_id: str, columns: str = JOB_COLUM
     return rows[0]
 
 
-@router.post("", status_code=202, response_model=Job, responses={**QUEUE_ERRORS},
-             dependencies=[Depends(queue_room)])
+@router.post("", status_code=202, response_model=Job, responses={**INPUT_ERRORS},
+             dependencies=[Depends(queue_room)], openapi_extra=json_body("Problem"))
 def submit_job(
-    problem: Problem,
+    problem: ProblemBody,
     request: Request,
     response: Response,
     tenant: TenantDep,
@@ -40,15 +42,14 @@ def submit_job(
     seed: int | None = Query(default=None, ge=0, le=2**31 - 1),
 ) -> Job:
     """Queue a solve and answer at once with the job (state ``queued``)."""
-    check_problem_files(problem, request)
     settings = request.app.state.settings
-    limit = min(time_limit or problem.options.time_limit_seconds, settings.job_time_limit)
+    limit = min(time_limit or problem.time_limit_seconds, settings.job_time_limit)
     row = request.app.state.runner.submit(tenant.id, problem, kind="job", time_limit=limit, seed=seed)
     response.headers["Location"] = f"/v1/jobs/{row['id']}"
     return Job.from_row(row)
 
 
-@router.get("", response_model=JobList)
+@router.get("", response_model=JobList, responses={**QUERY_ERRORS})
 def list_jobs(
     request: Request,
     tenant: TenantDep,
@@ -101,12 +102,20 @@ def get_geojson(job_id: str, request: Request, tenant: TenantDep) -> Any:
     return json.loads(unpack(row["geojson"]))
 
 
-@router.delete("/{job_id}", response_model=Job, responses={**NOT_FOUND, 409: {"model": Error, "description": "Already finished"}})
-def cancel_job(job_id: str, request: Request, tenant: TenantDep) -> Job:
-    """Cancel a queued or running job (a running solver process is killed at once)."""
-    state = request.app.state.runner.cancel(tenant.id, job_id)
-    if state is None:
+@router.delete(
+    "/{job_id}",
+    response_model=Job,
+    responses={**NOT_FOUND, 204: {"description": "The finished job and its problem and roster were deleted"}},
+)
+def delete_job(job_id: str, request: Request, tenant: TenantDep) -> Response | Job:
+    """Cancel a queued or running job (a running solver process is killed at once; 200 with
+    the job, now ``cancelled``), or delete a finished one: its problem, roster and record
+    are erased from the database (204). Cancel, then delete, to erase a running job."""
+    runner = request.app.state.runner
+    before = runner.cancel(tenant.id, job_id)
+    if before is None:
         raise HTTPException(404, f"no job {job_id!r}")
-    if state in ("done", "failed"):
-        raise HTTPException(409, f"job already finished ({state})")
-    return Job.from_row(_row(request, tenant, job_id))
+    if before not in FINISHED:
+        return Job.from_row(_row(request, tenant, job_id))
+    runner.delete(tenant.id, job_id)
+    return Response(status_code=204)

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, Request, Response
 
 from patches.evaluate import DesignResult
-from patches.service import EvaluateRequest, evaluate_request
 
-from ..security import TenantDep
-from . import AUTH_ERRORS, check_osm_file
+from ..deps import TenantDep, json_body, run_task
+from ..tasks import evaluate_design
+from . import AUTH_ERRORS, INPUT_ERRORS, TIMEOUT
 
 router = APIRouter(prefix="/v1", tags=["patches"])
 
 
-@router.post("/patches/evaluate", response_model=DesignResult, responses={**AUTH_ERRORS})
-async def evaluate_patches(body: EvaluateRequest, request: Request, tenant: TenantDep) -> DesignResult:
+@router.post("/patches/evaluate", response_model=DesignResult, responses={**AUTH_ERRORS, **INPUT_ERRORS, **TIMEOUT},
+             openapi_extra=json_body("EvaluateRequest"))
+async def evaluate_patches(request: Request, tenant: TenantDep) -> Response:
     """Hours demanded/delivered/undeliverable, carers needed, travel share, cost per contact
-    hour and rural/urban equity per patch and for the design. Synchronous: every roster
-    solve is capped by the server's sync time limit; keep the demand small."""
-    check_osm_file(body.settings.osm_file, request, "settings.osm_file")
-    cap = request.app.state.settings.sync_time_limit
-    s = body.settings
-    body.settings = s.model_copy(update={
-        "time_limit": min(s.time_limit or cap, cap),
-        "probe_time_limit": min(s.probe_time_limit or cap, cap),
-    })
-    return await run_in_threadpool(evaluate_request, body)
+    hour and rural/urban equity per patch and for the design. Synchronous, in a task
+    process: every roster solve is capped by the server's sync time limit and the whole
+    evaluation by its job time limit; keep the demand small."""
+    s = request.app.state.settings
+    result = await run_task(request, evaluate_design, s.sync_time_limit,
+                            timeout=s.job_time_limit + s.job_grace_seconds)
+    return Response(result, media_type="application/json")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from optimiser.model import Problem, Solution
+from optimiser.errors import InputError
+from optimiser.model import Solution
 
 from ..db import unpack
+from ..deps import ProblemBody, Refused, TenantDep, json_body, queue_room
 from ..jobs import FINISHED
 from ..schemas import Error
-from ..security import TenantDep
-from . import AUTH_ERRORS, QUEUE_ERRORS, check_problem_files, queue_room
+from ..tasks import refusal
+from . import AUTH_ERRORS, INPUT_ERRORS, TIMEOUT
 
 router = APIRouter(prefix="/v1", tags=["solve"])
 
@@ -20,15 +22,17 @@ router = APIRouter(prefix="/v1", tags=["solve"])
     "/solve",
     response_model=Solution,
     dependencies=[Depends(queue_room)],
+    openapi_extra=json_body("Problem"),
     responses={
         **AUTH_ERRORS,
-        **QUEUE_ERRORS,
+        **INPUT_ERRORS,
+        **TIMEOUT,
+        409: {"model": Error, "description": "The solve was cancelled"},
         500: {"model": Error, "description": "The solver failed (a bug; the job id is in X-Job-Id)"},
-        504: {"model": Error, "description": "The solve overran its wall-clock limit"},
     },
 )
 async def solve(
-    problem: Problem,
+    problem: ProblemBody,
     request: Request,
     tenant: TenantDep,
     time_limit: float | None = Query(
@@ -37,10 +41,9 @@ async def solve(
     seed: int | None = Query(default=None, ge=0, le=2**31 - 1),
 ) -> Response:
     """Solve and return the roster. For long solves use ``POST /v1/jobs`` instead."""
-    check_problem_files(problem, request)
     settings = request.app.state.settings
     runner = request.app.state.runner
-    limit = min(time_limit or problem.options.time_limit_seconds, settings.sync_time_limit)
+    limit = min(time_limit or problem.time_limit_seconds, settings.sync_time_limit)
     job_id = (await run_in_threadpool(runner.submit, tenant.id, problem, kind="sync", time_limit=limit, seed=seed))["id"]
     headers = {"X-Job-Id": job_id}
     state = None
@@ -54,5 +57,7 @@ async def solve(
     row = request.app.state.db.read("SELECT solution, error, error_kind FROM jobs WHERE id = ?", (job_id,))[0]
     if state == "done":
         return Response(unpack(row["solution"]), media_type="application/json", headers=headers)
-    status = {"input": 422, "timeout": 504, "cancelled": 409}.get(row["error_kind"], 500)
+    if row["error_kind"] == "input":  # found only while solving, e.g. a home far from every road
+        raise Refused(refusal(InputError(row["error"])))
+    status = {"timeout": 504, "cancelled": 409}.get(row["error_kind"], 500)
     raise HTTPException(status, row["error"] or f"job {state}", headers=headers)

@@ -40,7 +40,7 @@ def example() -> Problem:
 def settings(tmp_path: Path) -> Settings:
     return Settings(
         db_path=tmp_path / "api.db", workers=1, sync_time_limit=5, job_time_limit=5,
-        job_grace_seconds=60, queue_limit=4, progress_interval=0.2,
+        job_grace_seconds=60, queue_limit=4, tenant_queue_limit=3, progress_interval=0.2,
     )
 
 

@@ -109,3 +109,35 @@ def test_viewer_solves_the_example_and_shows_the_roster(server_factory, tmp_path
             assert errors == []
         finally:
             browser.close()
+
+
+def test_docs_page_renders_offline_under_its_csp(server_factory, tmp_path):
+    """/docs draws every operation from this server's own Swagger UI, with the CSP enforced
+    and every request to another host blocked (no CDN, no internet)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    server = server_factory(tmp_path / "docs.db").start()
+    outside: list[str] = []
+    violations: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page()
+
+            def route(r) -> None:
+                if r.request.url.startswith(server.url):
+                    r.continue_()
+                else:
+                    outside.append(r.request.url)
+                    r.abort()
+
+            page.route("**/*", route)
+            page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+            page.goto(server.url + "/docs")
+            page.wait_for_selector(".opblock", timeout=20_000)
+            operations = page.locator(".opblock").count()
+        finally:
+            browser.close()
+    spec = httpx.get(server.url + "/openapi.json").json()
+    assert operations == sum(len(ops) for ops in spec["paths"].values())
+    assert outside == []
+    assert [v for v in violations if "script" in v] == []

@@ -69,18 +69,25 @@ def test_body_over_limit_is_413(tmp_path, small_problem):
         assert app.state.runner.counts()["queued"] == 0
 
 
-def test_full_queue_is_429_with_retry_after(service: Service, example):
-    # queue_limit is 4 and one worker: fill it with queued jobs behind a running one
+def test_full_queue_is_429_with_retry_after_and_fair_between_tenants(service: Service, example):
+    # one worker; a tenant may queue 3 jobs, the server 4: A fills its share behind a running job
     body = example.model_dump_json()
-    codes = [service.client.post("/v1/jobs?time_limit=5", content=body, headers=service.a).status_code for _ in range(7)]
-    assert codes[:4] == [202] * 4  # the fifth may start running first and free a place
+    codes = [service.client.post("/v1/jobs?time_limit=5", content=body, headers=service.a).status_code for _ in range(6)]
+    assert codes[:3] == [202] * 3  # the fourth may start running first and free a place
     assert 429 in codes
     r = service.client.post("/v1/jobs", content=body, headers=service.a)
     assert r.status_code == 429
     assert int(r.headers["retry-after"]) >= 1
-    assert "queue is full" in r.json()["detail"]
-    for job in service.client.get("/v1/jobs", headers=service.a).json()["jobs"]:
-        service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
+    assert r.json()["detail"].startswith("you already have 3 jobs waiting (at most 3 per tenant)")
+    # A's flood does not stop B: its first job is accepted
+    first_b = service.client.post("/v1/jobs?time_limit=5", content=body, headers=service.b)
+    assert first_b.status_code == 202
+    # now the server's queue (4) is full: B is told so, with nothing about A's jobs
+    r = service.client.post("/v1/jobs", content=body, headers=service.b)
+    assert r.status_code == 429 and r.json()["detail"].startswith("the service is busy; retry in")
+    for headers in (service.a, service.b):
+        for job in service.client.get("/v1/jobs", headers=headers).json()["jobs"]:
+            service.client.delete(f"/v1/jobs/{job['id']}", headers=headers)
 
 
 def test_full_queue_refuses_before_validating_the_body(service: Service, example):
@@ -100,7 +107,7 @@ def test_unexpected_error_is_500_and_logged_without_its_message(service, caplog,
     def boom(*args, **kwargs):
         raise RuntimeError("Mrs Example, 1 Private Road")  # data that must not reach the logs
 
-    monkeypatch.setattr(service.client.app.state.runner, "counts", boom)
+    monkeypatch.setattr(service.client.app.state.db, "schema_version", boom)
     with caplog.at_level("ERROR"):
         r = service.client.get("/health")
     assert r.status_code == 500 and r.json() == {"detail": "internal error"}
@@ -130,6 +137,6 @@ def test_osm_file_outside_the_allowed_folders_is_refused(service, small_problem,
     for path in ("/v1/solve", "/v1/jobs"):
         r = service.client.post(path, json=doc, headers=service.a)
         assert r.status_code == 422, r.text
-        assert "travel.road_network.osm_file" in r.json()["detail"]
-        assert "not one of this server's OSM extracts" in r.json()["detail"]
+        assert r.json()["detail"][0]["loc"] == ["body", "travel", "road_network", "osm_file"]
+        assert "not one of this server's OSM extracts" in r.json()["message"]
     assert service.client.get("/v1/jobs", headers=service.a).json()["jobs"] == []

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 from api.db import Database
 from api.jobs import JobRunner
-from api.security import create_key
+from api.security import create_key, tenant_for_key
+from api.tasks import checked
 from optimiser.model import Problem, Solution
 from optimiser.validator import validate
 from tests.api import helpers
@@ -84,8 +85,9 @@ def test_cancel_running_job_kills_the_solver(service, example):
     time.sleep(0.3)
     assert service.client.get(f"/v1/jobs/{job['id']}", headers=service.a).json()["state"] == "cancelled"
     assert service.client.get(f"/v1/jobs/{job['id']}/solution", headers=service.a).status_code == 409
-    # cancelling again is harmless; a finished job cannot be cancelled
-    assert service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a).status_code == 200
+    # deleting it now (it is finished) erases it
+    assert service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a).status_code == 204
+    assert service.client.get(f"/v1/jobs/{job['id']}", headers=service.a).status_code == 404
 
 
 def test_cancel_queued_job_and_done_job(service, small_problem):
@@ -96,7 +98,10 @@ def test_cancel_queued_job_and_done_job(service, small_problem):
     assert r.json()["state"] == "cancelled" and r.json()["attempts"] == 0
     assert service.wait(first["id"], service.a)["state"] == "done"
     r = service.client.delete(f"/v1/jobs/{first['id']}", headers=service.a)
-    assert r.status_code == 409 and "already finished" in r.json()["detail"]
+    assert r.status_code == 204 and r.content == b""
+    for suffix in ("", "/problem", "/solution"):
+        assert service.client.get(f"/v1/jobs/{first['id']}{suffix}", headers=service.a).status_code == 404
+    assert service.client.delete(f"/v1/jobs/{first['id']}", headers=service.a).status_code == 404
 
 
 def test_list_filters_by_state(service, small_problem):
@@ -130,7 +135,6 @@ def test_validate_endpoint_matches_the_validator(service, small_problem):
 
 
 def _runner(tmp_path, target, **overrides) -> tuple[Database, JobRunner, int]:
-    from api.security import tenant_for_key
     from api.settings import Settings
 
     db = Database(tmp_path / "runner.db")
@@ -158,7 +162,7 @@ def _wait_state(runner: JobRunner, job_id: str, timeout: float = 20) -> str:
 def test_wall_clock_limit_kills_a_hung_solver(tmp_path, small_problem):
     db, runner, tenant = _runner(tmp_path, helpers.hang, job_grace_seconds=0.5)
     with _started(runner):
-        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=0.5, seed=None)["id"]
+        job_id = runner.submit(tenant, checked(small_problem), kind="job", time_limit=0.5, seed=None)["id"]
         assert _wait_state(runner, job_id) == "failed"
         row = db.read("SELECT error, error_kind, progress FROM jobs WHERE id = ?", (job_id,))[0]
         assert row["error_kind"] == "timeout" and "wall-clock limit of 1 s" in row["error"]
@@ -172,20 +176,20 @@ def test_wall_clock_limit_kills_a_hung_solver(tmp_path, small_problem):
 def test_crashed_solver_fails_the_job_with_a_reason(tmp_path, small_problem):
     db, runner, tenant = _runner(tmp_path, helpers.crash)
     with _started(runner):
-        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)["id"]
+        job_id = runner.submit(tenant, checked(small_problem), kind="job", time_limit=1, seed=None)["id"]
         assert _wait_state(runner, job_id) == "failed"
         row = db.read("SELECT error, error_kind FROM jobs WHERE id = ?", (job_id,))[0]
         assert row["error_kind"] == "crash" and "exit code 3" in row["error"]
         # the pool starts the next job after a crash (which crashes in turn)
-        second = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)["id"]
+        second = runner.submit(tenant, checked(small_problem), kind="job", time_limit=1, seed=None)["id"]
         assert _wait_state(runner, second) == "failed"
         assert db.read("SELECT attempts FROM jobs WHERE id = ?", (second,))[0]["attempts"] == 1
 
 
 def test_recovery_requeues_then_fails_interrupted_jobs(tmp_path, small_problem):
     db, runner, tenant = _runner(tmp_path, helpers.hang, max_attempts=2)
-    job_id = runner.submit(tenant, small_problem, kind="job", time_limit=1, seed=None)["id"]
-    sync_id = runner.submit(tenant, small_problem, kind="sync", time_limit=1, seed=None)["id"]
+    job_id = runner.submit(tenant, checked(small_problem), kind="job", time_limit=1, seed=None)["id"]
+    sync_id = runner.submit(tenant, checked(small_problem), kind="sync", time_limit=1, seed=None)["id"]
     with db.connect() as c:  # as a crash leaves them
         c.execute("UPDATE jobs SET state = 'running', attempts = 1")
     assert runner.recover() == {"requeued": 1, "failed": 1}
@@ -215,3 +219,16 @@ def test_graceful_shutdown_requeues_running_jobs(settings, example):
     assert not process.is_alive()
     row = app.state.db.read("SELECT state, attempts, started_at FROM jobs WHERE id = ?", (job["id"],))[0]
     assert (row["state"], row["attempts"], row["started_at"]) == ("queued", 0, None)
+
+
+def test_tenants_take_turns_so_a_flood_does_not_hold_back_another_tenant(tmp_path, small_problem):
+    db, runner, a = _runner(tmp_path, helpers.crash, tenant_queue_limit=8)
+    b = tenant_for_key(db, create_key(db, "other")).id
+    flood = [runner.submit(a, checked(small_problem), kind="job", time_limit=1, seed=None)["id"] for _ in range(4)]
+    first_b = runner.submit(b, checked(small_problem), kind="job", time_limit=1, seed=None)["id"]
+    with _started(runner):
+        for job_id in [*flood, first_b]:
+            assert _wait_state(runner, job_id) == "failed"
+    started = [r["id"] for r in db.read("SELECT id FROM jobs ORDER BY started_at, rowid")]
+    # B's only job goes second, not after A's whole flood
+    assert started == [flood[0], first_b, *flood[1:]]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
 from optimiser.model import Problem, Solution
 
 
-def test_health_reports_database_and_queue(service):
+def test_health_reports_the_database_and_nothing_about_jobs(service, small_problem):
+    # a tenant's job exists; an anonymous health check must not learn of it
+    assert service.client.post("/v1/jobs?time_limit=1", content=small_problem.model_dump_json(),
+                               headers=service.a).status_code == 202
     body = service.client.get("/health").json()
     assert body["status"] == "ok"
     assert body["schema_version"] >= 1
-    assert body["workers"] == 1
-    assert set(body["jobs"]) == {"queued", "running", "done", "failed", "cancelled"}
+    assert set(body) == {"status", "version", "schema_version"}
 
 
 def test_schema_is_the_core_models_schema(service):
@@ -45,3 +49,69 @@ def test_viewer_page_and_modules_are_served_offline(service):
         r = service.client.get(f"/static/js/{module}.js")
         assert r.status_code == 200 and "javascript" in r.headers["content-type"], module
     assert "OpenStreetMap contributors" in page.text
+
+
+def test_every_response_carries_the_security_headers(service, small_problem):
+    answers = {
+        "viewer": service.client.get("/"),
+        "viewer file": service.client.get("/static/index.html"),
+        "docs": service.client.get("/docs"),
+        "health": service.client.get("/health"),
+        "jobs": service.client.get("/v1/jobs", headers=service.a),
+        "401": service.client.get("/v1/jobs"),
+        "404": service.client.get("/v1/jobs/nope", headers=service.a),
+        "422": service.client.post("/v1/jobs", content=b"{", headers=service.a),
+        "script": service.client.get("/static/js/app.js"),
+    }
+    for name, r in answers.items():
+        assert "default-src 'self'" in r.headers["content-security-policy"], name
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], name
+        assert r.headers["x-content-type-options"] == "nosniff", name
+        assert r.headers["referrer-policy"] == "no-referrer", name
+    for name in ("viewer", "docs", "health", "jobs", "401", "404", "422"):
+        assert answers[name].headers["cache-control"] == "no-store", name
+    # the viewer's own page allows no inline script
+    assert "script-src 'self';" in answers["viewer file"].headers["content-security-policy"]
+
+
+def test_docs_page_needs_no_cdn(service):
+    page = service.client.get("/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text  # every asset from this server
+    for asset in ("/static/swagger/swagger-ui-bundle.js", "/static/swagger/swagger-ui.css", "/static/js/docs.js"):
+        assert asset in page.text
+        r = service.client.get(asset)
+        assert r.status_code == 200 and len(r.content) > 100, asset
+    assert "<script>" not in page.text  # no inline script: the CSP forbids it
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), [
+    ("POST", "/v1/jobs/abc", {"GET", "DELETE"}),
+    ("PUT", "/v1/jobs", {"GET", "POST"}),
+    ("GET", "/v1/solve", {"POST"}),
+    ("DELETE", "/health", {"GET"}),
+])
+def test_405_names_every_method_of_the_path(service, method, path, allowed):
+    r = service.client.request(method, path, headers=service.a)
+    assert r.status_code == 405
+    assert set(r.headers["allow"].split(", ")) == allowed
+    for other in allowed:  # and each named method is really answered (not 405)
+        assert service.client.request(other, path, headers=service.a).status_code != 405
+
+
+def test_openapi_declares_one_422_model_that_the_answers_match(service, small_problem):
+    spec = service.client.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "Invalid" in schemas
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            answer = operation["responses"].get("422")
+            if answer:
+                assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Invalid"}, (method, path)
+    for path in ("/v1/validate", "/v1/patches/evaluate", "/v1/jobs", "/v1/solve"):
+        ref = spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref.split("/")[-1] in schemas
+    # the patch designer's 422 has the declared shape (detail list + message)
+    r = service.client.post("/v1/patches/evaluate", json={"demand": {"clients": []}, "design": {}}, headers=service.a)
+    assert r.status_code == 422
+    assert isinstance(r.json()["detail"], list) and isinstance(r.json()["message"], str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -129,3 +130,87 @@ def test_sync_solve_is_cancelled_when_the_client_goes_away(server_factory, tmp_p
         assert job["kind"] == "sync"
         job = _wait(client, job["id"], headers, timeout=10)  # well before its 20 s limit
         assert job["state"] == "cancelled"
+
+
+def _raw_request(port: int, head: bytes, body: bytes, timeout: float = 5) -> bytes:
+    """Send ``head`` and part of a body over a plain socket; what comes back before ``timeout``."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(head + body)
+        try:
+            return s.recv(65536)
+        except TimeoutError:
+            return b""
+
+
+def test_a_stranger_is_refused_before_the_body_is_read(server_factory, tmp_path):
+    """An 18 MB POST without a key gets its 401 at once, though only 1 KB of it was sent:
+    the server does not wait for (or read) a stranger's body."""
+    server = server_factory(tmp_path / "strangers.db").start()
+    declared = 18 * 1024 * 1024
+    head = (f"POST /v1/validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {declared}\r\n\r\n").encode()
+    answer = _raw_request(server.port, head, b"{" + b" " * 1023)
+    assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+    head = head.replace(b"Content-Type", b"X-API-Key: crk_wrong\r\nContent-Type")
+    assert _raw_request(server.port, head, b"{").startswith(b"HTTP/1.1 401")
+
+
+def test_health_stays_fast_while_a_large_body_is_checked(server_factory, tmp_path, small_problem):
+    """Checking a 12 MB body happens in a task process: /health (a GIL-bound event loop
+    before) was stalled for 2.9 s by one; now it answers as usual."""
+    import threading
+
+    db = tmp_path / "stall.db"
+    headers = _key(db)
+    server = server_factory(db).start()
+    doc = small_problem.model_dump(mode="json")
+    doc["visits"] = [{**doc["visits"][0], "id": f"v{i}"} for i in range(4_900)]
+    doc["clients"] += [{**doc["clients"][0], "id": f"extra{i}"} for i in range(4_000)]
+    body = json.dumps({"problem": doc, "solution": {"problem_id": doc["id"], "status": "partial"}}).encode()
+    assert len(body) > 1_000_000
+    results: dict[str, int] = {}
+
+    def post() -> None:
+        with httpx.Client(base_url=server.url, timeout=120) as c:
+            results["status"] = c.post("/v1/validate", content=body, headers=headers).status_code
+
+    slowest = 0.0
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        thread = threading.Thread(target=post)
+        thread.start()
+        while thread.is_alive():
+            t = time.monotonic()
+            assert client.get("/health").status_code == 200
+            slowest = max(slowest, time.monotonic() - t)
+            time.sleep(0.02)
+        thread.join()
+    assert results["status"] == 200
+    assert slowest < 0.5, f"/health took {slowest:.2f} s while a large body was checked"
+
+
+def test_keys_in_the_query_string_are_refused_and_never_logged(server_factory, tmp_path):
+    db = tmp_path / "query.db"
+    key = _key(db)["X-API-Key"]
+    server = server_factory(db).start()
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        for params in ({"api_key": key}, {"X-API-Key": key}, {"token": key}, {"q": key}):
+            assert client.get("/v1/jobs", params=params).status_code == 401
+    time.sleep(0.3)
+    log = server.log.read_text()
+    assert "GET /v1/jobs?api_key=" in log  # the request is logged ...
+    assert key not in log and key[4:] not in log  # ... without the key
+
+
+def test_folder_lists_in_the_environment_take_the_usual_form(server_factory, tmp_path):
+    import os
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    server = server_factory(tmp_path / "dirs.db", env={"CAREROTA_OSM_DIRS": f"{a}{os.pathsep}{b}"}).start()
+    assert httpx.get(server.url + "/health").status_code == 200
+    out = carerota("serve", "--db", str(tmp_path / "bad.db"), "--port", "1",
+                   env={**os.environ, "CAREROTA_WORKERS": "many"})
+    assert out.returncode == 2
+    assert "CAREROTA_WORKERS" in out.stderr and "Traceback" not in out.stderr

@@ -51,6 +51,6 @@ def test_evaluate_endpoint_rejects_overlapping_patches(client, demand):
     ]}
     r = client.post("/v1/patches/evaluate", json={"demand": json.loads(demand.model_dump_json()), "design": design})
     assert r.status_code == 422
-    assert "patches 'A' and 'B' overlap" in r.json()["detail"]
+    assert "patches 'A' and 'B' overlap" in r.json()["message"]
     r = client.post("/v1/patches/evaluate", json={"demand": {"clients": []}, "design": design, "bogus": 1})
     assert r.status_code == 422
