@@ -130,6 +130,55 @@ PositiveMinutes = Annotated[int, Field(gt=0, le=MAX_MINUTES)]
 Gap = Annotated[int, Field(ge=-MAX_MINUTES, le=MAX_MINUTES)]
 Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
 
+_YEAR = "[1-9][0-9]{3}"
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_CLOCK = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
+LOCAL_DATETIME_PATTERN = f"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)T{_CLOCK}$"
+"""A local ISO-8601 date-time without a zone: ``2026-11-23T07:30``, optional seconds
+and fraction; years 1000-9999; real calendar dates only (29 February in leap years)."""
+_LOCAL_DATETIME = re.compile(LOCAL_DATETIME_PATTERN)
+_ZONE = re.compile(r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$", re.IGNORECASE)
+
+
+def _local_datetime(value: Any) -> Any:
+    # the JSON text must match the declared pattern exactly: pydantic alone would also
+    # take "2026-11-23 07:30", a bare date or a Unix timestamp, which the schema does not offer
+    if not isinstance(value, (str, datetime)):  # a Unix timestamp would be read as UTC
+        raise ValueError(f"{value!r} is not a local date-time like 2026-11-23T07:30")
+    if isinstance(value, str) and not _LOCAL_DATETIME.fullmatch(value):
+        zone = _ZONE.search(value)
+        if zone and _LOCAL_DATETIME.fullmatch(value[: zone.start()]):
+            raise ValueError(
+                f"{value!r} has a time zone ({zone.group()!r}); times are local date-times "
+                "without a zone, like 2026-11-23T07:30"
+            )
+        raise ValueError(
+            f"{value!r} is not a local date-time like 2026-11-23T07:30 "
+            "(YYYY-MM-DDTHH:MM, optional :SS and fraction, a real calendar date, no zone)"
+        )
+    return value
+
+
+LocalDateTime = Annotated[
+    NaiveDatetime,  # a zone offset is refused (and could not be compared)
+    BeforeValidator(_local_datetime),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LOCAL_DATETIME_PATTERN,
+            "description": "Local date-time without a zone, e.g. 2026-11-23T07:30",
+            "examples": ["2026-11-23T07:30", "2026-11-23T07:30:00"],
+        }
+    ),
+]
+"""A local date-time: a naive ``datetime`` in Python, the pattern's text in JSON."""
+
+
 class _Doc(BaseModel):
     # allow_inf_nan=False reaches floats inside dicts and lists too (speeds, penalties, matrix cells)
     model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True, allow_inf_nan=False)
@@ -148,8 +197,8 @@ class Location(_Doc):
 class Interval(_Doc):
     """A closed time interval ``[start, end]``."""
 
-    start: NaiveDatetime  # local time: a zone offset is refused (and could not be compared)
-    end: NaiveDatetime
+    start: LocalDateTime
+    end: LocalDateTime
 
     @model_validator(mode="after")
     def _ordered(self) -> Interval:
@@ -476,16 +525,16 @@ def _unique(field: str, ids: list[str], errors: list[str]) -> None:
 
 class Stop(_Doc):
     visit: Id
-    arrival: NaiveDatetime
-    start: NaiveDatetime
-    end: NaiveDatetime
+    arrival: LocalDateTime
+    start: LocalDateTime
+    end: LocalDateTime
     travel_minutes: float = Field(ge=0, description="From the previous stop of the shift, or from home.")
     travel_km: float = Field(ge=0)
 
 
 class Break(_Doc):
-    start: NaiveDatetime
-    end: NaiveDatetime
+    start: LocalDateTime
+    end: LocalDateTime
 
 
 class Route(_Doc):

@@ -1,4 +1,4 @@
-"""The contract's bounds: finite numbers, capped ints and strings, a bounded horizon.
+"""The contract's bounds: finite numbers, capped ints and strings, local date-times.
 
 Every hostile value is refused when the document is parsed, with a message that names
 the field, so nothing reaches the engine (an overflow, speed 0 searching for 25 s) or
@@ -10,20 +10,27 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from optimiser.generator import GeneratorSettings, generate_day
 from optimiser.io import InputError, parse
 from optimiser.model import (
     HORIZON_DAYS,
+    LOCAL_DATETIME_PATTERN,
     MAX_MINUTES,
+    Interval,
     Problem,
     Solution,
+    Stop,
 )
 
 from .builders import carer, client, problem, visit
@@ -249,6 +256,107 @@ def test_problem_spanning_most_of_the_horizon_is_accepted() -> None:
     late = (datetime(2026, 11, 23) + timedelta(days=HORIZON_DAYS - 1)).isoformat(timespec="minutes")
     doc["carers"][1]["shifts"].append({"start": late, "end": late[:-5] + "23:00"})
     parse(Problem, json.dumps(doc))
+
+
+# --------------------------------------------------------------------------- local date-times
+
+
+def _schema_patterns(schema: dict) -> set[str]:
+    """Every ``pattern`` of a date-time field in a JSON Schema."""
+    found = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            assert node.get("format") != "date-time", node
+            if node.get("pattern") and "T" in node["pattern"]:
+                found.add(node["pattern"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return found
+
+
+def test_schema_declares_local_datetimes_by_pattern_not_format() -> None:
+    for model in (Problem, Solution):
+        for mode in ("validation", "serialization"):
+            assert _schema_patterns(model.model_json_schema(mode=mode)) == {LOCAL_DATETIME_PATTERN}
+
+
+def test_every_time_in_the_example_matches_the_schema() -> None:
+    (pattern,) = _schema_patterns(Problem.model_json_schema())
+    text = EXAMPLE.read_text()
+    times = re.findall(r'"(?:start|end)": "([^"]*)"', text)
+    assert len(times) > 600
+    assert all(re.fullmatch(pattern, t) for t in times)
+    parse(Problem, text)
+
+
+def test_solution_times_match_the_schema() -> None:
+    stop = Stop(visit="v1", arrival="2026-11-23T07:55", start="2026-11-23T08:00", end="2026-11-23T08:30:15.250",
+                travel_minutes=5, travel_km=2)
+    data = json.loads(stop.model_dump_json())
+    assert all(re.fullmatch(LOCAL_DATETIME_PATTERN, data[k]) for k in ("arrival", "start", "end"))
+
+
+@pytest.mark.parametrize("zone", ["Z", "+01:00", "-0500", "+00"])
+def test_a_time_zone_is_refused_clearly(zone: str) -> None:
+    value = "2026-11-23T08:00" + zone
+    assert not re.fullmatch(LOCAL_DATETIME_PATTERN, value)
+    message = _refused(
+        lambda d: d["visits"][0]["window"].update(start=value),
+        "visits.0.window.start",
+        f"has a time zone ({zone!r}); times are local date-times without a zone, like 2026-11-23T07:30",
+    )
+    assert message.count("visits.0.window.start") == 1
+
+
+def test_an_aware_datetime_from_python_is_refused() -> None:
+    with pytest.raises(ValidationError, match="timezone"):
+        Interval(start=datetime(2026, 11, 23, 8, tzinfo=UTC), end=datetime(2026, 11, 23, 9))
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-11-23 08:00", "2026-11-23", "20261123T0800", "2026-13-01T08:00", "2026-11-31T08:00", "2027-02-29T08:00",
+     "1900-02-29T08:00", "2026-11-23T24:00", "2026-11-23T08:00:60", "2026-11-23T08", "0999-01-01T00:00",
+     "2026-11-23T08:00\n", "１２３４-11-23T08:00"],
+)
+def test_text_the_pattern_refuses_is_refused(value: str) -> None:
+    assert not re.fullmatch(LOCAL_DATETIME_PATTERN, value)
+    _refused(lambda d: d["visits"][0]["window"].update(start=value), "visits.0.window.start", "is not a local date-time")
+
+
+def test_a_unix_timestamp_is_refused() -> None:
+    _refused(lambda d: d["visits"][0]["window"].update(start=1_795_000_000), "visits.0.window.start")
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-11-23T08:00", "2026-11-23T08:00:59", "2026-11-23T08:00:00.5", "2026-11-23T08:00:00.123456",
+              "2028-02-29T23:59", "2000-02-29T00:00", "1000-01-01T00:00", "9999-12-31T23:59"],
+)
+def test_text_the_pattern_accepts_is_accepted(value: str) -> None:
+    assert re.fullmatch(LOCAL_DATETIME_PATTERN, value)
+    Interval.model_validate_json(json.dumps({"start": value, "end": value}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(LOCAL_DATETIME_PATTERN, fullmatch=True))
+def test_generated_strings_matching_the_pattern_are_accepted(value: str) -> None:
+    """What a schema-following client generates from the pattern parses."""
+    interval = Interval.model_validate_json(json.dumps({"start": value, "end": value}))
+    assert interval.start.tzinfo is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.datetimes(min_value=datetime(1000, 1, 1)))
+def test_every_naive_datetime_written_as_iso_matches_the_pattern(when: datetime) -> None:
+    text = when.isoformat()
+    assert re.fullmatch(LOCAL_DATETIME_PATTERN, text)
+    assert Interval.model_validate_json(json.dumps({"start": text, "end": text})).start == when
 
 
 # --------------------------------------------------------------------------- legitimate data still loads
