@@ -143,3 +143,34 @@ def test_without_allowed_folders_any_place_on_disk_is_accepted(server: tuple[Pat
     assert osm_path(str(outside / "secret.osm.pbf")) == (outside / "secret.osm.pbf").resolve()
     assert osm_path(outside / "missing.osm.pbf") == (outside / "missing.osm.pbf").resolve()
 
+
+# --------------------------------------------------------------------------- the geo loader uses it
+
+
+@pytest.mark.parametrize("value", ["$HOME/town.osm.pbf", "${HOME}/town.osm.pbf", "~/town.osm.pbf"])
+def test_the_loader_takes_a_problems_path_literally(server: tuple[Path, Path], value: str) -> None:
+    """HOME holds town.osm.pbf, yet the loader does not find it through ~ or $HOME."""
+    from geo.load import load_network
+    from geo.places import places
+    from geo.travel import RoadTravelTimes
+    from optimiser.model import Location, RoadNetwork
+
+    spec = RoadNetwork(osm_file=value, modes=["car"])
+    with pytest.raises(InputError, match=r"^travel\.road_network\.osm_file: no such file .*taken literally"):
+        RoadTravelTimes.from_spec(spec, {"a": Location(lat=52.6, lon=-0.7)})
+    with pytest.raises(InputError, match="no such file.*taken literally"):
+        load_network(value, "car")
+    with pytest.raises(InputError, match="not a readable .osm.pbf"):
+        places(value)
+
+
+@pytest.mark.parametrize("value", ["town\x00.osm.pbf", "x" * 5000 + ".osm.pbf"])
+def test_the_loader_refuses_malformed_paths_as_input_errors(server: tuple[Path, Path], value: str) -> None:
+    from geo.load import load_network
+    from geo.travel import RoadTravelTimes
+    from optimiser.model import Location
+
+    with pytest.raises(InputError, match=r"^travel\.road_network\.osm_file: the path"):
+        RoadTravelTimes({"a": Location(lat=52.6, lon=-0.7)}, source=value)
+    with pytest.raises(InputError, match=r"^road network: the path"):
+        load_network(value, "car")
