@@ -19,6 +19,7 @@ import networkx as nx
 from optimiser.io import InputError
 from optimiser.model import TRAVEL_MODES, TravelMode
 
+from .paths import not_expanded_note, osm_path
 from .settings import GeoSettings, geo_settings
 from .speeds import add_speeds, highway_types
 
@@ -65,16 +66,19 @@ def load_network(source: str | Path, mode: TravelMode, *, settings: GeoSettings 
 
     Parameters
     ----------
-    source : path to ``.osm.pbf``, ``.osm``, ``.osm.xml`` or ``.graphml``.
+    source : path to ``.osm.pbf``, ``.osm``, ``.osm.xml`` or ``.graphml``, taken literally
+        (no ``~`` or ``$VARIABLES`` expansion; see :func:`geo.paths.osm_path`).
     mode : ``"car"``, ``"walk"`` or ``"bike"``.
     settings : speeds and mode rules (default :class:`GeoSettings`).
     """
     settings = settings or geo_settings()
     mode = check_mode(mode)
-    path = Path(source).expanduser()
-    kind = source_kind(path)
-    if not path.is_file():
-        raise InputError(f"road network {path}: no such file")
+    real = osm_path(source, field="road network")
+    path = Path(source)
+    kind = source_kind(path)  # from the name as given: a symlink's target may be named otherwise
+    if not real.is_file():
+        raise InputError(f"road network {path}: no such file{not_expanded_note(path)}")
+    path = real
     try:
         if kind == "pbf":
             graph = _read_pbf(path, mode)

@@ -19,6 +19,7 @@ from optimiser.io import InputError
 from optimiser.model import Location, TravelMode
 
 from .load import load_network, source_kind
+from .paths import osm_path
 from .settings import GeoSettings
 from .speeds import highway_types
 
@@ -32,9 +33,9 @@ def places(source: str | Path, kinds: Sequence[str] = PLACE_KINDS) -> list[dict[
     Returns dicts ``{name, place, lat, lon, population}`` (population ``None`` when
     untagged), biggest kind first (city, town, village, hamlet), then by name.
     """
-    path = Path(source).expanduser()
-    if source_kind(path) != "pbf" or not path.is_file():
-        raise InputError(f"places: {path} is not a readable .osm.pbf file")
+    path = osm_path(source, field="places")  # taken literally: no ~ or $VARIABLES expansion
+    if source_kind(source) != "pbf" or not path.is_file():
+        raise InputError(f"places: {source} is not a readable .osm.pbf file")
     from pyrosm import OSM
 
     gdf = OSM(str(path)).get_data_by_custom_criteria(

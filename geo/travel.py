@@ -10,7 +10,6 @@ cached on disk, so a second run over the same network and points never loads it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -26,6 +25,7 @@ from optimiser.travel import TravelTimes
 from .cache import MatrixCache, file_fingerprint, matrix_key
 from .load import check_mode, load_network, prepare
 from .matrix import CompiledNetwork
+from .paths import not_expanded_note, osm_path
 from .settings import GeoSettings, geo_settings
 from .snap import EdgeIndex, Snap
 
@@ -59,12 +59,17 @@ class RoadTravelTimes(TravelTimes):
             raise InputError("RoadTravelTimes: give exactly one of source, place or graphs")
         self.locations = dict(locations)
         self.settings = settings or geo_settings()
-        self.source = Path(os.path.expandvars(str(source))).expanduser() if source is not None else None
+        if source is not None:
+            # the path as written, checked like the API checks it: no ~ or $VARIABLES expansion
+            # (a CLI user's shell has expanded them; on a server they would lead out of the
+            # allowed folders), no control characters, no over-long names
+            osm_path(source)
+        self.source = Path(source) if source is not None else None
         self.place = place
         self.graphs = dict(graphs) if graphs is not None else None
         self.modes = [check_mode(m) for m in (self.graphs or modes)]
         if self.source is not None and not self.source.is_file():
-            raise InputError(f"travel.road_network.osm_file: no such file {self.source}")
+            raise InputError(f"travel.road_network.osm_file: no such file {self.source}{not_expanded_note(self.source)}")
         self._lat = np.array([self.locations[p].lat for p in self.points], dtype=float)
         self._lon = np.array([self.locations[p].lon for p in self.points], dtype=float)
         self._snaps: dict[TravelMode, Snap] = {}

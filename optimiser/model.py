@@ -3,22 +3,28 @@
 The CLI, the API, the validator and the tests all use these classes. Times are
 ISO-8601 local datetimes without a zone (``2026-11-23T07:30``); durations are whole
 minutes. Field-level checks live on the fields; checks that need the whole problem
-(unknown ids, duplicates, a visit longer than every shift) live in
+(unknown ids, duplicates, a visit longer than every shift, the time horizon) live in
 :meth:`Problem._check_references`, so a bad document always fails with a message
 that names the field.
+
+Every number is finite and bounded and every string has a length cap (see the
+bounds below), so a document that parses cannot overflow the engine later.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     NaiveDatetime,
-    NonNegativeInt,
-    PositiveInt,
+    StringConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -29,8 +35,153 @@ PRIORITIES: tuple[Priority, ...] = ("critical", "high", "normal", "flexible")
 Gender = Literal["female", "male"]
 
 
+# --------------------------------------------------------------------------- bounds
+#
+# Every number and string a client sends is bounded, so that nothing it sends can
+# overflow the engine's int64 arithmetic (money is scaled to milli-pounds, times are
+# minutes from the problem's first midnight) or make the server allocate without
+# limit. The caps are far above any real home-care day and every public benchmark.
+
+ID_MAX_LENGTH = 128
+"""Characters in an id, a reference to one, a skill or a language."""
+PATH_MAX_LENGTH = 1024
+"""Characters in ``travel.road_network.osm_file`` and ``place``."""
+HORIZON_DAYS = 366
+"""All shifts and visit windows of a problem lie within this many days (benchmark
+instances stretched to whole minutes span up to 257 days)."""
+MAX_MINUTES = HORIZON_DAYS * 24 * 60
+"""Any duration, gap, lateness or travel time in minutes (527,040)."""
+MAX_COUNT = 1_000_000
+"""Visits counted in ``known_carers``."""
+MAX_LOAD = 1_000_000_000
+"""A visit's ``demand`` and a carer's ``capacity``."""
+MAX_SEED = 2**31 - 1
+MAX_TIME_LIMIT_SECONDS = 86_400.0
+"""One day of search."""
+MAX_HOURLY = 1_000.0
+"""GBP per hour: wages and fees."""
+MAX_PER_MINUTE = 10_000.0
+"""GBP per minute: lateness, overtime and shortfall prices."""
+MAX_PER_MILE = 100.0
+"""GBP per mile of mileage."""
+MAX_MONEY = 1_000_000_000.0
+"""GBP for one charge: a carer's fixed cost, a dropped visit, a care-quality penalty."""
+MAX_KM = 1_000_000.0
+"""One travel-matrix leg (benchmarks use their own distance units here)."""
+MAX_SPEED_KMH = 1_000.0
+MAX_FACTOR = 10.0
+"""Detour factor and peak slowdown."""
+MAX_SNAP_M = 100_000.0
+MAX_RATE = 10.0
+"""On-cost rates, as a share of wages."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+PRINTABLE_PATTERN = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+"""No control characters (NUL, tab, newline, DEL ...), as a JSON Schema pattern."""
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in ``text`` (C0, DEL or C1), or ``None``."""
+    found = _CONTROL.search(text)
+    return found.group() if found else None
+
+
+def _printable(value: Any) -> Any:
+    # before whitespace stripping, so a trailing newline is refused, as the pattern says
+    if isinstance(value, str):
+        bad = control_character(value)
+        if bad is not None:
+            raise ValueError(f"contains the control character {bad!r}; only printable characters are allowed")
+    return value
+
+
+def _text(max_length: int) -> WithJsonSchema:
+    return WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": PRINTABLE_PATTERN}
+    )
+
+
+Id = Annotated[
+    str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH), BeforeValidator(_printable), _text(ID_MAX_LENGTH)
+]
+"""An id, or a reference to one: 1 to 128 printable characters."""
+Label = Id
+"""A skill, a language or a strategy name: the same rules as an id."""
+PathText = Annotated[
+    str, StringConstraints(min_length=1, max_length=PATH_MAX_LENGTH), BeforeValidator(_printable), _text(PATH_MAX_LENGTH)
+]
+"""A file path or a place name: 1 to 1024 printable characters."""
+
+KnownCarers = Annotated[
+    dict[Id, Annotated[int, Field(ge=0, le=MAX_COUNT)]],
+    # pydantic would declare the key pattern as patternProperties, which leaves other keys free
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1, "maxLength": ID_MAX_LENGTH, "pattern": PRINTABLE_PATTERN},
+            "additionalProperties": {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
+        }
+    ),
+]
+"""Carer id -> visits in the last 4 weeks."""
+
+Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES)]
+PositiveMinutes = Annotated[int, Field(gt=0, le=MAX_MINUTES)]
+Gap = Annotated[int, Field(ge=-MAX_MINUTES, le=MAX_MINUTES)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+
+_YEAR = "[1-9][0-9]{3}"
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_CLOCK = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
+LOCAL_DATETIME_PATTERN = f"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)T{_CLOCK}$"
+"""A local ISO-8601 date-time without a zone: ``2026-11-23T07:30``, optional seconds
+and fraction; years 1000-9999; real calendar dates only (29 February in leap years)."""
+_LOCAL_DATETIME = re.compile(LOCAL_DATETIME_PATTERN)
+_ZONE = re.compile(r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$", re.IGNORECASE)
+
+
+def _local_datetime(value: Any) -> Any:
+    # the JSON text must match the declared pattern exactly: pydantic alone would also
+    # take "2026-11-23 07:30", a bare date or a Unix timestamp, which the schema does not offer
+    if not isinstance(value, (str, datetime)):  # a Unix timestamp would be read as UTC
+        raise ValueError(f"{value!r} is not a local date-time like 2026-11-23T07:30")
+    if isinstance(value, str) and not _LOCAL_DATETIME.fullmatch(value):
+        zone = _ZONE.search(value)
+        if zone and _LOCAL_DATETIME.fullmatch(value[: zone.start()]):
+            raise ValueError(
+                f"{value!r} has a time zone ({zone.group()!r}); times are local date-times "
+                "without a zone, like 2026-11-23T07:30"
+            )
+        raise ValueError(
+            f"{value!r} is not a local date-time like 2026-11-23T07:30 "
+            "(YYYY-MM-DDTHH:MM, optional :SS and fraction, a real calendar date, no zone)"
+        )
+    return value
+
+
+LocalDateTime = Annotated[
+    NaiveDatetime,  # a zone offset is refused (and could not be compared)
+    BeforeValidator(_local_datetime),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": LOCAL_DATETIME_PATTERN,
+            "description": "Local date-time without a zone, e.g. 2026-11-23T07:30",
+            "examples": ["2026-11-23T07:30", "2026-11-23T07:30:00"],
+        }
+    ),
+]
+"""A local date-time: a naive ``datetime`` in Python, the pattern's text in JSON."""
+
+
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+    # allow_inf_nan=False reaches floats inside dicts and lists too (speeds, penalties, matrix cells)
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- places, times
@@ -46,8 +197,8 @@ class Location(_Doc):
 class Interval(_Doc):
     """A closed time interval ``[start, end]``."""
 
-    start: NaiveDatetime  # local time: a zone offset is refused (and could not be compared)
-    end: NaiveDatetime
+    start: LocalDateTime
+    end: LocalDateTime
 
     @model_validator(mode="after")
     def _ordered(self) -> Interval:
@@ -81,34 +232,36 @@ class Window(Interval):
 
 
 class Carer(_Doc):
-    id: str = Field(min_length=1)
+    id: Id
     home: Location
     travel_mode: TravelMode = "car"
     shifts: list[Shift] = Field(min_length=1, description="Several shifts a day (split shifts) are normal.")
-    skills: list[str] = []
-    languages: list[str] = []
+    skills: list[Label] = []
+    languages: list[Label] = []
     gender: Gender | None = None
-    max_work_minutes: NonNegativeInt | None = Field(
+    max_work_minutes: Minutes | None = Field(
         default=None, description="Cap on paid working time (visits + travel between visits)."
     )
-    contracted_minutes: NonNegativeInt | None = Field(
+    contracted_minutes: Minutes | None = Field(
         default=None, description="Guaranteed/contracted paid minutes the roster should give her."
     )
-    hourly_wage: float | None = Field(default=None, gt=0, description="GBP per hour; policy default when absent.")
-    capacity: NonNegativeInt | None = Field(
-        default=None, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
+    hourly_wage: float | None = Field(
+        default=None, gt=0, le=MAX_HOURLY, description="GBP per hour; policy default when absent."
     )
-    fixed_cost: float = Field(default=0.0, ge=0, description="Cost (GBP) of using this carer at all.")
+    capacity: int | None = Field(
+        default=None, ge=0, le=MAX_LOAD, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
+    )
+    fixed_cost: float = Field(default=0.0, ge=0, le=MAX_MONEY, description="Cost (GBP) of using this carer at all.")
 
 
 class Client(_Doc):
-    id: str = Field(min_length=1)
+    id: Id
     location: Location
-    languages: list[str] = []
+    languages: list[Label] = []
     language_match: Literal["required", "preferred", "none"] = "none"
     carer_gender: Gender | None = None
-    excluded_carers: list[str] = []
-    known_carers: dict[str, NonNegativeInt] = Field(
+    excluded_carers: list[Id] = []
+    known_carers: KnownCarers = Field(
         default_factory=dict, description="carer id -> visits in the last 4 weeks"
     )
 
@@ -116,9 +269,9 @@ class Client(_Doc):
 class After(_Doc):
     """Start-to-start gap to another visit of the same client (applies when both are placed)."""
 
-    visit: str
-    min_minutes: int = 0
-    max_minutes: int | None = None
+    visit: Id
+    min_minutes: Gap = 0
+    max_minutes: Gap | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> After:
@@ -128,17 +281,17 @@ class After(_Doc):
 
 
 class Visit(_Doc):
-    id: str = Field(min_length=1)
-    client: str
+    id: Id
+    client: Id
     window: Window
-    duration_minutes: PositiveInt
+    duration_minutes: PositiveMinutes
     carers_required: Literal[1, 2] = 1
-    skills: list[str] = []
+    skills: list[Label] = []
     priority: Priority = "normal"
-    pinned_carers: list[str] = []
+    pinned_carers: list[Id] = []
     after: After | None = None
-    demand: NonNegativeInt = Field(default=0, description="Load used against carer `capacity`.")
-    late_limit_minutes: NonNegativeInt = Field(
+    demand: int = Field(default=0, ge=0, le=MAX_LOAD, description="Load used against carer `capacity`.")
+    late_limit_minutes: Minutes = Field(
         default=0,
         description="Soft lateness: the start may fall up to this many minutes after window.end, "
         "priced per minute by policy.lateness_per_minute.",
@@ -151,9 +304,10 @@ class Visit(_Doc):
 class TravelMatrix(_Doc):
     """Explicit matrices. ``points`` are client and carer ids; rows are origins."""
 
-    points: list[str]
-    minutes: dict[TravelMode, list[list[float]]]
-    km: dict[TravelMode, list[list[float]]] = {}
+    points: list[Id]
+    # cells are checked one by one, so an error names the cell (minutes.car.3.7)
+    minutes: dict[TravelMode, list[list[Annotated[float, Field(ge=0, le=MAX_MINUTES)]]]]
+    km: dict[TravelMode, list[list[Annotated[float, Field(ge=0, le=MAX_KM)]]]] = {}
 
     @model_validator(mode="after")
     def _square(self) -> TravelMatrix:
@@ -164,19 +318,19 @@ class TravelMatrix(_Doc):
             for mode, rows in table.items():
                 if len(rows) != n or any(len(r) != n for r in rows):
                     raise ValueError(f"{kind}.{mode} must be {n} x {n} (one row and column per point)")
-                if any(x < 0 for r in rows for x in r):
-                    raise ValueError(f"{kind}.{mode} has a negative entry")
         return self
 
 
 class RoadNetwork(_Doc):
     """Road travel times from OpenStreetMap (see the ``geo`` package)."""
 
-    osm_file: str | None = Field(default=None, description="Path to .osm.pbf / .osm / .osm.xml / .graphml")
-    place: str | None = Field(default=None, description="Place name to fetch with osmnx (needs internet)")
+    osm_file: PathText | None = Field(
+        default=None, description="Path to .osm.pbf / .osm / .osm.xml / .graphml, taken literally (no ~ or $VARIABLES)"
+    )
+    place: PathText | None = Field(default=None, description="Place name to fetch with osmnx (needs internet)")
     modes: list[TravelMode] = ["car", "walk", "bike"]
-    snap_limit_m: float = Field(default=500.0, gt=0)
-    peak_slowdown: float = Field(default=1.0, ge=1.0, description="Multiply car times (urban peak).")
+    snap_limit_m: float = Field(default=500.0, gt=0, le=MAX_SNAP_M)
+    peak_slowdown: float = Field(default=1.0, ge=1.0, le=MAX_FACTOR, description="Multiply car times (urban peak).")
 
     @model_validator(mode="after")
     def _one_source(self) -> RoadNetwork:
@@ -188,8 +342,12 @@ class RoadNetwork(_Doc):
 class Haversine(_Doc):
     """Straight-line estimate: great-circle km x detour factor, at a per-mode speed."""
 
-    speed_kmh: dict[TravelMode, float] = {"car": 30.0, "walk": 4.5, "bike": 15.0}
-    detour_factor: float = Field(default=1.3, ge=1.0)
+    speed_kmh: dict[TravelMode, Annotated[float, Field(gt=0, le=MAX_SPEED_KMH)]] = {
+        "car": 30.0,
+        "walk": 4.5,
+        "bike": 15.0,
+    }
+    detour_factor: float = Field(default=1.3, ge=1.0, le=MAX_FACTOR)
 
 
 class Travel(_Doc):
@@ -205,29 +363,37 @@ class Policy(_Doc):
     """Rules and prices. Money is GBP. Defaults follow DOMAIN.md (2026/27)."""
 
     # working-time rules
-    break_after_minutes: PositiveInt | None = Field(
+    break_after_minutes: PositiveMinutes | None = Field(
         default=360, description="A working stretch longer than this needs a break; null switches it off."
     )
-    break_minutes: PositiveInt = 20
+    break_minutes: PositiveMinutes = 20
     # pay and costs
-    hourly_wage: float = Field(default=12.71, gt=0, description="National Living Wage from April 2026.")
-    mileage_per_mile: dict[TravelMode, float] = {"car": 0.45, "bike": 0.20, "walk": 0.0}
-    ni_pension_rate: float = Field(default=0.11, ge=0, description="Employer NI + pension, share of wages.")
-    other_on_cost_rate: float = Field(default=0.19, ge=0, description="Holiday, training, sickness: share of wages.")
+    hourly_wage: float = Field(default=12.71, gt=0, le=MAX_HOURLY, description="National Living Wage from April 2026.")
+    mileage_per_mile: dict[TravelMode, Annotated[float, Field(ge=0, le=MAX_PER_MILE)]] = {
+        "car": 0.45,
+        "bike": 0.20,
+        "walk": 0.0,
+    }
+    ni_pension_rate: float = Field(default=0.11, ge=0, le=MAX_RATE, description="Employer NI + pension, share of wages.")
+    other_on_cost_rate: float = Field(
+        default=0.19, ge=0, le=MAX_RATE, description="Holiday, training, sickness: share of wages."
+    )
     business_cost_share: float = Field(default=0.25, ge=0, lt=1, description="Running the business, share of price.")
     profit_share: float = Field(default=0.029, ge=0, lt=1)
-    fee_per_hour: float = Field(default=24.10, ge=0, description="What the council pays per contact hour.")
+    fee_per_hour: float = Field(default=24.10, ge=0, le=MAX_HOURLY, description="What the council pays per contact hour.")
     # objective weights (GBP-equivalent)
-    travel_weight: float = Field(default=1.0, ge=0, description="Multiplier on paid travel time + mileage cost.")
-    new_carer_penalty: float = Field(
-        default=6.0, ge=0, description="Per distinct carer a client sees who is not in known_carers."
+    travel_weight: float = Field(
+        default=1.0, ge=0, le=1_000, description="Multiplier on paid travel time + mileage cost."
     )
-    familiar_carer_reward: float = Field(default=1.0, ge=0, description="Per visit by a known carer.")
-    language_preference_penalty: float = Field(default=3.0, ge=0, description="Per visit without a preferred language.")
-    contracted_shortfall_per_minute: float = Field(default=0.15, ge=0)
-    overtime_per_minute: float = Field(default=0.05, ge=0, description="Above contracted minutes.")
-    lateness_per_minute: float = Field(default=1.0, ge=0)
-    drop_penalty: dict[Priority, float] = {
+    new_carer_penalty: Money = Field(
+        default=6.0, description="Per distinct carer a client sees who is not in known_carers."
+    )
+    familiar_carer_reward: Money = Field(default=1.0, description="Per visit by a known carer.")
+    language_preference_penalty: Money = Field(default=3.0, description="Per visit without a preferred language.")
+    contracted_shortfall_per_minute: float = Field(default=0.15, ge=0, le=MAX_PER_MINUTE)
+    overtime_per_minute: float = Field(default=0.05, ge=0, le=MAX_PER_MINUTE, description="Above contracted minutes.")
+    lateness_per_minute: float = Field(default=1.0, ge=0, le=MAX_PER_MINUTE)
+    drop_penalty: dict[Priority, Money] = {
         "critical": 100_000.0,
         "high": 10_000.0,
         "normal": 1_000.0,
@@ -236,16 +402,16 @@ class Policy(_Doc):
 
 
 class Options(_Doc):
-    time_limit_seconds: float = Field(default=30.0, gt=0)
-    seed: int = 0
-    first_solution: str | None = Field(default=None, description="OR-Tools first-solution strategy name.")
+    time_limit_seconds: float = Field(default=30.0, gt=0, le=MAX_TIME_LIMIT_SECONDS)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    first_solution: Label | None = Field(default=None, description="OR-Tools first-solution strategy name.")
 
 
 # --------------------------------------------------------------------------- problem
 
 
 class Problem(_Doc):
-    id: str = Field(min_length=1)
+    id: Id
     carers: list[Carer]
     clients: list[Client]
     visits: list[Visit]
@@ -266,6 +432,7 @@ class Problem(_Doc):
         visit_by_id = {v.id: v for v in self.visits}
         client_ids = {c.id for c in self.clients}
         longest_shift = max((s.minutes for c in self.carers for s in c.shifts), default=0)
+        _within_horizon(self, errors)
         for i, carer in enumerate(self.carers):
             shifts = sorted(carer.shifts, key=lambda s: s.start)
             for a, b in zip(shifts, shifts[1:], strict=False):
@@ -326,6 +493,26 @@ class Problem(_Doc):
         return points
 
 
+def _within_horizon(problem: Problem, errors: list[str]) -> None:
+    """All shifts and visit windows within :data:`HORIZON_DAYS`, so minute offsets stay small."""
+    times: list[tuple[datetime, str]] = []
+    for i, carer in enumerate(problem.carers):
+        for j, s in enumerate(carer.shifts):
+            times += [(s.start, f"carers[{i}].shifts[{j}].start"), (s.end, f"carers[{i}].shifts[{j}].end")]
+    for i, v in enumerate(problem.visits):
+        times += [(v.window.start, f"visits[{i}].window.start"), (v.window.end, f"visits[{i}].window.end")]
+    if not times:
+        return
+    first, first_where = min(times, key=lambda t: t[0])
+    last, last_where = max(times, key=lambda t: t[0])
+    if last - first > timedelta(days=HORIZON_DAYS):
+        errors.append(
+            f"{last_where}: {last:%Y-%m-%dT%H:%M} is {(last - first) / timedelta(days=1):.1f} days after {first_where} "
+            f"({first:%Y-%m-%dT%H:%M}); a problem's shifts and visit windows must lie within "
+            f"{HORIZON_DAYS} days of each other"
+        )
+
+
 def _unique(field: str, ids: list[str], errors: list[str]) -> None:
     seen: set[str] = set()
     dup = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
@@ -337,27 +524,27 @@ def _unique(field: str, ids: list[str], errors: list[str]) -> None:
 
 
 class Stop(_Doc):
-    visit: str
-    arrival: NaiveDatetime
-    start: NaiveDatetime
-    end: NaiveDatetime
+    visit: Id
+    arrival: LocalDateTime
+    start: LocalDateTime
+    end: LocalDateTime
     travel_minutes: float = Field(ge=0, description="From the previous stop of the shift, or from home.")
     travel_km: float = Field(ge=0)
 
 
 class Break(_Doc):
-    start: NaiveDatetime
-    end: NaiveDatetime
+    start: LocalDateTime
+    end: LocalDateTime
 
 
 class Route(_Doc):
-    carer: str
+    carer: Id
     stops: list[Stop] = []
     breaks: list[Break] = []
 
 
 class Unassigned(_Doc):
-    visit: str
+    visit: Id
     reason: str
     rule: str | None = Field(default=None, description="The binding rule's name, e.g. 'skills'.")
 
@@ -384,7 +571,7 @@ SolutionStatus = Literal["feasible", "partial", "no_solution"]
 
 
 class Solution(_Doc):
-    problem_id: str
+    problem_id: Id
     status: SolutionStatus
     routes: list[Route] = []
     unassigned: list[Unassigned] = []
