@@ -298,10 +298,7 @@ class JobRunner:
 
     def delete(self, tenant_id: int, job_id: str) -> bool:
         """Erase a finished job of this tenant (problem, roster, record); False if none."""
-        deleted = delete_job(self.db, tenant_id, job_id)
-        if deleted:
-            log.info("job %s deleted by its tenant", job_id)
-        return deleted
+        return delete_job(self.db, tenant_id, job_id)
 
     async def wait(self, job_id: str, timeout: float | None = None) -> str:
         """Wait (without blocking the event loop) until the job finishes; return its state."""
@@ -345,9 +342,7 @@ class JobRunner:
         """Delete jobs past the retention period (README "Data protection"); then again
         every ``purge_interval_seconds``, from the dispatcher loop."""
         self._next_purge = time.monotonic() + self.settings.purge_interval_seconds
-        purged = purge_expired(self.db, self.settings)
-        if purged:
-            log.info("retention: %d finished job(s) deleted", purged)
+        purge_expired(self.db, self.settings)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():

@@ -13,6 +13,7 @@ bounds below), so a document that parses cannot overflow the engine later.
 
 from __future__ import annotations
 
+import numbers
 import re
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -23,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     NaiveDatetime,
+    Strict,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -112,8 +114,23 @@ PathText = Annotated[
 ]
 """A file path or a place name: 1 to 1024 printable characters."""
 
+def _integral(value: Any) -> Any:
+    # 30.0 is an integer to JSON Schema (and to spreadsheets that export it): accept it;
+    # so are numpy's integers, which the solver's own code hands over
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+Int = Annotated[int, BeforeValidator(_integral), Strict()]
+"""A whole number as JSON writes one: ``30`` or ``30.0``, never ``"30"`` or ``true``."""
+Float = Annotated[float, Strict()]
+"""A number as JSON writes one: never ``"1.5"`` or ``true`` (pydantic's lax mode takes both)."""
+
 KnownCarers = Annotated[
-    dict[Id, Annotated[int, Field(ge=0, le=MAX_COUNT)]],
+    dict[Id, Annotated[Int, Field(ge=0, le=MAX_COUNT)]],
     # pydantic would declare the key pattern as patternProperties, which leaves other keys free
     WithJsonSchema(
         {
@@ -125,10 +142,10 @@ KnownCarers = Annotated[
 ]
 """Carer id -> visits in the last 4 weeks."""
 
-Minutes = Annotated[int, Field(ge=0, le=MAX_MINUTES)]
-PositiveMinutes = Annotated[int, Field(gt=0, le=MAX_MINUTES)]
-Gap = Annotated[int, Field(ge=-MAX_MINUTES, le=MAX_MINUTES)]
-Money = Annotated[float, Field(ge=0, le=MAX_MONEY)]
+Minutes = Annotated[Int, Field(ge=0, le=MAX_MINUTES)]
+PositiveMinutes = Annotated[Int, Field(gt=0, le=MAX_MINUTES)]
+Gap = Annotated[Int, Field(ge=-MAX_MINUTES, le=MAX_MINUTES)]
+Money = Annotated[Float, Field(ge=0, le=MAX_MONEY)]
 
 _YEAR = "[1-9][0-9]{3}"
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
@@ -190,8 +207,8 @@ class _Doc(BaseModel):
 class Location(_Doc):
     """A point on the map (WGS84 degrees)."""
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Float = Field(ge=-90, le=90)
+    lon: Float = Field(ge=-180, le=180)
 
 
 class Interval(_Doc):
@@ -245,13 +262,13 @@ class Carer(_Doc):
     contracted_minutes: Minutes | None = Field(
         default=None, description="Guaranteed/contracted paid minutes the roster should give her."
     )
-    hourly_wage: float | None = Field(
+    hourly_wage: Float | None = Field(
         default=None, gt=0, le=MAX_HOURLY, description="GBP per hour; policy default when absent."
     )
-    capacity: int | None = Field(
+    capacity: Int | None = Field(
         default=None, ge=0, le=MAX_LOAD, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
     )
-    fixed_cost: float = Field(default=0.0, ge=0, le=MAX_MONEY, description="Cost (GBP) of using this carer at all.")
+    fixed_cost: Float = Field(default=0.0, ge=0, le=MAX_MONEY, description="Cost (GBP) of using this carer at all.")
 
 
 class Client(_Doc):
@@ -290,7 +307,7 @@ class Visit(_Doc):
     priority: Priority = "normal"
     pinned_carers: list[Id] = []
     after: After | None = None
-    demand: int = Field(default=0, ge=0, le=MAX_LOAD, description="Load used against carer `capacity`.")
+    demand: Int = Field(default=0, ge=0, le=MAX_LOAD, description="Load used against carer `capacity`.")
     late_limit_minutes: Minutes = Field(
         default=0,
         description="Soft lateness: the start may fall up to this many minutes after window.end, "
@@ -306,8 +323,8 @@ class TravelMatrix(_Doc):
 
     points: list[Id]
     # cells are checked one by one, so an error names the cell (minutes.car.3.7)
-    minutes: dict[TravelMode, list[list[Annotated[float, Field(ge=0, le=MAX_MINUTES)]]]]
-    km: dict[TravelMode, list[list[Annotated[float, Field(ge=0, le=MAX_KM)]]]] = {}
+    minutes: dict[TravelMode, list[list[Annotated[Float, Field(ge=0, le=MAX_MINUTES)]]]]
+    km: dict[TravelMode, list[list[Annotated[Float, Field(ge=0, le=MAX_KM)]]]] = {}
 
     @model_validator(mode="after")
     def _square(self) -> TravelMatrix:
@@ -329,8 +346,8 @@ class RoadNetwork(_Doc):
     )
     place: PathText | None = Field(default=None, description="Place name to fetch with osmnx (needs internet)")
     modes: list[TravelMode] = ["car", "walk", "bike"]
-    snap_limit_m: float = Field(default=500.0, gt=0, le=MAX_SNAP_M)
-    peak_slowdown: float = Field(default=1.0, ge=1.0, le=MAX_FACTOR, description="Multiply car times (urban peak).")
+    snap_limit_m: Float = Field(default=500.0, gt=0, le=MAX_SNAP_M)
+    peak_slowdown: Float = Field(default=1.0, ge=1.0, le=MAX_FACTOR, description="Multiply car times (urban peak).")
 
     @model_validator(mode="after")
     def _one_source(self) -> RoadNetwork:
@@ -342,12 +359,12 @@ class RoadNetwork(_Doc):
 class Haversine(_Doc):
     """Straight-line estimate: great-circle km x detour factor, at a per-mode speed."""
 
-    speed_kmh: dict[TravelMode, Annotated[float, Field(gt=0, le=MAX_SPEED_KMH)]] = {
+    speed_kmh: dict[TravelMode, Annotated[Float, Field(gt=0, le=MAX_SPEED_KMH)]] = {
         "car": 30.0,
         "walk": 4.5,
         "bike": 15.0,
     }
-    detour_factor: float = Field(default=1.3, ge=1.0, le=MAX_FACTOR)
+    detour_factor: Float = Field(default=1.3, ge=1.0, le=MAX_FACTOR)
 
 
 class Travel(_Doc):
@@ -368,21 +385,21 @@ class Policy(_Doc):
     )
     break_minutes: PositiveMinutes = 20
     # pay and costs
-    hourly_wage: float = Field(default=12.71, gt=0, le=MAX_HOURLY, description="National Living Wage from April 2026.")
-    mileage_per_mile: dict[TravelMode, Annotated[float, Field(ge=0, le=MAX_PER_MILE)]] = {
+    hourly_wage: Float = Field(default=12.71, gt=0, le=MAX_HOURLY, description="National Living Wage from April 2026.")
+    mileage_per_mile: dict[TravelMode, Annotated[Float, Field(ge=0, le=MAX_PER_MILE)]] = {
         "car": 0.45,
         "bike": 0.20,
         "walk": 0.0,
     }
-    ni_pension_rate: float = Field(default=0.11, ge=0, le=MAX_RATE, description="Employer NI + pension, share of wages.")
-    other_on_cost_rate: float = Field(
+    ni_pension_rate: Float = Field(default=0.11, ge=0, le=MAX_RATE, description="Employer NI + pension, share of wages.")
+    other_on_cost_rate: Float = Field(
         default=0.19, ge=0, le=MAX_RATE, description="Holiday, training, sickness: share of wages."
     )
-    business_cost_share: float = Field(default=0.25, ge=0, lt=1, description="Running the business, share of price.")
-    profit_share: float = Field(default=0.029, ge=0, lt=1)
-    fee_per_hour: float = Field(default=24.10, ge=0, le=MAX_HOURLY, description="What the council pays per contact hour.")
+    business_cost_share: Float = Field(default=0.25, ge=0, lt=1, description="Running the business, share of price.")
+    profit_share: Float = Field(default=0.029, ge=0, lt=1)
+    fee_per_hour: Float = Field(default=24.10, ge=0, le=MAX_HOURLY, description="What the council pays per contact hour.")
     # objective weights (GBP-equivalent)
-    travel_weight: float = Field(
+    travel_weight: Float = Field(
         default=1.0, ge=0, le=1_000, description="Multiplier on paid travel time + mileage cost."
     )
     new_carer_penalty: Money = Field(
@@ -390,9 +407,9 @@ class Policy(_Doc):
     )
     familiar_carer_reward: Money = Field(default=1.0, description="Per visit by a known carer.")
     language_preference_penalty: Money = Field(default=3.0, description="Per visit without a preferred language.")
-    contracted_shortfall_per_minute: float = Field(default=0.15, ge=0, le=MAX_PER_MINUTE)
-    overtime_per_minute: float = Field(default=0.05, ge=0, le=MAX_PER_MINUTE, description="Above contracted minutes.")
-    lateness_per_minute: float = Field(default=1.0, ge=0, le=MAX_PER_MINUTE)
+    contracted_shortfall_per_minute: Float = Field(default=0.15, ge=0, le=MAX_PER_MINUTE)
+    overtime_per_minute: Float = Field(default=0.05, ge=0, le=MAX_PER_MINUTE, description="Above contracted minutes.")
+    lateness_per_minute: Float = Field(default=1.0, ge=0, le=MAX_PER_MINUTE)
     drop_penalty: dict[Priority, Money] = {
         "critical": 100_000.0,
         "high": 10_000.0,
@@ -402,8 +419,8 @@ class Policy(_Doc):
 
 
 class Options(_Doc):
-    time_limit_seconds: float = Field(default=30.0, gt=0, le=MAX_TIME_LIMIT_SECONDS)
-    seed: int = Field(default=0, ge=0, le=MAX_SEED)
+    time_limit_seconds: Float = Field(default=30.0, gt=0, le=MAX_TIME_LIMIT_SECONDS)
+    seed: Int = Field(default=0, ge=0, le=MAX_SEED)
     first_solution: Label | None = Field(default=None, description="OR-Tools first-solution strategy name.")
 
 
@@ -528,8 +545,8 @@ class Stop(_Doc):
     arrival: LocalDateTime
     start: LocalDateTime
     end: LocalDateTime
-    travel_minutes: float = Field(ge=0, description="From the previous stop of the shift, or from home.")
-    travel_km: float = Field(ge=0)
+    travel_minutes: Float = Field(ge=0, description="From the previous stop of the shift, or from home.")
+    travel_km: Float = Field(ge=0)
 
 
 class Break(_Doc):
@@ -552,18 +569,18 @@ class Unassigned(_Doc):
 class Progress(_Doc):
     """What the solver reports while it searches."""
 
-    elapsed_seconds: float
-    solutions: int
-    objective: float | None
-    unassigned: int | None
+    elapsed_seconds: Float
+    solutions: Int
+    objective: Float | None
+    unassigned: Int | None
 
 
 class Statistics(_Doc):
-    runtime_seconds: float = 0.0
-    first_solution_seconds: float | None = None
-    solutions: int = 0
-    objective: float | None = None
-    history: list[tuple[float, float]] = Field(default_factory=list, description="(seconds, objective)")
+    runtime_seconds: Float = 0.0
+    first_solution_seconds: Float | None = None
+    solutions: Int = 0
+    objective: Float | None = None
+    history: list[tuple[Float, Float]] = Field(default_factory=list, description="(seconds, objective)")
     strategy: str | None = None
 
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from optimiser.io import InputError, describe_validation_error
+from optimiser.model import Float, Id, Int, PathText
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -45,7 +46,8 @@ DENSITY_RULE = (
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # the same rules as the roster contract (optimiser.model): no NaN or infinity, numbers as numbers
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class PlanVisit(_Doc):
@@ -53,9 +55,9 @@ class PlanVisit(_Doc):
 
     days: list[Day] = Field(min_length=1)
     time: str = Field(description="Planned start, HH:MM")
-    duration_minutes: PositiveInt
+    duration_minutes: Int = Field(gt=0, le=1440)
     carers_required: Literal[1, 2] = 1
-    time_critical: bool = Field(default=False, description="Medication: tighter window.")
+    time_critical: StrictBool = Field(default=False, description="Medication: tighter window.")
 
     @field_validator("days", mode="before")
     @classmethod
@@ -79,12 +81,12 @@ class PlanVisit(_Doc):
 class ClientPlan(_Doc):
     """An anonymised client: a point and a weekly plan."""
 
-    id: str = Field(min_length=1)
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    plan: list[PlanVisit] = Field(min_length=1)
+    id: Id
+    lat: Float = Field(ge=-90, le=90)
+    lon: Float = Field(ge=-180, le=180)
+    plan: list[PlanVisit] = Field(min_length=1, max_length=100)
     setting: Setting | None = Field(default=None, description="urban/rural; classified when absent")
-    settlement: str | None = None
+    settlement: Id | None = None
 
     def visits_on(self, day: Day) -> list[PlanVisit]:
         return sorted((v for v in self.plan if day in v.days), key=lambda v: v.minute_of_day)
@@ -97,7 +99,7 @@ class ClientPlan(_Doc):
 
 class Demand(_Doc):
     clients: list[ClientPlan]
-    source: str | None = Field(default=None, description="Where it came from (file or generator settings)")
+    source: PathText | None = Field(default=None, description="Where it came from (file or generator settings)")
     classification: str = Field(default=CLASSIFICATION_RULE, description="The rural/urban rule used")
 
     @field_validator("clients")

@@ -25,16 +25,22 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
 from optimiser.io import InputError, describe_validation_error
 from optimiser.kpis import Kpis, build_kpis
 from optimiser.model import (
+    MAX_MONEY,
+    MAX_SEED,
     Carer,
     Client,
+    Float,
     Haversine,
+    Id,
+    Int,
     Location,
     Options,
+    PathText,
     Policy,
     Problem,
     RoadNetwork,
@@ -58,16 +64,17 @@ Outcome = Literal["on_time", "late", "unassigned", "outside"]
 
 
 class _Doc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # the same rules as the roster contract (optimiser.model): no NaN or infinity
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- settings and supply
 
 
 class CarerHome(_Doc):
-    id: str
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    id: Id
+    lat: Float = Field(ge=-90, le=90)
+    lon: Float = Field(ge=-180, le=180)
     travel_mode: TravelMode = "car"
 
 
@@ -80,29 +87,29 @@ class Supply(_Doc):
 class EvaluationSettings(_Doc):
     day: Day | None = Field(default=None, description="Representative day; the busiest when absent.")
     week_of: Date = Field(default=Date(2026, 11, 23), description="Monday of the week the day is taken from.")
-    window_minutes: int = Field(default=30, ge=0, le=720, description="Time-window tolerance: planned time +- this.")
-    critical_window_minutes: int = Field(default=15, ge=0, le=720, description="Tolerance for time-critical (medication) visits.")
-    late_limit_minutes: int = Field(default=30, ge=0, le=720, description="Soft lateness allowed after the window (priced).")
+    window_minutes: Int = Field(default=30, ge=0, le=720, description="Time-window tolerance: planned time +- this.")
+    critical_window_minutes: Int = Field(default=15, ge=0, le=720, description="Tolerance for time-critical (medication) visits.")
+    late_limit_minutes: Int = Field(default=30, ge=0, le=720, description="Soft lateness allowed after the window (priced).")
     shifts: list[tuple[str, str]] = Field(
         default=[("07:00", "13:00"), ("16:00", "22:00")],
         description="Every carer's split shifts, HH:MM (each <= 6 h, so no break falls due inside one).",
     )
-    max_work_minutes: int | None = Field(default=540, ge=1, le=1440, description="Cap on a carer's paid minutes a day.")
+    max_work_minutes: Int | None = Field(default=540, ge=1, le=1440, description="Cap on a carer's paid minutes a day.")
     travel_mode: TravelMode = "car"
-    carers: int | None = Field(
+    carers: Int | None = Field(
         default=None, ge=1, le=5000, description="County workforce when no supply is given; derived from demand when absent."
     )
-    contact_hours_per_carer: float = Field(
+    contact_hours_per_carer: Float = Field(
         default=5.5, ge=0.5, le=24, description="Contact hours a carer delivers a day (to derive the workforce size)."
     )
-    search_carers: bool = Field(default=True, description="Search the carers needed to deliver 100%.")
-    max_probes: int = Field(default=5, ge=1, le=20, description="Solves spent on the carer search per patch.")
-    probe_fixed_cost: float = Field(default=30.0, ge=0, description="Per used shift in probes: prefer fewer carers.")
-    time_limit: float | None = Field(default=None, gt=0, le=3600, description="Seconds per roster solve (default: scaled).")
-    seconds_per_visit: float = Field(default=0.05, gt=0, le=10, description="Scaled time limit: seconds per visit (x sqrt(visits/300) above 300 visits), 5-90 s.")
-    probe_time_limit: float | None = Field(default=None, gt=0, le=3600, description="Seconds per search probe (default time_limit).")
-    seed: int = 1
-    osm_file: str | None = Field(default=None, description="Road travel times from this extract; haversine when absent.")
+    search_carers: StrictBool = Field(default=True, description="Search the carers needed to deliver 100%.")
+    max_probes: Int = Field(default=5, ge=1, le=20, description="Solves spent on the carer search per patch.")
+    probe_fixed_cost: Float = Field(default=30.0, ge=0, le=MAX_MONEY, description="Per used shift in probes: prefer fewer carers.")
+    time_limit: Float | None = Field(default=None, gt=0, le=3600, description="Seconds per roster solve (default: scaled).")
+    seconds_per_visit: Float = Field(default=0.05, gt=0, le=10, description="Scaled time limit: seconds per visit (x sqrt(visits/300) above 300 visits), 5-90 s.")
+    probe_time_limit: Float | None = Field(default=None, gt=0, le=3600, description="Seconds per search probe (default time_limit).")
+    seed: Int = Field(default=1, ge=0, le=MAX_SEED)
+    osm_file: PathText | None = Field(default=None, description="Road travel times from this extract; haversine when absent.")
     policy: Policy = Policy()
 
     @field_validator("shifts")

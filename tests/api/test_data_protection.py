@@ -320,6 +320,7 @@ def test_delete_tenant_with_unfinished_jobs_needs_force(db):
 def test_forced_tenant_deletion_stops_its_running_solve(tmp_path, small_problem):
     """The row of a running job vanishes: the dispatcher kills its solver and stores nothing."""
     from api.jobs import JobRunner
+    from api.tasks import checked
     from tests.api import helpers
 
     db = Database(tmp_path / "runner.db")
@@ -328,7 +329,7 @@ def test_forced_tenant_deletion_stops_its_running_solve(tmp_path, small_problem)
     runner = JobRunner(db, Settings(db_path=db.path, workers=1), target=helpers.hang)
     runner.start()
     try:
-        job_id = runner.submit(tenant, small_problem, kind="job", time_limit=60, seed=None)["id"]
+        job_id = runner.submit(tenant, checked(small_problem), kind="job", time_limit=60, seed=None)["id"]
         end = time.monotonic() + 20
         while job_id not in runner._running and time.monotonic() < end:
             time.sleep(0.05)

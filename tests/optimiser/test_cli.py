@@ -87,7 +87,7 @@ def test_malformed_json_and_missing_file(tmp_path: Path, capsys) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{"id": "x", "carers": [')
     assert main(["solve", str(path), "-o", str(tmp_path / "out.json")]) == EXIT_BAD_INPUT
-    assert "broken.json is not a valid problem" in capsys.readouterr().err
+    assert "broken.json is not valid JSON: EOF while parsing a list at line 1 column 23" in capsys.readouterr().err
     assert main(["solve", str(tmp_path / "absent.json")]) == EXIT_BAD_INPUT
     assert "cannot read" in capsys.readouterr().err
     assert not (tmp_path / "out.json").exists()
