@@ -124,13 +124,20 @@ def _integral(value: Any) -> Any:
     return value
 
 
-Int = Annotated[int, BeforeValidator(_integral), Strict()]
-"""A whole number as JSON writes one: ``30`` or ``30.0``, never ``"30"`` or ``true``."""
+def whole(**bounds: int) -> Any:
+    """A whole number as JSON writes one (``30`` or ``30.0``, never ``"30"`` or ``true``)
+    within ``bounds`` (``ge``, ``gt``, ``le``, ``lt``). The bounds sit inside, before the
+    validator, so the JSON Schema states them (``minimum`` ...) rather than pydantic's names."""
+    return Annotated[int, Strict(), Field(**bounds), BeforeValidator(_integral)]
+
+
+Int = whole()
+"""A whole number as JSON writes one; bounds may be given on the field."""
 Float = Annotated[float, Strict()]
 """A number as JSON writes one: never ``"1.5"`` or ``true`` (pydantic's lax mode takes both)."""
 
 KnownCarers = Annotated[
-    dict[Id, Annotated[Int, Field(ge=0, le=MAX_COUNT)]],
+    dict[Id, whole(ge=0, le=MAX_COUNT)],
     # pydantic would declare the key pattern as patternProperties, which leaves other keys free
     WithJsonSchema(
         {
@@ -142,9 +149,9 @@ KnownCarers = Annotated[
 ]
 """Carer id -> visits in the last 4 weeks."""
 
-Minutes = Annotated[Int, Field(ge=0, le=MAX_MINUTES)]
-PositiveMinutes = Annotated[Int, Field(gt=0, le=MAX_MINUTES)]
-Gap = Annotated[Int, Field(ge=-MAX_MINUTES, le=MAX_MINUTES)]
+Minutes = whole(ge=0, le=MAX_MINUTES)
+PositiveMinutes = whole(gt=0, le=MAX_MINUTES)
+Gap = whole(ge=-MAX_MINUTES, le=MAX_MINUTES)
 Money = Annotated[Float, Field(ge=0, le=MAX_MONEY)]
 
 _YEAR = "[1-9][0-9]{3}"
@@ -265,8 +272,8 @@ class Carer(_Doc):
     hourly_wage: Float | None = Field(
         default=None, gt=0, le=MAX_HOURLY, description="GBP per hour; policy default when absent."
     )
-    capacity: Int | None = Field(
-        default=None, ge=0, le=MAX_LOAD, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
+    capacity: whole(ge=0, le=MAX_LOAD) | None = Field(
+        default=None, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
     )
     fixed_cost: Float = Field(default=0.0, ge=0, le=MAX_MONEY, description="Cost (GBP) of using this carer at all.")
 

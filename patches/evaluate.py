@@ -53,6 +53,7 @@ from optimiser.model import (
     Unassigned,
     Visit,
     Window,
+    whole,
 )
 from optimiser.travel import HaversineTravel, TravelTimes
 
@@ -94,10 +95,10 @@ class EvaluationSettings(_Doc):
         default=[("07:00", "13:00"), ("16:00", "22:00")],
         description="Every carer's split shifts, HH:MM (each <= 6 h, so no break falls due inside one).",
     )
-    max_work_minutes: Int | None = Field(default=540, ge=1, le=1440, description="Cap on a carer's paid minutes a day.")
+    max_work_minutes: whole(ge=1, le=1440) | None = Field(default=540, description="Cap on a carer's paid minutes a day.")
     travel_mode: TravelMode = "car"
-    carers: Int | None = Field(
-        default=None, ge=1, le=5000, description="County workforce when no supply is given; derived from demand when absent."
+    carers: whole(ge=1, le=5000) | None = Field(
+        default=None, description="County workforce when no supply is given; derived from demand when absent."
     )
     contact_hours_per_carer: Float = Field(
         default=5.5, ge=0.5, le=24, description="Contact hours a carer delivers a day (to derive the workforce size)."
