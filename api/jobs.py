@@ -297,7 +297,8 @@ class JobRunner:
         return row["state"]
 
     def delete(self, tenant_id: int, job_id: str) -> bool:
-        """Erase a finished job of this tenant (problem, roster, record); False if none."""
+        """Erase a job of this tenant (problem, roster, record); False if none. Cancel it
+        first: a running solver's process is killed by :meth:`cancel`, not here."""
         return delete_job(self.db, tenant_id, job_id)
 
     async def wait(self, job_id: str, timeout: float | None = None) -> str:

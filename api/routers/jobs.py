@@ -102,20 +102,28 @@ def get_geojson(job_id: str, request: Request, tenant: TenantDep) -> Any:
     return json.loads(unpack(row["geojson"]))
 
 
-@router.delete(
-    "/{job_id}",
+@router.post(
+    "/{job_id}/cancel",
     response_model=Job,
-    responses={**NOT_FOUND, 204: {"description": "The finished job and its problem and roster were deleted"}},
+    responses={**NOT_FOUND, 409: {"model": Error, "description": "The job had already finished"}},
 )
-def delete_job(job_id: str, request: Request, tenant: TenantDep) -> Response | Job:
-    """Cancel a queued or running job (a running solver process is killed at once; 200 with
-    the job, now ``cancelled``), or delete a finished one: its problem, roster and record
-    are erased from the database (204). Cancel, then delete, to erase a running job."""
-    runner = request.app.state.runner
-    before = runner.cancel(tenant.id, job_id)
+def cancel_job(job_id: str, request: Request, tenant: TenantDep) -> Job:
+    """Cancel a queued or running job (a running solver process is killed at once); the
+    job stays, ``cancelled``, until it is deleted or the retention period ends."""
+    before = request.app.state.runner.cancel(tenant.id, job_id)
     if before is None:
         raise HTTPException(404, f"no job {job_id!r}")
-    if before not in FINISHED:
-        return Job.from_row(_row(request, tenant, job_id))
+    if before in FINISHED:
+        raise HTTPException(409, f"job already finished ({before})")
+    return Job.from_row(_row(request, tenant, job_id))
+
+
+@router.delete("/{job_id}", status_code=204, responses={**NOT_FOUND})
+def delete_job(job_id: str, request: Request, tenant: TenantDep) -> Response:
+    """Delete a job: its problem, roster and record are erased from the database (a queued
+    or running job is cancelled first, its solver process killed)."""
+    runner = request.app.state.runner
+    if runner.cancel(tenant.id, job_id) is None:
+        raise HTTPException(404, f"no job {job_id!r}")
     runner.delete(tenant.id, job_id)
     return Response(status_code=204)

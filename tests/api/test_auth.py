@@ -11,7 +11,7 @@ from tests.api.conftest import carerota
 
 PROTECTED = [
     ("POST", "/v1/solve"), ("POST", "/v1/jobs"), ("GET", "/v1/jobs"), ("GET", "/v1/jobs/x"),
-    ("GET", "/v1/jobs/x/solution"), ("GET", "/v1/jobs/x/problem"), ("DELETE", "/v1/jobs/x"),
+    ("GET", "/v1/jobs/x/solution"), ("GET", "/v1/jobs/x/problem"), ("DELETE", "/v1/jobs/x"), ("POST", "/v1/jobs/x/cancel"),
     ("POST", "/v1/validate"),
 ]
 
@@ -58,7 +58,8 @@ def test_tenant_isolation(service, small_problem):
     jid = job["id"]
     # B cannot see, fetch, or cancel A's job: indistinguishable from a job that does not exist
     for method, path in [("GET", f"/v1/jobs/{jid}"), ("GET", f"/v1/jobs/{jid}/solution"),
-                         ("GET", f"/v1/jobs/{jid}/problem"), ("DELETE", f"/v1/jobs/{jid}")]:
+                         ("GET", f"/v1/jobs/{jid}/problem"), ("DELETE", f"/v1/jobs/{jid}"),
+                         ("POST", f"/v1/jobs/{jid}/cancel")]:
         theirs = c.request(method, path, headers=service.b)
         nobody = c.request(method, path.replace(jid, "0" * 32), headers=service.b)
         assert theirs.status_code == nobody.status_code == 404, path

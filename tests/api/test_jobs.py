@@ -76,7 +76,7 @@ def test_cancel_running_job_kills_the_solver(service, example):
         time.sleep(0.01)
     pid = runner._running[job["id"]].process.pid
     t = time.monotonic()
-    r = service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a)
+    r = service.client.post(f"/v1/jobs/{job['id']}/cancel", headers=service.a)
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     assert r.json()["error"] == "cancelled by the client"
     while helpers.alive(pid):
@@ -85,7 +85,8 @@ def test_cancel_running_job_kills_the_solver(service, example):
     time.sleep(0.3)
     assert service.client.get(f"/v1/jobs/{job['id']}", headers=service.a).json()["state"] == "cancelled"
     assert service.client.get(f"/v1/jobs/{job['id']}/solution", headers=service.a).status_code == 409
-    # deleting it now (it is finished) erases it
+    # a finished job cannot be cancelled; deleting it erases it
+    assert service.client.post(f"/v1/jobs/{job['id']}/cancel", headers=service.a).status_code == 409
     assert service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a).status_code == 204
     assert service.client.get(f"/v1/jobs/{job['id']}", headers=service.a).status_code == 404
 
@@ -94,7 +95,7 @@ def test_cancel_queued_job_and_done_job(service, small_problem):
     body = small_problem.model_dump_json()
     first = service.client.post("/v1/jobs?time_limit=1", content=body, headers=service.a).json()
     second = service.client.post("/v1/jobs?time_limit=1", content=body, headers=service.a).json()
-    r = service.client.delete(f"/v1/jobs/{second['id']}", headers=service.a)
+    r = service.client.post(f"/v1/jobs/{second['id']}/cancel", headers=service.a)
     assert r.json()["state"] == "cancelled" and r.json()["attempts"] == 0
     assert service.wait(first["id"], service.a)["state"] == "done"
     r = service.client.delete(f"/v1/jobs/{first['id']}", headers=service.a)
@@ -104,10 +105,27 @@ def test_cancel_queued_job_and_done_job(service, small_problem):
     assert service.client.delete(f"/v1/jobs/{first['id']}", headers=service.a).status_code == 404
 
 
+def test_deleting_a_running_job_kills_its_solver_and_erases_it(service, example):
+    job = service.client.post("/v1/jobs?time_limit=5", content=example.model_dump_json(), headers=service.a).json()
+    runner = service.client.app.state.runner
+    while job["id"] not in runner._running:
+        time.sleep(0.01)
+    pid = runner._running[job["id"]].process.pid
+    assert service.client.delete(f"/v1/jobs/{job['id']}", headers=service.a).status_code == 204
+    t = time.monotonic()
+    while helpers.alive(pid):
+        assert time.monotonic() - t < 3, "solver process still alive"
+        time.sleep(0.05)
+    time.sleep(0.5)  # the dispatcher reaps it and stores nothing for a deleted job
+    for suffix in ("", "/problem", "/solution"):
+        assert service.client.get(f"/v1/jobs/{job['id']}{suffix}", headers=service.a).status_code == 404
+    assert service.client.app.state.db.read("SELECT COUNT(*) AS n FROM jobs")[0]["n"] == 0
+
+
 def test_list_filters_by_state(service, small_problem):
     body = small_problem.model_dump_json()
     jobs = [service.client.post("/v1/jobs?time_limit=1", content=body, headers=service.a).json() for _ in range(2)]
-    service.client.delete(f"/v1/jobs/{jobs[1]['id']}", headers=service.a)
+    service.client.post(f"/v1/jobs/{jobs[1]['id']}/cancel", headers=service.a)
     service.wait(jobs[0]["id"], service.a)
     listed = service.client.get("/v1/jobs", headers=service.a).json()["jobs"]
     assert [j["id"] for j in listed] == [jobs[1]["id"], jobs[0]["id"]]  # newest first

@@ -32,7 +32,7 @@ export function makeClient(getKey) {
     submit: (problemText, timeLimit) => call("POST", `/v1/jobs?time_limit=${encodeURIComponent(timeLimit)}`, problemText),
     job: (id) => call("GET", `/v1/jobs/${id}`),
     jobs: () => call("GET", "/v1/jobs?limit=50"),
-    cancel: (id) => call("DELETE", `/v1/jobs/${id}`),
+    cancel: (id) => call("POST", `/v1/jobs/${id}/cancel`),
     solution: (id) => call("GET", `/v1/jobs/${id}/solution`),
     problem: (id) => call("GET", `/v1/jobs/${id}/problem`),
     geojson: (id) => call("GET", `/v1/jobs/${id}/geojson`).catch(() => null),
