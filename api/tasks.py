@@ -194,7 +194,8 @@ class TaskPool:
             parent, child = self._ctx.Pipe(duplex=False)
             process = self._ctx.Process(target=_task_main, args=(child, fn, args), daemon=True,
                                         name=f"carerota-task-{fn.__name__}")
-            process.start()
+            # start() pickles the body into the new process's pipe: off the event loop
+            await asyncio.to_thread(process.start)
             child.close()
             try:
                 message = await self._receive(parent, timeout, request)
