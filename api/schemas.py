@@ -7,7 +7,7 @@ import json
 import sqlite3
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from optimiser.model import Problem, Progress, Solution
 
@@ -67,6 +67,8 @@ class JobList(BaseModel):
 
 class ValidateRequest(BaseModel):
     """A problem and a roster for it."""
+
+    model_config = ConfigDict(extra="forbid")
 
     problem: Problem
     solution: Solution

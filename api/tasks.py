@@ -14,6 +14,7 @@ web process passes on without parsing them again.
 from __future__ import annotations
 
 import asyncio
+import functools
 import multiprocessing as mp
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,17 +99,28 @@ class _Refused(Exception):
         self.refusal = refusal
 
 
+def _refusing(task: Callable[..., Any]) -> Callable[..., Any]:
+    """A task that answers bad input with a :class:`Refusal` rather than raising."""
+
+    @functools.wraps(task)
+    def run(*args: Any) -> Any:
+        try:
+            return task(*args)
+        except _Refused as r:
+            return r.refusal
+        except InputError as err:
+            return refusal(err)
+
+    return run
+
+
+@_refusing
 def check_problem(body: bytes, boundary: Boundary) -> CheckedProblem | Refusal:
     """Task: a problem body through every check (``optimiser.intake``), ready to queue."""
-    try:
-        doc = parse_json(body, "body")
-        check_size(doc, boundary.limits)
-        problem: Problem = _build(Problem, doc)
-        check_sources(problem, boundary.sources)
-    except _Refused as r:
-        return r.refusal
-    except InputError as err:
-        return refusal(err)
+    doc = parse_json(body, "body")
+    check_size(doc, boundary.limits)
+    problem: Problem = _build(Problem, doc)
+    check_sources(problem, boundary.sources)
     return checked(problem)
 
 
@@ -118,49 +130,41 @@ def checked(problem: Problem) -> CheckedProblem:
                           problem.options.time_limit_seconds, pack(problem.model_dump_json()))
 
 
+@_refusing
 def validate_roster(body: bytes, boundary: Boundary) -> bytes | Refusal:
     """Task: a ``{problem, solution}`` body checked, then the roster validated (report JSON)."""
     from optimiser.validator import validate
 
     from .schemas import ValidateRequest
 
-    try:
-        doc = parse_json(body, "body")
-        check_size(doc.get("problem") if isinstance(doc, dict) else None, boundary.limits, "problem.")
-        request: ValidateRequest = _build(ValidateRequest, doc)
-        check_sources(request.problem, boundary.sources, "problem.travel.road_network")
-        return validate(request.problem, request.solution).model_dump_json().encode()
-    except _Refused as r:
-        return r.refusal
-    except InputError as err:
-        return refusal(err)
+    doc = parse_json(body, "body")
+    check_size(doc.get("problem") if isinstance(doc, dict) else None, boundary.limits, "problem.")
+    request: ValidateRequest = _build(ValidateRequest, doc)
+    check_sources(request.problem, boundary.sources, "problem.travel.road_network")
+    return validate(request.problem, request.solution).model_dump_json().encode()
 
 
+@_refusing
 def evaluate_design(body: bytes, boundary: Boundary, time_cap: float) -> bytes | Refusal:
     """Task: a patch-design body checked, then every patch rostered (``DesignResult`` JSON).
     Each roster solve is capped at ``time_cap`` seconds."""
     from patches.service import EvaluateRequest, evaluate_request
 
-    try:
-        doc = parse_json(body, "body")
-        demand = doc.get("demand") if isinstance(doc, dict) else None
-        check_size(demand, boundary.limits, "demand.")
-        supply = doc.get("supply") if isinstance(doc, dict) else None
-        if isinstance(supply, dict) and len(supply.get("carers") or []) > boundary.limits.carers:
-            raise TooLarge(f"supply.carers: {len(supply['carers']):,} carers is more than the limit of "
-                           f"{boundary.limits.carers:,} (CAREROTA_MAX_CARERS)")
-        request: EvaluateRequest = _build(EvaluateRequest, doc)
-        s = request.settings
-        check_osm_file(s.osm_file, boundary.sources, "settings.osm_file")
-        request.settings = s.model_copy(update={
-            "time_limit": min(s.time_limit or time_cap, time_cap),
-            "probe_time_limit": min(s.probe_time_limit or time_cap, time_cap),
-        })
-        return evaluate_request(request).model_dump_json().encode()
-    except _Refused as r:
-        return r.refusal
-    except InputError as err:
-        return refusal(err)
+    doc = parse_json(body, "body")
+    demand = doc.get("demand") if isinstance(doc, dict) else None
+    check_size(demand, boundary.limits, "demand.")
+    supply = doc.get("supply") if isinstance(doc, dict) else None
+    if isinstance(supply, dict) and len(supply.get("carers") or []) > boundary.limits.carers:
+        raise TooLarge(f"supply.carers: {len(supply['carers']):,} carers is more than the limit of "
+                       f"{boundary.limits.carers:,} (CAREROTA_MAX_CARERS)")
+    request: EvaluateRequest = _build(EvaluateRequest, doc)
+    s = request.settings
+    check_osm_file(s.osm_file, boundary.sources, "settings.osm_file")
+    request.settings = s.model_copy(update={
+        "time_limit": min(s.time_limit or time_cap, time_cap),
+        "probe_time_limit": min(s.probe_time_limit or time_cap, time_cap),
+    })
+    return evaluate_request(request).model_dump_json().encode()
 
 
 # --------------------------------------------------------------------------- the pool
