@@ -412,7 +412,7 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert p.returncode == 0, p.stderr
     assert p.stdout == command, ".ci/run reads a different command from README.md than this test does"
     assert 'bash -euo pipefail -c "$test_command"' in ci
-    assert "python3 -m venv" in ci and "carerota bench --suite ci" in ci
+    assert '-m venv "$venv_dir/venv"' in ci and "carerota bench --suite ci" in ci
 
 
 def test_constraints_pin_the_test_tools_together() -> None:
