@@ -421,3 +421,19 @@ def test_constraints_pin_the_test_tools_together() -> None:
     assert pins["schemathesis"].startswith("4."), pins["schemathesis"]
     header = (REPO / "constraints.txt").read_text().split("\n# ----\n")[0]
     assert "uv pip compile pyproject.toml" in header and "deliberately" in header
+
+
+def test_constraints_pin_every_dependency_pyproject_names() -> None:
+    """A dependency added to pyproject.toml without regenerating constraints.txt is caught here."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"],
+              *project["optional-dependencies"]["bench"]]
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    pins = {norm(n) for n in re.findall(r"^([A-Za-z0-9_.-]+)==", (REPO / "constraints.txt").read_text(), re.M)}
+    names = {norm(re.match(r"[A-Za-z0-9_.-]+", req).group(0)) for req in wanted}
+    assert not names - pins, f"not in constraints.txt (regenerate it, see its header): {sorted(names - pins)}"
