@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,6 +192,7 @@ class Runner:
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
         self.env = env
+        self.keys: list[str] = []
 
     def localise(self, cmd: str) -> str:
         """Paths that are relative to the repository in the README, made absolute."""
@@ -240,6 +242,7 @@ class Runner:
             return f"still running after {SEGMENT_TIMEOUT} s"
         if p.returncode != 0:
             return f"exit code {p.returncode}\nstdout: {p.stdout[-2000:]}\nstderr: {p.stderr[-3000:]}"
+        self.keys += re.findall(r"\bcrk_[A-Za-z0-9_-]+", p.stdout)  # a key a later 'carerota serve' must accept
         return None
 
     def check_serve(self, script: str) -> str | None:
@@ -260,9 +263,9 @@ class Runner:
                 try:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
                         health = json.load(r)
-                    if health.get("status") == "ok":
-                        return None
-                    return f"/health answered {health}"
+                    if health.get("status") != "ok":
+                        return f"/health answered {health}"
+                    return self.check_keys(port)
                 except OSError:
                     time.sleep(0.3)
             return f"no answer on /health within 60 s:\n{log.read_text()[-3000:]}"
@@ -274,6 +277,17 @@ class Runner:
                 except subprocess.TimeoutExpired:
                     os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
+
+    def check_keys(self, port: int) -> str | None:
+        """Every API key an earlier README command printed works on this server (the keys
+        command and the server must use the same database)."""
+        for key in self.keys:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/jobs", headers={"X-API-Key": key})
+            try:
+                urllib.request.urlopen(request, timeout=10).close()
+            except urllib.error.HTTPError as err:
+                return f"the API key printed earlier in the README gets {err.code} from this server"
+        return None
 
     def run_python(self, block: Block, out: Outcome) -> Outcome:
         path = self.workdir / f"readme_block_{block.line}.py"
