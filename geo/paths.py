@@ -15,7 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from optimiser.io import InputError
+from optimiser.errors import InputError
 from optimiser.model import PATH_MAX_LENGTH, control_character
 
 MAX_PATH_LENGTH = PATH_MAX_LENGTH
