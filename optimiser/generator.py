@@ -50,7 +50,7 @@ from .model import (
     Visit,
     Window,
 )
-from .rules import declined, ineligible, no_shared_language, wrong_gender
+from .rules import declined, ineligible, missing_skills, no_shared_language, wrong_gender
 
 # --------------------------------------------------------------------------- domain defaults
 
@@ -685,7 +685,7 @@ def _repair(
                     break
                 client.carer_gender = None  # nobody of that gender works then: the plan is relaxed
                 continue
-            gaps = {c.id: len(set(visit.skills) - set(c.skills)) for c in fits}
+            gaps = {c.id: len(missing_skills(visit, c)) for c in fits}
             best = min(gaps.values())
             carer = by_id[rng.choice([cid for cid, gap in gaps.items() if gap == best])]
             training = set(visit.skills) | ({"medication"} if "insulin" in visit.skills else set())
