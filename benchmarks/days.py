@@ -54,7 +54,7 @@ STANDARD_TIME_LIMIT = {300: 30.0, 1000: 60.0, 2000: 120.0}
 #: Rules of the validator that VROOM's model covers; violations of any other rule by
 #: the VROOM roster are the price of what was dropped.
 VROOM_RULES = {
-    "window", "duration", "arrival", "shift", "overlap", "travel", "travel_reported", "skills",
+    "window", "duration", "arrival", "shifts", "overlap", "travel", "travel_reported", "skills",
     "carers_required", "visit_repeated", "lost_visit", "unknown_visit", "unknown_carer", "problem_id",
 }  # fmt: skip
 VROOM_PRIORITY = {"critical": 100, "high": 30, "normal": 10, "flexible": 1}

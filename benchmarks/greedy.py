@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from optimiser import rules
 from optimiser.model import (
     PRIORITIES,
     Break,
@@ -109,24 +110,11 @@ class GreedyRoster:
     # ------------------------------------------------------------------ rules
 
     def _mismatch(self, carer: Carer, visit: Visit, client: Client) -> str | None:
-        """The first matching rule the carer fails for this visit, else None."""
-        if not set(visit.skills) <= set(carer.skills):
-            return "skills"
-        if client.carer_gender is not None and carer.gender != client.carer_gender:
-            return "gender"
-        if client.language_match == "required" and not set(client.languages) & set(carer.languages):
-            return "language"
-        if carer.id in client.excluded_carers:
-            return "excluded"
-        if (
-            visit.carers_required == 1
-            and visit.pinned_carers
-            and carer.id not in visit.pinned_carers
-        ):
-            return "pinned"
-        if carer.capacity is not None and visit.demand > carer.capacity:
-            return "capacity"
-        return None
+        """The first rule that stops the carer doing this visit (``optimiser.rules``), else None."""
+        broken = rules.ineligible(visit, client, carer)
+        if broken is None and rules.pinned_elsewhere(visit, carer):
+            return rules.PINNED
+        return broken
 
     def _bounds(self, visit: Visit) -> tuple[float, float]:
         """Earliest and latest start: the window, narrowed by ``after`` gaps to placed visits."""
@@ -255,7 +243,7 @@ class GreedyRoster:
                     visit=visit.id,
                     reason=f"no matching carer is free to start {visit.duration_minutes} min at "
                     f"{client.id} {window} (shifts, travel, breaks, max work)",
-                    rule="availability",
+                    rule="busy",
                 )
             chosen = min(options, key=lambda o: self._score(o, visit, client))
             self._place(visit, chosen)
@@ -299,15 +287,16 @@ class GreedyRoster:
             return Unassigned(
                 visit=visit.id,
                 reason=f"pinned carer(s) {', '.join(missing)} do not meet the visit's rules",
-                rule="pinned",
+                rule=rules.PINNED,
             )
-        rule = max(failed, key=failed.get) if failed else "availability"
+        rule = max(failed, key=failed.get) if failed else "busy"
         needs = {
-            "skills": f"the skill(s) {', '.join(visit.skills)}",
-            "gender": f"{client.carer_gender} gender",
-            "language": f"a language of {' / '.join(client.languages)}",
-            "excluded": "not being declined by the client",
-            "capacity": f"capacity for demand {visit.demand}",
+            rules.SKILLS: f"the skill(s) {', '.join(visit.skills)}",
+            rules.GENDER: f"{client.carer_gender} gender",
+            rules.LANGUAGE: f"a language of {' / '.join(client.languages)}",
+            rules.EXCLUDED: "not being declined by the client",
+            rules.CAPACITY: f"capacity for demand {visit.demand}",
+            rules.MAX_WORK: f"a max_work_minutes of at least {visit.duration_minutes}",
         }.get(rule, "the visit's rules")
         have = f"only {len(matching)}" if matching else "no"
         return Unassigned(

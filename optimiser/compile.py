@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from .model import Carer, Client, Problem, TravelMode, Visit
+from .model import Problem, TravelMode
+from .rules import ineligible
 from .travel import TravelTimes, travel_times
 
 COST_SCALE = 1000  # objective units per GBP
@@ -77,26 +78,6 @@ def minutes_between(t0: datetime, t: datetime) -> int:
     return int(math.floor((t - t0).total_seconds() / 60 + 1e-9))
 
 
-def matches(visit: Visit, client: Client, carer: Carer) -> str | None:
-    """The first hard matching rule ``carer`` breaks for ``visit``, or ``None``.
-
-    Rule names are shared with the validator and the unassigned reasons.
-    """
-    if not set(visit.skills) <= set(carer.skills):
-        return "skills"
-    if client.carer_gender is not None and carer.gender != client.carer_gender:
-        return "gender"
-    if client.language_match == "required" and client.languages and not set(client.languages) & set(carer.languages):
-        return "language"
-    if carer.id in client.excluded_carers:
-        return "excluded_carers"
-    if carer.capacity is not None and visit.demand > carer.capacity:
-        return "capacity"
-    if carer.max_work_minutes is not None and visit.duration_minutes > carer.max_work_minutes:
-        return "max_work_minutes"
-    return None
-
-
 def fits(vehicle: Vehicle, start: int, latest: int, duration: int) -> bool:
     """Can a visit starting in ``[start, latest]`` and lasting ``duration`` lie in the shift?"""
     return max(start, vehicle.start) <= min(latest, vehicle.end - duration)
@@ -131,7 +112,7 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
 
     for vi, visit in enumerate(problem.visits):
         client = clients[visit.client]
-        ok = tuple(ci for ci, carer in enumerate(problem.carers) if matches(visit, client, carer) is None)
+        ok = tuple(ci for ci, carer in enumerate(problem.carers) if ineligible(visit, client, carer) is None)
         eligible.append(ok)
         ws = minutes_between(t0, visit.window.start)
         latest = minutes_between(t0, visit.window.end) + visit.late_limit_minutes

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .compile import ProblemData, fits, matches
+from . import rules
+from .compile import ProblemData, fits
 from .model import Carer, Visit
+from .rules import ELIGIBILITY, ineligible
 
 Reason = tuple[str, str]  # (reason, rule)
-RULE_ORDER = ("skills", "gender", "language", "excluded_carers", "capacity", "max_work_minutes")
 
 
 def explain_unassigned(
@@ -36,18 +37,18 @@ def _clock(t: datetime, multi_day: bool) -> str:
 def _describe(visit: Visit, client, upto: str) -> str:
     """The carer the visit needs, spelled out up to (and including) rule ``upto``."""
     parts = []
-    rules = RULE_ORDER[: RULE_ORDER.index(upto) + 1]
-    if "gender" in rules and client.carer_gender:
+    upto_here = ELIGIBILITY[: ELIGIBILITY.index(upto) + 1]
+    if rules.GENDER in upto_here and client.carer_gender:
         parts.append(client.carer_gender)
     parts.append("carer")
     if visit.skills:
         names = ", ".join(f"'{s}'" for s in visit.skills)
         parts.append(f"with skill{'s' if len(visit.skills) > 1 else ''} {names}")
-    if "language" in rules and client.language_match == "required" and client.languages:
+    if rules.LANGUAGE in upto_here and client.language_match == "required":
         parts.append("speaking " + " or ".join(client.languages))
-    if "excluded_carers" in rules and client.excluded_carers:
+    if rules.EXCLUDED in upto_here and client.excluded_carers:
         parts.append("not excluded by the client")
-    if "capacity" in rules and visit.demand:
+    if rules.CAPACITY in upto_here and visit.demand:
         parts.append(f"with capacity for {visit.demand}")
     return " ".join(parts)
 
@@ -64,34 +65,34 @@ def _explain(data: ProblemData, vi: int, placed, work: dict[int, int], multi_day
     double = " (double-handed: 2 carers needed)" if need == 2 else ""
 
     carers: list[tuple[int, Carer]] = list(enumerate(problem.carers))
-    for rule in RULE_ORDER:
-        carers = [(i, c) for i, c in carers if matches(visit, client, c) not in RULE_ORDER[: RULE_ORDER.index(rule) + 1]]
+    for rule in ELIGIBILITY:
+        carers = [(i, c) for i, c in carers if ineligible(visit, client, c) not in ELIGIBILITY[: ELIGIBILITY.index(rule) + 1]]
         if len(carers) < need:
             who = _describe(visit, client, rule)
-            if rule == "max_work_minutes":
+            if rule == rules.MAX_WORK:
                 return (f"no {who} may work {visit.duration_minutes} min (max_work_minutes){double}", rule)
-            if rule == "capacity":
+            if rule == rules.CAPACITY:
                 return (f"no {who}: demand {visit.demand} exceeds every carer's capacity{double}", rule)
-            if rule == "excluded_carers":
+            if rule == rules.EXCLUDED:
                 return (f"no {who} is left: the client excluded {', '.join(client.excluded_carers)}{double}", rule)
             count = "no" if not carers else f"only {len(carers)}"
             return (f"{count} {who} exists{double}", rule)
-    who = _describe(visit, client, RULE_ORDER[-1])
+    who = _describe(visit, client, ELIGIBILITY[-1])
 
     for pid in visit.pinned_carers:
         ci = next(i for i, c in enumerate(problem.carers) if c.id == pid)
-        broken = matches(visit, client, problem.carers[ci])
+        broken = ineligible(visit, client, problem.carers[ci])
         if broken is not None:
-            return (f"pinned carer {pid} does not meet the {broken} rule for this visit", "pinned_carers")
+            return (f"pinned carer {pid} does not meet the {broken} rule for this visit", rules.PINNED)
         if not any(fits(data.vehicles[v], ws, latest, visit.duration_minutes) for v in data.vehicles_of[ci]):
-            return (f"pinned carer {pid} has no shift covering {span}", "pinned_carers")
+            return (f"pinned carer {pid} has no shift covering {span}", rules.PINNED)
 
     covering = [i for i, _ in carers if any(fits(data.vehicles[v], ws, latest, visit.duration_minutes)
                                              for v in data.vehicles_of[i])]
     if len(covering) < need:
         if need == 2 and covering:
             return (f"only 1 {who} works a shift covering {span}; 2 are needed", "double_handed")
-        return (f"no {who} works a shift covering {span}", "shifts")
+        return (f"no {who} works a shift covering {span}", rules.SHIFTS)
 
     if visit.after is not None:
         other = problem.visit(visit.after.visit)
@@ -110,7 +111,7 @@ def _explain(data: ProblemData, vi: int, placed, work: dict[int, int], multi_day
               and work.get(i, 0) + visit.duration_minutes > problem.carers[i].max_work_minutes]
     if capped and len(covering) - len(capped) < need:
         return (f"all {len(covering)} eligible carers working at {window} have reached their max_work_minutes{double}",
-                "max_work_minutes")
+                rules.MAX_WORK)
     detail = "" if who == "carer" else f" ({who})"
     return (f"all {len(covering)} eligible carers{detail} are busy {window}{double}", "busy")
 

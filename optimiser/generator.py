@@ -50,6 +50,7 @@ from .model import (
     Visit,
     Window,
 )
+from .rules import declined, ineligible, missing_skills, no_shared_language, wrong_gender
 
 # --------------------------------------------------------------------------- domain defaults
 
@@ -637,17 +638,6 @@ def _make_carers(
 # --------------------------------------------------------------------------- matching
 
 
-def may_serve(carer: Carer, client: Client, visit: Visit) -> bool:
-    """The hard matching rules: skills, the client's carer gender, required language, exclusions."""
-    if not set(visit.skills) <= set(carer.skills):
-        return False
-    if client.carer_gender is not None and carer.gender != client.carer_gender:
-        return False
-    if client.language_match == "required" and not set(client.languages) & set(carer.languages):
-        return False
-    return carer.id not in client.excluded_carers
-
-
 def on_duty_for(carer: Carer, visit: Visit) -> bool:
     """Some start inside the window lets the whole visit fit in one of her shifts."""
     for s in carer.shifts:
@@ -680,29 +670,27 @@ def _repair(
     for visit in visits:
         client = problem_clients[visit.client]
         want = min(len(carers), 2 * visit.carers_required + 1)
-        able = [c for c in carers if on_duty_for(c, visit) and may_serve(c, client, visit)]
+        able = [c for c in carers if on_duty_for(c, visit) and ineligible(visit, client, c) is None]
         while len(able) < want:
             free = [
                 c
                 for c in carers
-                if on_duty_for(c, visit) and c.id not in client.excluded_carers and c not in able
+                if on_duty_for(c, visit) and not declined(client, c) and c not in able
             ]
             if not free:
                 break
-            fits = [c for c in free if client.carer_gender in (None, c.gender)]
+            fits = [c for c in free if not wrong_gender(client, c)]
             if not fits:
                 if len(able) >= visit.carers_required:
                     break
                 client.carer_gender = None  # nobody of that gender works then: the plan is relaxed
                 continue
-            gaps = {c.id: len(set(visit.skills) - set(c.skills)) for c in fits}
+            gaps = {c.id: len(missing_skills(visit, c)) for c in fits}
             best = min(gaps.values())
             carer = by_id[rng.choice([cid for cid, gap in gaps.items() if gap == best])]
             training = set(visit.skills) | ({"medication"} if "insulin" in visit.skills else set())
             carer.skills = sorted(set(carer.skills) | training)
-            if client.language_match == "required" and not set(client.languages) & set(
-                carer.languages
-            ):
+            if no_shared_language(client, carer):
                 carer.languages = carer.languages + [client.languages[0]]
             able.append(carer)
 
@@ -724,7 +712,7 @@ def _history(
         if rng.random() < new_share:
             continue  # a new package: no history yet
         own = per_client.get(cid, [])
-        able = [c for c in carers if all(may_serve(c, client, v) for v in own)]
+        able = [c for c in carers if all(ineligible(v, client, c) is None for v in own)]
         if not able:
             continue
         # who served her: carers living nearby who work when her calls are due

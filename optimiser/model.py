@@ -462,6 +462,21 @@ class Problem(_Doc):
             for a, b in zip(shifts, shifts[1:], strict=False):
                 if b.start < a.end:
                     errors.append(f"carers[{i}].shifts: carer {carer.id!r} has overlapping shifts")
+        for i, client in enumerate(self.clients):
+            where = f"clients[{i}]"
+            # every reference to a carer is checked the same way: a typo must not let a
+            # declined carer through, or count a stranger as familiar
+            for c in client.excluded_carers:
+                if c not in carer_ids:
+                    errors.append(f"{where}.excluded_carers: client {client.id!r} excludes unknown carer {c!r}")
+            for c in client.known_carers:
+                if c not in carer_ids:
+                    errors.append(f"{where}.known_carers: client {client.id!r} knows unknown carer {c!r}")
+            if client.language_match == "required" and not client.languages:
+                errors.append(
+                    f"{where}.languages: client {client.id!r} requires a language match "
+                    "(language_match: required) but lists no language"
+                )
         for i, v in enumerate(self.visits):
             where = f"visits[{i}]"
             if v.client not in client_ids:

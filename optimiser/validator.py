@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
+from . import rules
 from .model import Break, Carer, Client, Problem, Shift, Solution, Stop, Visit
 from .travel import TravelTimes, travel_times
 
@@ -379,7 +380,7 @@ def arrival(r: Roster) -> Iterator[Violation]:
                 )
 
 
-@placement_rule("shift")
+@placement_rule(rules.SHIFTS)
 def shift(pl: Placement) -> str | None:
     """Every visit lies inside one of its carer's shifts."""
     if pl.in_shift:
@@ -458,10 +459,10 @@ def travel_reported(r: Roster) -> Iterator[Violation]:
                 )
 
 
-@placement_rule("skills")
+@placement_rule(rules.SKILLS)
 def skills(pl: Placement) -> str | None:
     """The carer has every skill the visit needs."""
-    missing = sorted(set(pl.visit.skills) - set(pl.carer.skills))
+    missing = rules.missing_skills(pl.visit, pl.carer)
     if not missing:
         return None
     return (
@@ -470,11 +471,11 @@ def skills(pl: Placement) -> str | None:
     )
 
 
-@placement_rule("gender")
+@placement_rule(rules.GENDER)
 def gender(pl: Placement) -> str | None:
     """The carer is of the gender the client asks for."""
     wanted = pl.client.carer_gender
-    if wanted is None or pl.carer.gender == wanted:
+    if not rules.wrong_gender(pl.client, pl.carer):
         return None
     return (
         f"client {pl.client.id} wants a {wanted} carer but visit {pl.visit.id} is done by "
@@ -482,23 +483,23 @@ def gender(pl: Placement) -> str | None:
     )
 
 
-@placement_rule("language")
+@placement_rule(rules.LANGUAGE)
 def language(pl: Placement) -> str | None:
     """A client who requires a language match shares a language with the carer."""
     c = pl.client
-    if c.language_match != "required" or set(c.languages) & set(pl.carer.languages):
+    if not rules.no_shared_language(c, pl.carer):
         return None
     return (
-        f"client {c.id} needs a carer speaking {' or '.join(c.languages) or '(none listed)'}; "
+        f"client {c.id} needs a carer speaking {' or '.join(c.languages)}; "
         f"carer {pl.carer.id} speaks {', '.join(pl.carer.languages) or 'no listed language'} "
         f"(visit {pl.visit.id})"
     )
 
 
-@placement_rule("excluded")
+@placement_rule(rules.EXCLUDED)
 def excluded(pl: Placement) -> str | None:
     """A client never gets a carer she has declined (excluded_carers)."""
-    if pl.carer.id not in pl.client.excluded_carers:
+    if not rules.declined(pl.client, pl.carer):
         return None
     return (
         f"client {pl.client.id} has declined carer {pl.carer.id}, who is rostered for "
@@ -506,7 +507,7 @@ def excluded(pl: Placement) -> str | None:
     )
 
 
-@rule("pinned")
+@rule(rules.PINNED)
 def pinned(r: Roster) -> Iterator[Violation]:
     """A placed visit is done by each of its pinned carers."""
     for visit_id, placements in r.by_visit.items():
@@ -514,7 +515,7 @@ def pinned(r: Roster) -> Iterator[Violation]:
         for carer_id in r.visits[visit_id].pinned_carers:
             if carer_id not in doers:
                 yield _v(
-                    "pinned",
+                    rules.PINNED,
                     f"visit {visit_id} is pinned to carer {carer_id} but is done by "
                     f"{', '.join(sorted(doers))}",
                     carer_id,
@@ -584,7 +585,7 @@ def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:
     return visit_min, travel_min
 
 
-@rule("max_work")
+@rule(rules.MAX_WORK)
 def max_work(r: Roster) -> Iterator[Violation]:
     """Paid time (visits + travel between visits in a shift) <= max_work_minutes."""
     for carer_id in r.by_carer:
@@ -594,7 +595,7 @@ def max_work(r: Roster) -> Iterator[Violation]:
         visit_min, travel_min = paid_minutes(r, carer_id)
         if visit_min + travel_min > cap + TOL:
             yield _v(
-                "max_work",
+                rules.MAX_WORK,
                 f"carer {carer_id} is paid for {visit_min + travel_min:.1f} min (visits {visit_min:g}, "
                 f"travel {travel_min:.1f}) but her max_work_minutes is {cap}",
                 carer_id,
@@ -653,7 +654,7 @@ def break_listed(r: Roster) -> Iterator[Violation]:
                     )
 
 
-@rule("capacity")
+@rule(rules.CAPACITY)
 def capacity(r: Roster) -> Iterator[Violation]:
     """The demand of a carer's visits in a shift fits her capacity."""
     for carer, run in r.all_runs():
@@ -662,7 +663,7 @@ def capacity(r: Roster) -> Iterator[Violation]:
         load = sum(pl.visit.demand for pl in run)
         if load > carer.capacity:
             yield _v(
-                "capacity",
+                rules.CAPACITY,
                 f"carer {carer.id} carries demand {load} in shift "
                 f"{_shift_text(carer.shifts[run[0].shift])} but her capacity is {carer.capacity}",
                 carer.id,

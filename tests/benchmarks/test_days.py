@@ -81,7 +81,7 @@ def test_vroom_subset_keeps_its_own_rules():
         "window",
         "duration",
         "arrival",
-        "shift",
+        "shifts",
         "overlap",
         "travel",
         "travel_reported",

@@ -174,7 +174,7 @@ def test_max_work_minutes_leaves_the_extra_visit_out():
     visits = [visit(f"v{i}", "x", f"0{7 + i}:00", f"0{7 + i}:30") for i in range(3)]
     p = build([carer("A", max_work_minutes=60)], [{"id": "x"}], visits, pos)
     s = solve_valid(p)
-    assert len(s.unassigned) == 1 and s.unassigned[0].rule == "availability"
+    assert len(s.unassigned) == 1 and s.unassigned[0].rule == "busy"
 
 
 def test_after_gap_is_respected():

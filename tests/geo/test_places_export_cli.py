@@ -98,7 +98,7 @@ def _day(osm: Path) -> tuple[Problem, Solution]:
             Route(carer="ann", stops=[stop("v1", 8), stop("v2", 9), stop("v3", 17)]),
             Route(carer="bob", stops=[stop("v2", 9)]),
         ],
-        unassigned=[Unassigned(visit="v4", reason="no carer on duty", rule="shift")],
+        unassigned=[Unassigned(visit="v4", reason="no carer on duty", rule="shifts")],
     )
     return problem, solution
 

@@ -18,11 +18,11 @@ from optimiser.generator import (
     example_json,
     example_problem,
     generate_day,
-    may_serve,
     on_duty_for,
 )
 from optimiser.io import InputError
 from optimiser.model import Problem
+from optimiser.rules import ineligible
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_every_visit_has_enough_carers_who_may_do_it_on_duty(days: list[Problem]
         clients = {c.id: c for c in day.clients}
         for v in day.visits:
             able = [
-                c for c in day.carers if may_serve(c, clients[v.client], v) and on_duty_for(c, v)
+                c for c in day.carers if ineligible(v, clients[v.client], c) is None and on_duty_for(c, v)
             ]
             assert len(able) >= v.carers_required, v.id
 

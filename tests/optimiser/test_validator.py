@@ -56,8 +56,8 @@ def test_valid_roster_has_no_violations():
 
 
 def test_every_rule_is_named_and_registered():
-    assert {"travel", "overlap", "shift", "window", "skills", "gender", "language", "excluded", "pinned",
-            "double_handed", "after", "max_work", "break", "capacity", "lost_visit"} <= set(RULES)
+    assert {"travel", "overlap", "shifts", "window", "skills", "gender", "language", "excluded_carers", "pinned_carers",
+            "double_handed", "after", "max_work_minutes", "break", "capacity", "lost_visit"} <= set(RULES)
 
 
 # --------------------------------------------------------------------------- time and travel
@@ -101,7 +101,7 @@ def test_overlap_is_rejected():
 def test_visit_outside_shift_is_rejected():
     p = base(visits=[visit("v4", "Z", "12:20", "13:00")])
     assert rules(p, roster(p, {"B": [("v4", "12:30")]})) == set()
-    assert rules(p, roster(p, {"B": [("v4", "12:45")]})) == {"shift"}
+    assert rules(p, roster(p, {"B": [("v4", "12:45")]})) == {"shifts"}
 
 
 def test_split_shift_travels_from_home_twice():
@@ -168,13 +168,13 @@ def test_required_language():
 def test_excluded_carer():
     p = base(clients=[client("X", excluded_carers=["B"])], visits=[V1])
     assert rules(p, roster(p, {"A": [("v1", "08:00")]})) == set()
-    assert rules(p, roster(p, {"B": [("v1", "08:00")]})) == {"excluded"}
+    assert rules(p, roster(p, {"B": [("v1", "08:00")]})) == {"excluded_carers"}
 
 
 def test_pinned_carer():
     p = base(visits=[visit("v1", "X", "08:00", "08:30", pinned_carers=["A"])])
     assert rules(p, roster(p, {"A": [("v1", "08:00")]})) == set()
-    assert rules(p, roster(p, {"B": [("v1", "08:00")]})) == {"pinned"}
+    assert rules(p, roster(p, {"B": [("v1", "08:00")]})) == {"pinned_carers"}
     assert rules(p, roster(p, {}, unassigned=["v1"])) == set()
 
 
@@ -235,7 +235,7 @@ def test_max_work_counts_visits_and_travel_between_them():
     over = base(carers=[carer("A", max_work_minutes=69)])
     plan = {"A": [("v1", "08:00"), ("v2", "08:40")]}
     assert rules(at_cap, roster(at_cap, plan, ["v3"])) == set()
-    assert rules(over, roster(over, plan, ["v3"])) == {"max_work"}
+    assert rules(over, roster(over, plan, ["v3"])) == {"max_work_minutes"}
 
 
 def test_break_rule_splits_blocks_at_idle_time():
@@ -397,7 +397,7 @@ def test_moving_the_whole_roster_only_breaks_windows_or_shifts(delta):
         for visit_id, _ in items:
             s = shift_stop(s, carer_id, visit_id, delta)
     broken = rules(p, s)
-    assert broken <= {"window", "shift"}
+    assert broken <= {"window", "shifts"}
     assert (broken == set()) == (0 <= delta <= 30)  # v1 window 08:00-08:30, planned 08:00
 
 

@@ -1,0 +1,100 @@
+"""The hard rules of a roster that decide who may do a visit: one name and one definition each.
+
+Every layer that needs one of these calls it here: the compiled problem the solver
+searches (``optimiser.compile``), the validator's violations (``optimiser.validator``),
+the unassigned reasons (``optimiser.explain``), the generator and the greedy baseline.
+The names are the ones a violation and an unassigned visit carry, and the README's.
+Each predicate reads the raw inputs only (never solver state), so the validator stays
+independent of the search while agreeing with it on what "eligible" means.
+"""
+
+from __future__ import annotations
+
+from .model import Carer, Client, Visit
+
+SKILLS = "skills"
+"""The carer holds every skill the visit needs (insulin, hoist ...)."""
+GENDER = "gender"
+"""The carer is of the gender the client asks for (``carer_gender``)."""
+LANGUAGE = "language"
+"""A client with ``language_match: required`` shares a language with the carer."""
+EXCLUDED = "excluded_carers"
+"""The client has not declined the carer."""
+CAPACITY = "capacity"
+"""The visit's demand fits the carer's capacity (benchmark vehicle routing)."""
+MAX_WORK = "max_work_minutes"
+"""The visit alone is no longer than the carer's cap on paid minutes (and, on the whole
+roster, her paid minutes stay within it)."""
+PINNED = "pinned_carers"
+"""A visit pinned to carers is done by them, and by nobody else in their place."""
+SHIFTS = "shifts"
+"""A visit lies inside one of its carer's shifts."""
+
+ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, EXCLUDED, CAPACITY, MAX_WORK)
+"""The rules on one carer and one visit, in the order an unassigned reason tries them."""
+
+
+def missing_skills(visit: Visit, carer: Carer) -> list[str]:
+    """The visit's skills the carer lacks (sorted; empty when she has them all)."""
+    return sorted(set(visit.skills) - set(carer.skills))
+
+
+def wrong_gender(client: Client, carer: Carer) -> bool:
+    """The client asks for a carer of another gender (or of one the carer has not recorded)."""
+    return client.carer_gender is not None and carer.gender != client.carer_gender
+
+
+def no_shared_language(client: Client, carer: Carer) -> bool:
+    """The client requires a language match and the carer speaks none of her languages.
+
+    A client who requires a match lists at least one language (the contract refuses an
+    empty list with ``required``), so there is no "no requirement" case to decide here."""
+    return client.language_match == "required" and not set(client.languages) & set(carer.languages)
+
+
+def declined(client: Client, carer: Carer) -> bool:
+    """The client has declined this carer (``excluded_carers``)."""
+    return carer.id in client.excluded_carers
+
+
+def over_capacity(visit: Visit, carer: Carer) -> bool:
+    """The visit's demand alone exceeds the carer's capacity."""
+    return carer.capacity is not None and visit.demand > carer.capacity
+
+
+def longer_than_work_cap(visit: Visit, carer: Carer) -> bool:
+    """The visit alone lasts longer than the carer may be paid for."""
+    return carer.max_work_minutes is not None and visit.duration_minutes > carer.max_work_minutes
+
+
+def pinned_elsewhere(visit: Visit, carer: Carer) -> bool:
+    """Every place on the visit is pinned to another carer."""
+    return len(visit.pinned_carers) >= visit.carers_required and carer.id not in visit.pinned_carers
+
+
+def ineligible(visit: Visit, client: Client, carer: Carer) -> str | None:
+    """The first rule of :data:`ELIGIBILITY` that stops ``carer`` doing ``visit``, or None.
+
+    Parameters
+    ----------
+    visit, client, carer
+        The visit, its client and a candidate carer, as in the problem.
+
+    Returns
+    -------
+    str or None
+        The rule's name (:data:`SKILLS` ...), or None when she may do it.
+    """
+    if missing_skills(visit, carer):
+        return SKILLS
+    if wrong_gender(client, carer):
+        return GENDER
+    if no_shared_language(client, carer):
+        return LANGUAGE
+    if declined(client, carer):
+        return EXCLUDED
+    if over_capacity(visit, carer):
+        return CAPACITY
+    if longer_than_work_cap(visit, carer):
+        return MAX_WORK
+    return None
