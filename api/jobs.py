@@ -113,7 +113,7 @@ def _road_geojson(problem: Any, solution: Any) -> str | None:
         return None
     try:
         from geo import solution_geojson  # type: ignore[attr-defined]
-        from optimiser.travel import travel_times
+        from optimiser.sources import travel_times
 
         return json.dumps(solution_geojson(problem, solution, travel_times(problem)))
     except Exception as err:  # geometry is a nicety: the viewer falls back to straight lines

@@ -42,7 +42,8 @@ from optimiser.model import (
     TravelMode,
     Unassigned,
 )
-from optimiser.travel import TravelTimes, travel_times
+from optimiser.sources import travel_times
+from optimiser.travel import TravelTimes
 from optimiser.validator import validate
 
 from .greedy import greedy_solve

@@ -155,7 +155,7 @@ def part_day(
 ) -> dict:
     from optimiser.engine import solve
     from optimiser.generator import GeneratorSettings, generate_day
-    from optimiser.travel import travel_times
+    from optimiser.sources import travel_times
     from optimiser.validator import validate
 
     t0 = time.perf_counter()

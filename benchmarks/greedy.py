@@ -35,7 +35,8 @@ from optimiser.model import (
     Unassigned,
     Visit,
 )
-from optimiser.travel import TravelTimes, travel_times
+from optimiser.sources import travel_times
+from optimiser.travel import TravelTimes
 
 _RANK = {p: i for i, p in enumerate(PRIORITIES)}
 

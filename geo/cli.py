@@ -153,6 +153,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_geojson(args: argparse.Namespace) -> int:
+    from optimiser.sources import travel_times
+
     from .export import solution_geojson
 
     problem, solution = read_problem(args.problem), read_solution(args.solution)
@@ -162,7 +164,7 @@ def cmd_geojson(args: argparse.Namespace) -> int:
     unknown |= {r.carer for r in solution.routes} - {c.id for c in problem.carers}
     if unknown:
         raise InputError(f"{args.solution} names visits/carers not in the problem: {sorted(unknown)[:5]}")
-    doc = solution_geojson(problem, solution)
+    doc = solution_geojson(problem, solution, travel_times(problem))
     write_json(doc, args.output)
     kinds = [f["properties"]["kind"] for f in doc["features"]]
     print(f"{kinds.count('route')} route lines, {kinds.count('visit')} visits, {kinds.count('unassigned')} unassigned -> {args.output}")

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from optimiser.model import Problem, Solution
-from optimiser.travel import TravelTimes, travel_times
+from optimiser.travel import TravelTimes
 
 ATTRIBUTION = "© OpenStreetMap contributors"
 _COLOURS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b2182b", "#666666")
 
 
-def solution_geojson(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> dict[str, Any]:
-    """A FeatureCollection of the roster: route lines, visit points, homes, unassigned visits."""
-    travel = travel or travel_times(problem)
+def solution_geojson(problem: Problem, solution: Solution, travel: TravelTimes) -> dict[str, Any]:
+    """A FeatureCollection of the roster: route lines, visit points, homes, unassigned visits,
+    on ``travel`` (``optimiser.sources.travel_times(problem)``: road-following lines on roads)."""
     where = {p: (loc.lon, loc.lat) for p, loc in problem.locations().items()}
     visits = {v.id: v for v in problem.visits}
     clients = {c.id: c for c in problem.clients}

@@ -6,7 +6,8 @@ the raw inputs. See the README for the JSON contract.
 
 from .io import InputError, read_problem, read_solution, write_json
 from .model import Carer, Client, Policy, Problem, Solution, Visit
-from .travel import HaversineTravel, MatrixTravel, TravelTimes, travel_times
+from .sources import travel_times
+from .travel import HaversineTravel, MatrixTravel, TravelTimes
 
 __all__ = [
     "Carer",

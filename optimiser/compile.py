@@ -23,7 +23,8 @@ import numpy as np
 
 from .model import Problem, TravelMode
 from .rules import ineligible
-from .travel import TravelTimes, travel_times
+from .sources import travel_times
+from .travel import TravelTimes
 
 COST_SCALE = 1000  # objective units per GBP
 KM_PER_MILE = 1.609344

@@ -133,7 +133,7 @@ def solve(
     progress
         Called with a :class:`Progress` at every improving solution.
     travel
-        Travel source (default :func:`optimiser.travel.travel_times`).
+        Travel source (default :func:`optimiser.sources.travel_times`).
     first_solution
         ``GREEDY_INSERTION`` (default, see the module docstring), ``GREEDY_INSERTION+LNS``,
         ``GREEDY_INSERTION+GLS``, ``GREEDY_INSERTION+LNS+GLS``, or an OR-Tools

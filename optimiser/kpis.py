@@ -14,8 +14,9 @@ from collections import defaultdict
 from pydantic import BaseModel, Field
 
 from .model import PRIORITIES, Problem, Solution
-from .travel import TravelTimes, travel_times
-from .validator import Roster, minutes
+from .roster import Roster, minutes
+from .sources import travel_times
+from .travel import TravelTimes
 
 KM_PER_MILE = 1.609344
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .model import Haversine, Location, Problem, TravelMatrix, TravelMode
+from .model import Haversine, Location, TravelMatrix, TravelMode
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -104,16 +104,3 @@ def haversine_km(a: Location, b: Location) -> float:
     dp, dl = p2 - p1, math.radians(b.lon - a.lon)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, h)))
-
-
-def travel_times(problem: Problem) -> TravelTimes:
-    """The travel source a problem asks for: matrix, road network, else haversine."""
-    locations = problem.locations()
-    haversine = HaversineTravel(locations, problem.travel.haversine)
-    if problem.travel.matrix is not None:
-        return MatrixTravel(problem.travel.matrix, fallback=haversine)
-    if problem.travel.road_network is not None:
-        from geo import RoadTravelTimes  # geo is optional at import time of the core
-
-        return RoadTravelTimes.from_spec(problem.travel.road_network, locations)
-    return haversine

@@ -17,7 +17,7 @@ from benchmarks.days import (
 )
 from optimiser.generator import GeneratorSettings, generate_day
 from optimiser.model import PRIORITIES
-from optimiser.travel import travel_times
+from optimiser.sources import travel_times
 from optimiser.validator import validate
 
 KPI_KEYS = {

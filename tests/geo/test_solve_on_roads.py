@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from geo import RoadTravelTimes, solution_geojson
-from optimiser.travel import travel_times
+from optimiser.sources import travel_times
 
 
 def _engine():
