@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,3 +19,19 @@ def shared_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared data folder {path} is absent (set CAREROTA_SHARED to use it)")
     return path
+
+
+@pytest.fixture
+def usual_umask() -> Iterator[None]:
+    """0022, the usual default, under which files would be created readable by everyone
+    (0644) unless the code asks for private ones."""
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits of ``path`` (0o600 ...)."""
+    return stat.S_IMODE(path.stat().st_mode)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import stat
 import time
 import uuid
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from api.security import create_key, hash_key, tenant_for_key
 from api.settings import Settings
 from optimiser.cli import main as carerota_main
 from optimiser.generator import GeneratorSettings, generate_day
+from tests.conftest import file_mode
 
 NOW = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -347,18 +347,6 @@ def test_forced_tenant_deletion_stops_its_running_solve(tmp_path, small_problem)
 # --------------------------------------------------------------------------- file permissions
 
 
-@pytest.fixture
-def usual_umask() -> Iterator[None]:
-    """0022, the usual default, under which SQLite alone would create 0644 files."""
-    old = os.umask(0o022)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
-def _mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
 
 
 def test_new_database_files_and_folders_are_private(tmp_path, usual_umask):
@@ -369,15 +357,15 @@ def test_new_database_files_and_folders_are_private(tmp_path, usual_umask):
             c.execute("INSERT INTO tenants (name, created_at) VALUES ('x', 'now')")
         wal, shm = db.files()[1:]
         assert wal.exists() and shm.exists()
-        assert {p.name: _mode(p) for p in db.files()} == {
+        assert {p.name: file_mode(p) for p in db.files()} == {
             "it.db": 0o600, "it.db-wal": 0o600, "it.db-shm": 0o600}
-    assert _mode(tmp_path / "made") == _mode(tmp_path / "made" / "for") == 0o700
+    assert file_mode(tmp_path / "made") == file_mode(tmp_path / "made" / "for") == 0o700
 
 
 def test_a_connection_before_migrate_also_creates_a_private_file(tmp_path, usual_umask):
     db = Database(tmp_path / "early" / "x.db")
     db.read("SELECT 1")
-    assert _mode(db.path) == 0o600 and _mode(db.path.parent) == 0o700
+    assert file_mode(db.path) == 0o600 and file_mode(db.path.parent) == 0o700
 
 
 def test_existing_folder_is_not_changed(tmp_path, usual_umask):
@@ -385,17 +373,17 @@ def test_existing_folder_is_not_changed(tmp_path, usual_umask):
     shared.mkdir(mode=0o755)
     os.chmod(shared, 0o755)
     Database(shared / "rota.db").migrate()
-    assert _mode(shared) == 0o755 and _mode(shared / "rota.db") == 0o600
+    assert file_mode(shared) == 0o755 and file_mode(shared / "rota.db") == 0o600
 
 
 def test_world_readable_database_is_tightened_at_migrate(tmp_path, usual_umask, caplog):
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:  # as the previous version created it
         conn.execute("CREATE TABLE t (x)")
-    assert _mode(path) == 0o644
+    assert file_mode(path) == 0o644
     with caplog.at_level(logging.WARNING, logger="carerota.api.db"):
         Database(path).migrate()
-    assert _mode(path) == 0o600
+    assert file_mode(path) == 0o600
     assert "readable by others (mode 0644); now 0600" in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="carerota.api.db"):
@@ -411,7 +399,7 @@ def test_service_start_creates_a_private_database(tmp_path, usual_umask):
     settings = Settings(db_path=tmp_path / "svc" / "api.db", workers=1)
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").status_code == 200
-        assert _mode(settings.db_path) == 0o600 and _mode(settings.db_path.parent) == 0o700
+        assert file_mode(settings.db_path) == 0o600 and file_mode(settings.db_path.parent) == 0o700
 
 
 # --------------------------------------------------------------------------- upgrading an old file
