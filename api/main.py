@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from optimiser.errors import InputError, describe_validation_error
+from optimiser.errors import InputError, describe_validation_error, field_errors
 from patches.service import EvaluateRequest
 
 from .db import Database
@@ -98,15 +98,13 @@ async def _nothing() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _invalid(message: str, errors: list[dict[str, Any]], status: int = 422) -> JSONResponse:
-    return JSONResponse({"detail": jsonable_encoder(errors), "message": message}, status_code=status)
+def _invalid(message: str, errors: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse({"detail": jsonable_encoder(errors), "message": message}, status_code=422)
 
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    # bodies are checked in task processes (api.deps); what FastAPI validates is the query.
-    # input and ctx are dropped: echoing what was sent helps nobody
-    errors = [{"loc": e["loc"], "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]} for e in exc.errors()]
-    return _invalid(describe_validation_error(exc), errors)  # type: ignore[arg-type]
+    # bodies are checked in task processes (api.deps); what FastAPI validates is the query
+    return _invalid(describe_validation_error(exc), field_errors(exc))  # type: ignore[arg-type]
 
 
 def _refused(request: Request, exc: Refused) -> JSONResponse:
@@ -116,8 +114,7 @@ def _refused(request: Request, exc: Refused) -> JSONResponse:
 
 
 def _input_error(request: Request, exc: InputError) -> JSONResponse:
-    r = refusal(exc)
-    return _invalid(r.message, r.errors, r.status) if r.status == 422 else JSONResponse({"detail": r.message}, 413)
+    return _refused(request, Refused(refusal(exc)))
 
 
 def _too_many(request: Request, exc: QueueFull | RateLimited) -> JSONResponse:

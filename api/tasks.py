@@ -24,7 +24,7 @@ from typing import Any
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, ValidationError
 
-from optimiser.errors import InputError, TooLarge
+from optimiser.errors import InputError, TooLarge, describe_validation_error, field_errors
 from optimiser.intake import Limits, Sources, check_osm_file, check_size, check_sources, parse_json
 from optimiser.model import Problem
 
@@ -63,14 +63,6 @@ class Boundary:
 # --------------------------------------------------------------------------- bodies
 
 
-def _field_errors(err: ValidationError) -> list[dict[str, Any]]:
-    # input and ctx are dropped: echoing a 20 MB body back helps nobody
-    return [
-        {"loc": ["body", *e["loc"]], "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
-        for e in err.errors()
-    ]
-
-
 def refusal(err: InputError) -> Refusal:
     """An ``InputError`` as a refusal; a leading ``field.path:`` becomes the error's location."""
     message = str(err)
@@ -87,11 +79,8 @@ def _build(model: type[BaseModel], doc: Any) -> Any:
     try:
         return model.model_validate(doc)
     except ValidationError as err:
-        errors = _field_errors(err)
-        message = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:8])
-        if len(errors) > 8:
-            message += f"; ... and {len(errors) - 8} more"
-        raise _Refused(Refusal(422, message, errors)) from None
+        body = ("body",)
+        raise _Refused(Refusal(422, describe_validation_error(err, prefix=body), field_errors(err, body))) from None
 
 
 class _Refused(Exception):
@@ -240,11 +229,4 @@ class TaskPool:
 
 class TaskFailed(Exception):
     """A task raised something other than bad input: a bug (logged by type only)."""
-
-
-def refusal_response_body(r: Refusal) -> dict[str, Any]:
-    """The JSON of a refusal: 413 as ``{detail}``, 422 as ``{detail: [...], message}``."""
-    if r.status == 413:
-        return {"detail": r.message}
-    return {"detail": r.errors, "message": r.message}
 

@@ -18,14 +18,29 @@ class TooLarge(InputError):
     """Input over a size limit (the service answers 413); the message names the limit's setting."""
 
 
-def describe_validation_error(err: ValidationError, limit: int = 8) -> str:
-    """One paragraph: ``field.path: message`` for each problem, most useful first."""
+def describe_validation_error(err: ValidationError, limit: int = 8, prefix: tuple[str, ...] = ()) -> str:
+    """One paragraph: ``field.path: message`` for each problem, most useful first
+    (``prefix`` goes before every path, e.g. ``("body",)`` for a request body)."""
     parts = []
     for e in err.errors()[:limit]:
-        loc = ".".join(str(p) for p in e["loc"]) or "(document)"
+        loc = ".".join(str(p) for p in (*prefix, *e["loc"])) or "(document)"
         msg = e["msg"].removeprefix("Value error, ")
         parts.append(f"{loc}: {msg}")
     more = len(err.errors()) - limit
     if more > 0:
         parts.append(f"... and {more} more")
     return "; ".join(parts)
+
+
+def field_errors(err: ValidationError, prefix: tuple[str, ...] = ()) -> list[dict]:
+    """Each problem as ``{loc, msg, type}`` (``prefix`` before every path). The input and
+    pydantic's context are left out: echoing what was sent back helps nobody."""
+    return [
+        {"loc": [*prefix, *e["loc"]], "msg": e["msg"].removeprefix("Value error, "), "type": e["type"]}
+        for e in err.errors()
+    ]
+
+
+def not_valid(model: str, err: ValidationError, source: str) -> InputError:
+    """The error for ``source`` failing the contract of document ``model``, naming every field."""
+    return InputError(f"{source} is not a valid {model.lower()}: {describe_validation_error(err)}")

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json
 
-from .errors import InputError, TooLarge, describe_validation_error
+from .errors import InputError, TooLarge, not_valid
 from .model import Problem
 from .settings import settings
 
@@ -101,9 +101,7 @@ def build(model: type[M], doc: Any, source: str = "input") -> M:
     try:
         return model.model_validate(doc)
     except ValidationError as err:
-        raise InputError(
-            f"{source} is not a valid {model.__name__.lower()}: {describe_validation_error(err)}"
-        ) from None
+        raise not_valid(model.__name__, err, source) from None
 
 
 def check_sources(problem: Problem, sources: Sources, field: str = "travel.road_network") -> None:

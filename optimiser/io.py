@@ -10,8 +10,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError, TooLarge, describe_validation_error
-from .intake import Limits, Sources, admit
+from .errors import InputError, TooLarge, describe_validation_error, not_valid
+from .intake import Limits, Sources, admit, build
 from .model import Problem, Solution
 
 # the errors live in optimiser.errors; most callers have always imported them from here
@@ -23,12 +23,12 @@ M = TypeVar("M", bound=BaseModel)
 
 def parse(model: type[M], data: str | bytes | dict, source: str = "input") -> M:
     """Parse JSON text or a dict into ``model``; raise :class:`InputError` on failure."""
+    if isinstance(data, dict):
+        return build(model, data, source)
     try:
-        if isinstance(data, dict):
-            return model.model_validate(data)
         return model.model_validate_json(data)
     except ValidationError as err:
-        raise InputError(f"{source} is not a valid {model.__name__.lower()}: {describe_validation_error(err)}") from None
+        raise not_valid(model.__name__, err, source) from None
 
 
 def _text(path: str | os.PathLike) -> bytes:
