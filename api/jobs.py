@@ -38,7 +38,6 @@ from .settings import Settings
 
 log = logging.getLogger("carerota.api.jobs")
 
-STATES = ("queued", "running", "done", "failed", "cancelled")
 FINISHED = frozenset({"done", "failed", "cancelled"})
 _PRELOAD = ["api.jobs", "api.tasks", "optimiser.model", "optimiser.engine", "optimiser.validator"]
 
@@ -123,6 +122,9 @@ def _road_geojson(problem: Any, solution: Any) -> str | None:
 
 # --------------------------------------------------------------------------- the dispatcher
 
+# Jobs waiting: all tenants' and the asking tenant's (for the queue limits).
+_QUEUED = "SELECT COUNT(*) AS queued, COALESCE(SUM(tenant_id = ?), 0) AS mine FROM jobs WHERE state = 'queued'"
+
 # Which queued job starts next. A synchronous solve first (a request is waiting on it);
 # then tenants take turns: the tenant with the fewest solves running, then the one served
 # longest ago (never served first), so a tenant with 8 jobs queued cannot hold back
@@ -132,8 +134,7 @@ SELECT j.id, j.kind, j.time_limit, j.seed, j.problem FROM jobs j
 WHERE j.state = 'queued'
 ORDER BY j.kind = 'sync' DESC,
     (SELECT COUNT(*) FROM jobs r WHERE r.tenant_id = j.tenant_id AND r.state = 'running'),
-    (SELECT MAX(s.started_at) FROM jobs s WHERE s.tenant_id = j.tenant_id) IS NOT NULL,
-    (SELECT MAX(s.started_at) FROM jobs s WHERE s.tenant_id = j.tenant_id),
+    (SELECT MAX(s.started_at) FROM jobs s WHERE s.tenant_id = j.tenant_id),  -- NULL (never served) sorts first
     j.created_at, j.rowid
 LIMIT 1
 """
@@ -239,10 +240,7 @@ class JobRunner:
         :class:`QueueFull` when the tenant's or the server's queue is full."""
         job_id = uuid.uuid4().hex
         with self.db.connect() as c:
-            room = c.execute(
-                "SELECT COUNT(*), COALESCE(SUM(tenant_id = ?), 0) FROM jobs WHERE state = 'queued'", (tenant_id,)
-            ).fetchone()
-            self._refuse_when_full(room[1], room[0])
+            self._refuse_when_full(c.execute(_QUEUED, (tenant_id,)).fetchone())
             c.execute(
                 "INSERT INTO jobs (id, tenant_id, kind, state, created_at, time_limit, seed, problem_id, "
                 "visits, carers, problem) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
@@ -257,13 +255,11 @@ class JobRunner:
 
     def check_room(self, tenant_id: int) -> None:
         """Raise :class:`QueueFull` now, before a large body is read for nothing."""
-        rows = self.db.read(
-            "SELECT COUNT(*) AS queued, COALESCE(SUM(tenant_id = ?), 0) AS mine FROM jobs WHERE state = 'queued'",
-            (tenant_id,),
-        )
-        self._refuse_when_full(rows[0]["mine"], rows[0]["queued"])
+        self._refuse_when_full(self.db.read(_QUEUED, (tenant_id,))[0])
 
-    def _refuse_when_full(self, mine: int, queued: int) -> None:
+    def _refuse_when_full(self, room: Any) -> None:
+        """``room`` is the row of :data:`_QUEUED` for the asking tenant."""
+        mine, queued = room["mine"], room["queued"]
         if mine >= self.settings.tenant_queue_limit:
             raise QueueFull(
                 f"you already have {mine} jobs waiting (at most {self.settings.tenant_queue_limit} per tenant)",
@@ -323,12 +319,6 @@ class JobRunner:
     def state(self, job_id: str) -> str | None:
         rows = self.db.read("SELECT state FROM jobs WHERE id = ?", (job_id,))
         return rows[0]["state"] if rows else None
-
-    def counts(self) -> dict[str, int]:
-        rows = self.db.read("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-        counts = dict.fromkeys(STATES, 0)
-        counts.update({r["state"]: r["n"] for r in rows})
-        return counts
 
     def retry_after(self) -> int:
         """Seconds until the earliest running solve should end (at least 1)."""

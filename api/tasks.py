@@ -140,12 +140,8 @@ def evaluate_design(body: bytes, boundary: Boundary, time_cap: float) -> bytes |
     from patches.service import EvaluateRequest, evaluate_request
 
     doc = parse_json(body, "body")
-    demand = doc.get("demand") if isinstance(doc, dict) else None
-    check_size(demand, boundary.limits, "demand.")
-    supply = doc.get("supply") if isinstance(doc, dict) else None
-    if isinstance(supply, dict) and len(supply.get("carers") or []) > boundary.limits.carers:
-        raise TooLarge(f"supply.carers: {len(supply['carers']):,} carers is more than the limit of "
-                       f"{boundary.limits.carers:,} (CAREROTA_MAX_CARERS)")
+    for part in ("demand", "supply"):  # demand.clients, supply.carers
+        check_size(doc.get(part) if isinstance(doc, dict) else None, boundary.limits, f"{part}.")
     request: EvaluateRequest = _build(EvaluateRequest, doc)
     s = request.settings
     check_osm_file(s.osm_file, boundary.sources, "settings.osm_file")

@@ -66,7 +66,7 @@ def test_body_over_limit_is_413(tmp_path, small_problem):
 
         r = client.post("/v1/jobs", content=chunks(), headers={"X-API-Key": key, "Content-Type": "application/json"})
         assert r.status_code == 413
-        assert app.state.runner.counts()["queued"] == 0
+        assert app.state.db.read("SELECT COUNT(*) AS n FROM jobs WHERE state = 'queued'")[0]["n"] == 0
 
 
 def test_full_queue_is_429_with_retry_after_and_fair_between_tenants(service: Service, example):
