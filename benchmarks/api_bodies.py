@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,16 +31,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _carerota(checkout: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "optimiser.cli", *args], capture_output=True, text=True,
-                          timeout=120, check=True, cwd=checkout)
+from benchmarks.live import Server
 
 
 def _day(visits: int) -> dict:
@@ -57,22 +46,16 @@ def _day(visits: int) -> dict:
 def _matrix_day(megabytes: float) -> dict:
     """The example day with an explicit car/walk/bike matrix over enough extra clients to
     weigh about ``megabytes`` as JSON (one visit per client)."""
-    doc = _day(0)
-    first = doc["clients"][0]
+    doc = _day(1)
+    visit, first = doc["visits"][0], doc["clients"][0]
     n = int((megabytes * 1e6 / 3 / 6) ** 0.5)  # three modes, ~6 bytes a cell
     doc["clients"] = [{**first, "id": f"c{i}"} for i in range(n - len(doc["carers"]))]
-    doc["visits"] = [{**example_visit(), "id": f"v{i}", "client": f"c{i}"} for i in range(len(doc["clients"]))]
+    doc["visits"] = [{**visit, "id": f"v{i}", "client": f"c{i}"} for i in range(len(doc["clients"]))]
     points = [c["id"] for c in doc["carers"]] + [c["id"] for c in doc["clients"]]
     row = [round(1 + (i * 7919 % 997) / 10, 1) for i in range(len(points))]
     table = [row[i:] + row[:i] for i in range(len(points))]
     doc["travel"] = {"matrix": {"points": points, "minutes": {"car": table, "walk": table, "bike": table}}}
     return doc
-
-
-def example_visit() -> dict:
-    from optimiser.generator import example_problem
-
-    return example_problem().model_dump(mode="json")["visits"][0]
 
 
 def _stranger(port: int, declared: int, timeout: float) -> float | None:
@@ -91,74 +74,57 @@ def _stranger(port: int, declared: int, timeout: float) -> float | None:
 
 def run(body_mb: float, timeout: float, checkout: Path) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="carerota-bodies-"))
-    db = tmp / "bodies.db"
-    key = _carerota(checkout, "keys", "create", "--tenant", "bodies", "--db", str(db)).stdout.strip()
-    headers = {"X-API-Key": key, "Content-Type": "application/json"}
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "optimiser.cli", "serve", "--port", str(port), "--db", str(db), "--workers", "1",
-         "--log-level", "warning"],
-        stdout=(tmp / "server.log").open("wb"), stderr=subprocess.STDOUT, start_new_session=True, cwd=checkout,
-        env={**os.environ, "CAREROTA_RATE_LIMIT_PER_MINUTE": "100000"},
-    )
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        doc = _matrix_day(body_mb)
-        body = json.dumps({"problem": doc, "solution": {"problem_id": doc["id"], "status": "partial"}}).encode()
-        answer: dict = {}
+    with Server(tmp, {"CAREROTA_RATE_LIMIT_PER_MINUTE": "100000"}, cwd=checkout, tenant="bodies") as server:
+        return _measure(server, body_mb, timeout)
 
-        def post() -> None:
-            t = time.monotonic()
-            with httpx.Client(timeout=timeout) as c:
-                answer["status"] = c.post(url + "/v1/validate", content=body, headers=headers).status_code
-            answer["seconds"] = time.monotonic() - t
 
-        polls: list[float] = []
-        thread = threading.Thread(target=post)
-        with httpx.Client(base_url=url, timeout=30) as client:
-            client.get("/health")
-            thread.start()
-            while thread.is_alive():
-                t = time.monotonic()
-                client.get("/health")
-                polls.append(time.monotonic() - t)
-                time.sleep(0.02)
-        thread.join()
+def _measure(server: Server, body_mb: float, timeout: float) -> dict:
+    url, port = server.url, server.port
+    headers = {"X-API-Key": server.key, "Content-Type": "application/json"}
+    doc = _matrix_day(body_mb)
+    body = json.dumps({"problem": doc, "solution": {"problem_id": doc["id"], "status": "partial"}}).encode()
+    answer: dict = {}
 
-        stranger = _stranger(port, 18 * 1024 * 1024, timeout=10)
-
-        huge = _day(50_000)
-        huge_body = json.dumps(huge).encode()
-        proc = psutil.Process(server.pid)
+    def post() -> None:
         t = time.monotonic()
-        r = httpx.post(url + "/v1/jobs", content=huge_body, headers=headers, timeout=timeout)
-        refused = time.monotonic() - t
-        tree_rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
-        return {
-            "validate_body_mb": round(len(body) / 1e6, 1),
-            "validate_status": answer.get("status"),
-            "validate_seconds": round(answer.get("seconds", float("nan")), 2),
-            "health_polls": len(polls),
-            "health_max_ms": round(max(polls) * 1000, 1),
-            "health_median_ms": round(statistics.median(polls) * 1000, 1),
-            "stranger_401_seconds": None if stranger is None else round(stranger, 3),
-            "fifty_thousand_visits_mb": round(len(huge_body) / 1e6, 1),
-            "fifty_thousand_status": r.status_code,
-            "fifty_thousand_seconds": round(refused, 2),
-            "server_tree_rss_mb_after": round(tree_rss / 2**20),
-        }
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        with httpx.Client(timeout=timeout) as c:
+            answer["status"] = c.post(url + "/v1/validate", content=body, headers=headers).status_code
+        answer["seconds"] = time.monotonic() - t
+
+    polls: list[float] = []
+    thread = threading.Thread(target=post)
+    with httpx.Client(base_url=url, timeout=30) as client:
+        client.get("/health")
+        thread.start()
+        while thread.is_alive():
+            t = time.monotonic()
+            client.get("/health")
+            polls.append(time.monotonic() - t)
+            time.sleep(0.02)
+    thread.join()
+
+    stranger = _stranger(port, 18 * 1024 * 1024, timeout=10)
+
+    huge = _day(50_000)
+    huge_body = json.dumps(huge).encode()
+    proc = psutil.Process(server.proc.pid)
+    t = time.monotonic()
+    r = httpx.post(url + "/v1/jobs", content=huge_body, headers=headers, timeout=timeout)
+    refused = time.monotonic() - t
+    tree_rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+    return {
+        "validate_body_mb": round(len(body) / 1e6, 1),
+        "validate_status": answer.get("status"),
+        "validate_seconds": round(answer.get("seconds", float("nan")), 2),
+        "health_polls": len(polls),
+        "health_max_ms": round(max(polls) * 1000, 1),
+        "health_median_ms": round(statistics.median(polls) * 1000, 1),
+        "stranger_401_seconds": None if stranger is None else round(stranger, 3),
+        "fifty_thousand_visits_mb": round(len(huge_body) / 1e6, 1),
+        "fifty_thousand_status": r.status_code,
+        "fifty_thousand_seconds": round(refused, 2),
+        "server_tree_rss_mb_after": round(tree_rss / 2**20),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,18 +42,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from benchmarks import live
 
 CHECKS = (
     "not_a_server_error",
@@ -154,67 +151,12 @@ class FuzzResult:
 # --------------------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _carerota(*args: str, env: dict[str, str]) -> str:
-    out = subprocess.run([sys.executable, "-m", "optimiser.cli", *args], capture_output=True,
-                         text=True, timeout=120, env=env)
-    if out.returncode != 0:
-        raise RuntimeError(f"carerota {' '.join(args)} failed ({out.returncode}): {out.stderr}")
-    return out.stdout
-
-
-class Server:
-    """``carerota serve`` on a free loopback port with its own database and key."""
+class Server(live.Server):
+    """``carerota serve`` set up for fuzzing (:data:`SERVER_ENV`: short time limits, no rate
+    limit), with its own database and key."""
 
     def __init__(self, folder: Path, env: dict[str, str] | None = None) -> None:
-        self.folder = folder
-        self.db = folder / "fuzz.db"
-        self.log = folder / "server.log"
-        self.env = {**os.environ, "CAREROTA_CACHE": str(folder / "cache"), **SERVER_ENV, **(env or {})}
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.key = ""
-        self.proc: subprocess.Popen | None = None
-
-    def __enter__(self) -> Server:
-        self.key = _carerota("keys", "create", "--tenant", "fuzz", "--db", str(self.db), env=self.env).strip()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "optimiser.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--db", str(self.db), "--workers", "1", "--log-level", "info"],
-            stdout=self.log.open("ab"), stderr=subprocess.STDOUT, env=self.env, start_new_session=True,
-        )
-        end = time.monotonic() + 60
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "/health", timeout=1) as r:
-                    if r.status == 200:
-                        return self
-            except (OSError, urllib.error.URLError):
-                pass
-            time.sleep(0.2)
-        self.__exit__()
-        raise RuntimeError(f"server did not answer /health within 60 s:\n{self.log.read_text()}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-
-    def schema(self) -> dict:
-        with urllib.request.urlopen(self.url + "/openapi.json", timeout=10) as r:
-            return json.load(r)
+        super().__init__(folder, {**SERVER_ENV, **(env or {})}, tenant="fuzz")
 
     def operations(self) -> list[str]:
         """``METHOD /path`` of every operation the live schema declares."""

@@ -93,9 +93,9 @@ def test_a_run_that_leaves_operations_out_fails(server: Server, operations: list
 
 
 def test_a_run_that_cannot_reach_the_server_fails(server: Server, operations: list[str]) -> None:
-    from benchmarks.api_fuzz import _free_port
+    from benchmarks.live import free_port
 
-    nowhere = f"http://127.0.0.1:{_free_port()}"
+    nowhere = f"http://127.0.0.1:{free_port()}"
     result = run_schemathesis(nowhere, server.key, operations, 1, SEED, server.folder / "nowhere", timeout=120)
     assert result.errors
     assert set(result.untested) == set(operations)
