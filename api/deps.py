@@ -16,6 +16,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from optimiser.intake import Limits, Sources
+
 from .security import Tenant, require_tenant
 from .tasks import Boundary, CheckedProblem, Refusal, check_problem
 
@@ -74,8 +76,6 @@ def queue_room(request: Request, tenant: TenantDep) -> None:
 
 def boundary(request: Request) -> Boundary:
     """What a body is checked against, from the service settings."""
-    from optimiser.intake import Limits, Sources
-
     s = request.app.state.settings
     return Boundary(Limits.from_settings(s), Sources(tuple(s.osm_dirs), s.allow_online_fetch))
 
