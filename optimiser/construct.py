@@ -33,7 +33,8 @@ from itertools import groupby
 
 import numpy as np
 
-from .compile import COST_SCALE, ProblemData
+from .compile import COST_SCALE, ProblemData, node_kinds, unpaid_minutes
+from .rules import Stretches, has_waking_nights, needs_breaks
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
 STRING_MAX = 10  # SISR's longest string of stops a ruin step takes out (L_max)
@@ -110,10 +111,11 @@ class Construction:
         self.views = self._views()
         self.start_of: dict[int, int] = {}  # visit index -> pinned start (doubles, bound `after` pairs)
         self.placed: set[int] = set()
-        limit = policy.break_after_minutes
-        self.break_after = limit
-        self.break_minutes = policy.break_minutes
-        self.needs_breaks = [limit is not None and veh.end - veh.start > limit for veh in data.vehicles]
+        self.policy = policy
+        nights = has_waking_nights(problem.visits)
+        self.needs_breaks = [needs_breaks(veh.end - veh.start, policy, nights) for veh in data.vehicles]
+        self.kind = node_kinds(data)  # sleep-ins and waking nights keep the break rule their own way
+        self.unpaid = unpaid_minutes(data).tolist()  # a sleep-in's minutes are not paid work
         # visits tied to others: doubles (to themselves) and both ends of an `after`
         self.partners: dict[int, list[tuple[int, int, int | None]]] = {}
         index = {v.id: i for i, v in enumerate(problem.visits)}
@@ -345,25 +347,21 @@ class Construction:
 
     def _times(self, r: _Route, nodes: list[int]) -> list[int] | None:
         """Earliest start times; on a shift that needs breaks, idle ``break_minutes``
-        whenever a working block would otherwise run too long. None if infeasible."""
+        whenever a working stretch would otherwise run too long (:class:`optimiser.rules.Stretches`).
+        None if infeasible."""
         T = self.vehicle_T[r.vehicle]
-        breaks = self.needs_breaks[r.vehicle]
-        limit, brk = self.break_after, self.break_minutes
+        stretches = Stretches(self.policy) if self.needs_breaks[r.vehicle] else None
+        duration, kind = self.data.duration, self.kind
         t = r.start
-        block = None
         prev = None
         starts = []
         for u in nodes:
-            dur = int(self.data.duration[u])
-            arrive = t if prev is None else t + int(T[prev, u]) - int(self.data.duration[prev])
-            s = max(int(self.ws[u]), arrive)
-            if breaks:
-                if block is None or s - arrive >= brk:
-                    block = s
-                elif s + dur - block > limit:
-                    s = max(s, arrive + brk)
-                    block = s
-                if s + dur - block > limit:
+            dur = int(duration[u])
+            travel = 0 if prev is None else int(T[prev, u]) - int(duration[prev])
+            s = max(int(self.ws[u]), t + travel)
+            if stretches is not None:
+                s = stretches.place(kind[u], s, dur, travel)
+                if s is None:
                     return None
             if s > self.lw[u]:
                 return None
@@ -376,8 +374,8 @@ class Construction:
     def schedule(self) -> list[tuple[int, list[tuple[int, int]], list[tuple[int, int]]]]:
         """``[(vehicle, [(node, start)], [(break start, break end)])]`` of used vehicles.
 
-        Breaks are listed where an idle gap separates blocks that together would
-        exceed ``break_after_minutes``."""
+        Breaks are listed where an idle gap separates stretches that together would
+        exceed their limit, and on site in waking nights (:meth:`optimiser.rules.Stretches.listed_breaks`)."""
         out = []
         for r in self.routes:
             if not r.nodes:
@@ -388,26 +386,16 @@ class Construction:
             breaks = []
             if self.needs_breaks[r.vehicle]:
                 T, dur = self.vehicle_T[r.vehicle], self.data.duration
-                block_start = starts[0]
-                for k in range(1, len(stops)):
-                    (p, sp), (u, su) = stops[k - 1], stops[k]
-                    free = sp + int(T[p, u])  # end of p's visit + travel
-                    if su - free >= self.break_minutes:
-                        if self._block_end(stops, k, T, dur) - block_start > self.break_after:
-                            breaks.append((free, free + self.break_minutes))
-                        block_start = su
+                stretches = Stretches(self.policy)
+                prev = None
+                for u, s in stops:
+                    travel = 0 if prev is None else int(T[prev, u]) - int(dur[prev])
+                    stretches.add(self.kind[u], s, s + int(dur[u]), travel)
+                    prev = u
+                stretches.finish()
+                breaks = [(int(a), int(b)) for a, b in stretches.listed_breaks()]
             out.append((r.vehicle, stops, breaks))
         return out
-
-    def _block_end(self, stops, k: int, T, dur) -> int:
-        """End of the working block that starts at stop ``k``."""
-        end = stops[k][1] + int(dur[stops[k][0]])
-        for j in range(k + 1, len(stops)):
-            (p, sp), (u, su) = stops[j - 1], stops[j]
-            if su - (sp + int(T[p, u])) >= self.break_minutes:
-                break
-            end = su + int(dur[u])
-        return end
 
     # ----------------------------------------------------------------------- inserting
 
@@ -473,7 +461,7 @@ class Construction:
 
     def _ok_vehicle(self, r: _Route, u: int, dwork: int) -> bool:
         c = r.home
-        if self.max_work[c] is not None and self.work[c] + dwork > self.max_work[c]:
+        if self.max_work[c] is not None and self.work[c] + dwork - self.unpaid[u] > self.max_work[c]:
             return False
         return self.capacity[c] is None or r.load + int(self.data.demand[u]) <= self.capacity[c]
 
@@ -483,7 +471,7 @@ class Construction:
         self.route_of[u] = r
         r.nodes.insert(pos, u)
         r.load += int(self.data.demand[u])
-        self.work[r.home] += dwork
+        self.work[r.home] += dwork - self.unpaid[u]
         self._insert_times(r, pos, u)
 
     def insert(self, vi: int) -> bool:
@@ -649,7 +637,7 @@ class Construction:
                 if start_a > min(oa[2], ob[2] + high):
                     continue
                 start_b = max(ob[1], start_a - high)
-                if ra.home == rb.home and not self._ok_vehicle(ra, a, oa[4] + ob[4]):
+                if ra.home == rb.home and not self._ok_vehicle(ra, a, oa[4] + ob[4] - self.unpaid[b]):
                     continue  # two shifts of one carer share her working time
                 if self._fits_rules(ra, a, oa[3], start_a) and self._fits_rules(rb, b, ob[3], start_b):
                     best = (total, oa, ob, start_a, start_b)
@@ -702,7 +690,7 @@ class Construction:
             pos = r.nodes.index(u)
             p = r.nodes[pos - 1] if pos > 0 else r.home
             q = r.nodes[pos + 1] if pos + 1 < len(r.nodes) else r.home
-            self.work[r.home] -= int(T[p, u] + T[u, q] - T[p, q])
+            self.work[r.home] -= int(T[p, u] + T[u, q] - T[p, q]) - self.unpaid[u]
             r.nodes.pop(pos)
             r.load -= int(data.demand[u])
             self.ws[u] = data.window_start[u]
@@ -729,7 +717,7 @@ class Construction:
             total += int((late * (self.data.late_limit[r.nodes] > 0)).sum() * self.late_cost)
         if r.vehicle in self.work_targets:
             target, short, over = self.work_targets[r.vehicle]
-            work = int(T[nodes[:-1], nodes[1:]].sum())
+            work = int(T[nodes[:-1], nodes[1:]].sum()) - sum(self.unpaid[u] for u in r.nodes)
             total += short * max(0, target - work) + over * max(0, work - target)
         return total
 
@@ -823,10 +811,26 @@ class Construction:
 
     def _ruin(self, rng, in_model, rank, position, point, minutes, ws, lw):
         """Take out the placed visits nearest a target in space among those whose
-        windows overlap its own; return ``(target, visits to take out, routes to re-insert into)``."""
+        windows overlap its own (a sleep-in or waking night reaching as far as it lasts,
+        so it meets the night's calls); return ``(target, visits to take out, routes to
+        re-insert into)``. For a sleep-in or waking night left out, half the time, what one
+        of its carers does during it instead."""
         target = self._target(rng, in_model, rank)
         t = position[target]
-        near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
+        if getattr(self, "_overrun", None) is None or len(self._overrun) != len(in_model):
+            first = [self.data.nodes_of_visit[vi][0] for vi in in_model]
+            stay = np.array([self.kind[u] != "visit" for u in first], dtype=bool)
+            self._overrun = np.where(stay, np.maximum(0, self.data.duration[first] - 60), 0)
+        extra = self._overrun
+        if extra[t] and target not in self.placed and rng.random() < 0.5:
+            u = self.data.nodes_of_visit[target][0]
+            r = self.routes[rng.choice(self.data.allowed[u])]
+            until = lw[t] + int(self.data.duration[u])
+            dur = self.data.duration
+            out = sorted({int(self.data.node_visit[w]) for w, a, b in zip(r.nodes, r.est, r.lst, strict=True)
+                          if a < until and b + int(dur[w]) > ws[t]})
+            return target, out, None
+        near = (ws <= lw[t] + 60 + extra[t]) & (lw + extra >= ws[t] - 60)
         dist = minutes[point[t], point] + rng.random() * 5
         dist[~near] = 1e9
         k = rng.randint(*self.lns_size)
@@ -985,9 +989,13 @@ class Construction:
         if order is None:
             # measured on a 1,000-visit day: priority first leaves 99 visits out; window
             # first 111, and scoring idle time, pushed stops or late starts only adds more
+            # a sleep-in or waking night holds a carer all night: it goes before the calls
+            # of its priority, which fit around it
             def key(vi: int):
                 node = self.data.nodes_of_visit[vi][0]
-                return PRIORITY_RANK[problem.visits[vi].priority], int(self.ws[node]), int(self.lw[node])
+                visit = problem.visits[vi]
+                return (PRIORITY_RANK[visit.priority], visit.kind == "visit", int(self.ws[node]),
+                        int(self.lw[node]))
 
             order = sorted(self.data.nodes_of_visit, key=key)
         for vi in order:
