@@ -51,6 +51,9 @@ def kpi_summary(solution: Solution) -> str:
         f"(fee {_money(cost.get('fee_per_hour'))}, margin {_money(cost.get('margin_per_hour'))}/h)",
         f"unassigned {len(solution.unassigned)}",
     ]
+    if k.get("sleep_ins") or k.get("waking_nights"):
+        lines.insert(-1, f"night: {k.get('sleep_ins', 0)} sleep-ins ({_money(cost.get('sleep_in_allowances'))} "
+                         f"allowance), {k.get('waking_nights', 0)} waking nights")
     return "\n".join(lines)
 
 
