@@ -146,29 +146,37 @@ def _explain(data: ProblemData, vi: int, placed, roster: _Roster, multi_day: boo
         if free:  # need == 2: one has room, every other is busy
             return (f"only 1 of the {len(covering)} eligible carers{detail} working {window} has room for it; "
                     "a double-handed visit needs 2 carers together", rules.DOUBLE_HANDED)
+        if len(covering) == 1:
+            return (f"the one eligible carer{detail} working then, {problem.carers[covering[0]].id}, is busy "
+                    f"{window}{double}", rules.BUSY)
         return (f"all {len(covering)} eligible carers{detail} are busy {window}{double}", rules.BUSY)
     order = (rules.BREAK, rules.WAKING_NIGHT_BREAK, rules.MAX_WORK, rules.CAPACITY)
     rule = max(blocked, key=lambda r: (blocked[r], -order.index(r)))
-    counts = Counter(t.rule for t in tries.values())
-    parts = [f"{counts[r]} {_PHRASE[r](data)}" for r in (*order, None, rules.BUSY) if counts[r]]
     example = next(t for t in tries.values() if t.rule == rule)
-    plural = "s" if len(covering) != 1 else ""
-    return (f"of the {len(covering)} eligible carer{plural}{detail} working {span}: {', '.join(parts)}{double} "
-            f"(carer {problem.carers[example.carer].id}: {example.detail})", rule)
+    name = problem.carers[example.carer].id
+    if len(covering) == 1:
+        return (f"the one eligible carer{detail} working {span}, {name}, {_phrase(data, rule, 1)}{double}: "
+                f"{example.detail}", rule)
+    counts = Counter(t.rule for t in tries.values())
+    parts = [f"{counts[r]} {_phrase(data, r, counts[r])}" for r in (*order, None, rules.BUSY) if counts[r]]
+    return (f"of the {len(covering)} eligible carers{detail} working {span}: {', '.join(parts)}{double} "
+            f"(carer {name}: {example.detail})", rule)
 
 
-_PHRASE = {
-    rules.BREAK: lambda d: f"would work over {d.problem.policy.break_after_minutes} min without a "
-                           f"{d.problem.policy.break_minutes}-min break (break_after_minutes)",
-    rules.WAKING_NIGHT_BREAK: lambda d: f"would work over {d.problem.policy.waking_night_break_after_minutes} min "
-                                        f"of a waking night with no room for an on-site "
-                                        f"{d.problem.policy.waking_night_break_minutes}-min break "
-                                        "(waking_night_break_after_minutes)",
-    rules.MAX_WORK: lambda d: "would pass their max_work_minutes",
-    rules.CAPACITY: lambda d: "have no capacity left",
-    None: lambda d: "have room",
-    rules.BUSY: lambda d: "are busy",
-}
+def _phrase(data: ProblemData, rule: str | None, n: int) -> str:
+    """What stops ``n`` carers, by rule (None: nothing does)."""
+    policy = data.problem.policy
+    if rule == rules.BREAK:
+        return (f"would work over {policy.break_after_minutes} min without a {policy.break_minutes}-min break "
+                "(break_after_minutes)")
+    if rule == rules.WAKING_NIGHT_BREAK:
+        return (f"would work over {policy.waking_night_break_after_minutes} min of a waking night with no room "
+                f"for an on-site {policy.waking_night_break_minutes}-min break (waking_night_break_after_minutes)")
+    if rule == rules.MAX_WORK:
+        return f"would pass {'her' if n == 1 else 'their'} max_work_minutes"
+    if rule == rules.CAPACITY:
+        return f"{'has' if n == 1 else 'have'} no capacity left"
+    return f"{'has' if n == 1 else 'have'} room" if rule is None else f"{'is' if n == 1 else 'are'} busy"
 
 
 @dataclass

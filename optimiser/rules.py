@@ -208,24 +208,7 @@ class Stretches:
 
     def add(self, kind: VisitKind, start: float, end: float, travel: float) -> None:
         """Feed the next visit as placed; ``travel`` is the paid travel into it (0 from home)."""
-        i = self.count
-        self.count += 1
-        if kind == SLEEP_IN:
-            self.travel += travel
-            self.slept = True
-            return
-        night = kind == WAKING_NIGHT
-        idle = self.idle(start, travel)
-        if self.start is None or idle >= self.rest - _TOL:
-            if self.start is not None and not self.slept:
-                self.idle_breaks.append((len(self.closed) + 1, start - idle))
-            self._close()
-            self.start, self.night, self.first = start, False, i
-        self.night = self.night or night
-        self.last, self.end = i, end
-        if night and self.night_limit is not None:
-            self._night_breaks(start, end, i)
-        self.free, self.travel, self.slept = end, 0, False
+        self.place(kind, start, end - start, travel, fixed=True)
 
     def _night_breaks(self, start: float, end: float, i: int) -> None:
         limit, rest = self.night_limit, self.night_rest
@@ -241,19 +224,43 @@ class Stretches:
             if at + rest < end - _TOL:
                 self.start, self.night, self.first, self.end = at + rest, True, i, end
 
-    def place(self, kind: VisitKind, earliest: float, duration: float, travel: float) -> float | None:
+    def place(self, kind: VisitKind, earliest: float, duration: float, travel: float,
+              fixed: bool = False) -> float | None:
         """Start the next visit at ``earliest``, or, when its stretch would then run too long,
-        after a break of idle time; feed it as :meth:`add` does. None when no start keeps the rule."""
+        after a break of idle time, and feed it; return the start, or None when no start keeps
+        the rule. ``fixed``: the start is given (:meth:`add`)."""
         start = earliest
-        if kind != SLEEP_IN and self.start is not None and self.idle(start, travel) < self.rest:
-            night = kind == WAKING_NIGHT
-            cap = self._cap(self.night or night)
+        i = self.count
+        self.count = i + 1
+        if kind == SLEEP_IN:
+            self.travel += travel
+            self.slept = True
+            return start
+        night = kind == WAKING_NIGHT
+        idle = inf if self.free is None else start - self.free - self.travel - travel
+        if self.start is not None and idle < self.rest - _TOL:
+            cap = self.night_limit if self.night or night else self.limit
             # a waking night can break on site, but not before it begins
-            if cap is not None and (start if night else start + duration) - self.start > cap:
-                start = max(start, self.free + self.travel + travel + self.rest)
-        self.add(kind, start, start + duration, travel)
-        if self.start is not None and kind != SLEEP_IN:
-            cap = self._cap(self.night)
+            if not fixed and cap is not None and (start if night else start + duration) - self.start > cap:
+                late = self.free + self.travel + travel + self.rest
+                if late > start:
+                    idle += late - start
+                    start = late
+        if self.start is None or idle >= self.rest - _TOL:
+            if self.start is not None:
+                if not self.slept:
+                    self.idle_breaks.append((len(self.closed) + 1, start - idle))
+                self.closed.append((self.start, self.end, self.night, self.first, self.last))
+            self.start, self.night, self.first = start, False, i
+        end = start + duration
+        self.last, self.end = i, end
+        if night:
+            self.night = True
+            if self.night_limit is not None:
+                self._night_breaks(start, end, i)
+        self.free, self.travel, self.slept = end, 0, False
+        if not fixed and self.start is not None:
+            cap = self.night_limit if self.night else self.limit
             if cap is not None and self.end - self.start > cap + _TOL:
                 return None
         return start
