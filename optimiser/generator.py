@@ -841,6 +841,11 @@ def _night(
     n_carers = settings.night_carers
     if n_carers is None:
         n_carers = settings.sleep_ins + settings.waking_nights + math.ceil(settings.night_clients / NIGHT_CLIENTS_PER_CARER)
+    if n_carers == 0:
+        raise InputError(
+            f"generator settings: night_carers is 0 but the night has {len(visits)} visits; "
+            "give at least 1, or leave it out to size it to the night's work"
+        )
     width_c = max(2, len(str(n_carers)))
     carers = []
     for k in range(n_carers):
