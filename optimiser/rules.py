@@ -147,6 +147,7 @@ def needs_breaks(shift_minutes: float, policy: Policy, waking_nights: bool) -> b
 
 
 def has_waking_nights(visits: list[Visit]) -> bool:
+    """Whether any visit is a waking night (only then can its break limit bind)."""
     return any(v.kind == WAKING_NIGHT for v in visits)
 
 
@@ -168,8 +169,9 @@ class Stretches:
       late as the limit allows (and inside the night), again and again until the rest of
       the night fits; the work after the last one continues the stretch.
 
-    :meth:`add` reads a roster as placed (the validator); :meth:`place` chooses the
-    earliest start that keeps the rule (the construction). :attr:`closed` then holds the
+    :meth:`add` reads a roster as placed (the validator, the unassigned reasons);
+    :meth:`place` chooses the earliest start that keeps the rule (the construction); both
+    are the one method, ``place(..., fixed=True)`` being :meth:`add`. :attr:`closed` then holds the
     stretches ``(start, end, holds waking-night work, first visit, last visit)`` (indices in
     the order fed), :meth:`over` says which break a stretch lacks, and :meth:`listed_breaks`
     gives the breaks a roster lists.
