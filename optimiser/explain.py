@@ -139,7 +139,7 @@ def _explain(data: ProblemData, vi: int, placed, roster: _Roster, multi_day: boo
                     "a double-handed visit needs 2 carers together", rules.DOUBLE_HANDED)
         names = " and ".join(problem.carers[i].id for i in free[:need])
         return (f"{names} could do it at {_clock(data.time(tries[free[0]].start), multi_day)}; the search did "
-                f"not place it in the time it had (a longer time limit may){double}", "search")
+                f"not place it in the time it had (a longer time limit may){double}", rules.SEARCH)
     blocked = Counter(t.rule for t in tries.values() if t.rule not in (None, rules.BUSY))
     detail = "" if who == "carer" else f" ({who})"
     if not blocked:

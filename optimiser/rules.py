@@ -48,6 +48,8 @@ DOUBLE_HANDED = "double_handed"
 """A double-handed visit has two different carers starting together, or none."""
 BUSY = "busy"
 """Not a rule: every carer who may do the visit and works then has no room for it."""
+SEARCH = "search"
+"""Not a rule: a carer could take the visit in the roster as it stands; the search left it out."""
 
 ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, EXCLUDED, CAPACITY, MAX_WORK)
 """The rules on one carer and one visit, in the order an unassigned reason tries them."""

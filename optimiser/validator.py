@@ -360,7 +360,7 @@ def carers_required(r: Roster) -> Iterator[Violation]:
             )
 
 
-@rule("double_handed")
+@rule(rules.DOUBLE_HANDED)
 def double_handed(r: Roster) -> Iterator[Violation]:
     """A double-up has exactly two different carers starting together, or none."""
     for visit_id, placements in r.by_visit.items():
@@ -369,21 +369,21 @@ def double_handed(r: Roster) -> Iterator[Violation]:
         doers = ", ".join(f"{pl.carer.id} at {hm(pl.stop.start)}" for pl in placements)
         if len(placements) != 2:
             yield _v(
-                "double_handed",
+                rules.DOUBLE_HANDED,
                 f"double-handed visit {visit_id} needs two different carers together (or none) but "
                 f"has {len(placements)}: {doers}",
                 visit=visit_id,
             )
         elif abs(placements[0].start - placements[1].start) > TOL:
             yield _v(
-                "double_handed",
+                rules.DOUBLE_HANDED,
                 f"double-handed visit {visit_id}: the two carers must start together but start "
                 f"{abs(placements[0].start - placements[1].start):g} min apart ({doers})",
                 visit=visit_id,
             )
 
 
-@rule("after")
+@rule(rules.AFTER)
 def after(r: Roster) -> Iterator[Violation]:
     """Start-to-start gap to the `after` visit within [min, max] when both are placed."""
     for v in r.problem.visits:
@@ -395,9 +395,9 @@ def after(r: Roster) -> Iterator[Violation]:
         when = f"{gap:g} min after" if gap >= 0 else f"{-gap:g} min before"
         said = f"visit {v.id} ({v.client}) starts {hm(this)}, {when} visit {v.after.visit} ({hm(other)})"
         if gap < lo - TOL:
-            yield _v("after", f"{said}; it must start at least {lo} min after it", visit=v.id)
+            yield _v(rules.AFTER, f"{said}; it must start at least {lo} min after it", visit=v.id)
         elif hi is not None and gap > hi + TOL:
-            yield _v("after", f"{said}; it must start at most {hi} min after it", visit=v.id)
+            yield _v(rules.AFTER, f"{said}; it must start at most {hi} min after it", visit=v.id)
 
 
 def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:
