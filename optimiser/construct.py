@@ -106,6 +106,12 @@ class Construction:
         self.work = [0] * len(carers)
         self.max_work = [c.max_work_minutes for c in carers]
         self.capacity = [c.capacity for c in carers]
+        # commute rules: per vehicle, which nodes may open and close its route (None: any)
+        self.ends: list[tuple[bytes, bytes] | None] = []
+        for v in range(len(data.vehicles)):
+            ends = data.commute_ends(v)
+            self.ends.append(None if ends is None else (ends[0].tobytes(), ends[1].tobytes()))
+        self.trimmed: list[_Route] = []  # routes :meth:`remove` shortened for the commute rules
         self.twin = self._twins(continuity)
         self.views = self._views()
         self.start_of: dict[int, int] = {}  # visit index -> pinned start (doubles, bound `after` pairs)
@@ -142,7 +148,7 @@ class Construction:
                 keys.append(None)
                 continue
             T, C, h = self.vehicle_T[v], self.vehicle_C[v], veh.carer
-            keys.append((veh.start, veh.end, carer.capacity, self.fixed_cost[v],
+            keys.append((veh.start, veh.end, carer.capacity, self.fixed_cost[v], self.ends[v],
                          T[h, visits].tobytes(), T[visits, h].tobytes(),
                          C[h, visits].tobytes(), C[visits, h].tobytes()))
         return keys
@@ -277,6 +283,12 @@ class Construction:
         due = int(self.data.window_end[u]) if self.late_cost and self.data.late_limit[u] else None
         out = []
         home, arc_t = r.home, r.arc_t
+        ends = self.ends[r.vehicle]
+        if ends is not None:  # the commute rules: may u open or close the route?
+            if not ends[0][u]:
+                first = max(first, 1)
+            if not ends[1][u]:
+                last = min(last, n - 1)
         for pos in range(first, last + 1):
             # (comparisons rather than min/max: this loop is most of the search's time)
             if pos > 0:
@@ -693,11 +705,17 @@ class Construction:
         self.placed.add(oi)
         return True
 
-    def remove(self, vi: int) -> None:
-        """Take a placed visit out of the roster (its tied partners keep their times)."""
+    def remove(self, vi: int) -> list[int]:
+        """Take a placed visit out of the roster (its tied partners keep their times).
+
+        Returns the visits also taken out because the route's new first or last visit
+        broke the commute rules (the route they left is added to :attr:`trimmed`); the
+        caller re-inserts them with the others."""
         data = self.data
+        shortened = []
         for u in data.nodes_of_visit[vi]:
             r = self.route_of.pop(u)
+            shortened.append(r)
             T = self.vehicle_T[r.vehicle]
             pos = r.nodes.index(u)
             p = r.nodes[pos - 1] if pos > 0 else r.home
@@ -710,6 +728,20 @@ class Construction:
             self._remove_times(r, pos)
         self.start_of.pop(vi, None)
         self.placed.discard(vi)
+        also: list[int] = []
+        for r in shortened:
+            also += self._trim(r)
+        return also
+
+    def _trim(self, r: _Route) -> list[int]:
+        """Take out the visits at the ends of ``r`` that break the commute rules; return them."""
+        data, ends, out = self.data, self.ends[r.vehicle], []
+        while ends is not None and r.nodes and not (ends[0][r.nodes[0]] and ends[1][r.nodes[-1]]):
+            w = r.nodes[0] if not ends[0][r.nodes[0]] else r.nodes[-1]
+            wi = int(data.node_visit[w])
+            self.trimmed.extend(self.route_of[x] for x in data.nodes_of_visit[wi])
+            out += [wi, *self.remove(wi)]
+        return out
 
     # ----------------------------------------------------------------------- objective
 
@@ -931,8 +963,11 @@ class Construction:
             out = sorted(set(out) | self.placed_partners([*out, target]))
             snap = self._snapshot()
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
-            for vi in out:
-                self.remove(vi)
+            self.trimmed = []
+            for vi in list(out):
+                if vi in self.placed:
+                    out += self.remove(vi)
+            touched.update((id(r), r) for r in self.trimmed)
             # an `after` pair needs either order now and then: only lone targets go first
             first = self.lns_target_first and target not in self.partners
             again = sorted(set(out) | ({target} if target not in self.placed else set()),

@@ -7,8 +7,11 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   its shift and every visit lies inside it. Visit windows are cumul ranges; soft
   lateness is a soft upper bound at ``window.end`` (hard limit ``end + late_limit``).
 * Arc costs, one matrix per (travel mode, hourly wage rounded to whole pounds) shared by
-  carers: paid travel time between visits + mileage on every leg (commute included,
-  which keeps carers near home), times ``policy.travel_weight``.
+  carers: paid travel time between visits, the unpaid commute's time at
+  ``policy.commute_weight`` of the wage, and mileage on every leg (commute included),
+  times ``policy.travel_weight``; both keep carers near home.
+* The commute rules (:func:`optimiser.compile.commute_legs`) as forbidden arcs: a visit
+  beyond a shift's leg limit is never its first or last.
 * ``work`` dimension (same transits, no slack): paid minutes per shift. A carer's
   ``max_work_minutes`` is exact across her shifts (a solver constraint on the sum of
   her shifts' work). ``contracted_minutes`` is split over her shifts in proportion to
@@ -341,11 +344,33 @@ class RoutingModel:
             routing.VehicleVar(idx).SetValues([-1, *data.allowed[node]])
             routing.AddDisjunction([idx], self.penalty[node])
 
+        self._commute()
         self._work(vehicle_transits)
         self._load()
         self._continuity()
         self._double_and_after()
         self.breaks = self._breaks()
+
+    def _commute(self) -> None:
+        """The commute rules as forbidden arcs: a visit too far from a shift vehicle's
+        home may be neither its first (start -> visit) nor its last (visit -> end)."""
+        data, routing = self.data, self.routing
+        nodes_of: dict[int, list[int]] = {}
+        for node in range(data.n_homes, data.n_nodes):
+            for v in data.allowed[node]:
+                nodes_of.setdefault(v, []).append(node)
+        for v, nodes in nodes_of.items():
+            ends = data.commute_ends(v)
+            if ends is None:
+                continue
+            first, last = ends
+            far = [int(self.index_of_node[n]) for n in nodes if not first[n]]
+            if far:
+                routing.NextVar(routing.Start(v)).RemoveValues(far)
+            end = routing.End(v)
+            for n in nodes:
+                if not last[n]:
+                    routing.NextVar(int(self.index_of_node[n])).RemoveValue(end)
 
     def _work(self, vehicle_transits: list[int]) -> None:
         data, routing = self.data, self.routing

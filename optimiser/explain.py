@@ -107,6 +107,11 @@ def _explain(data: ProblemData, vi: int, placed, work: dict[int, int], multi_day
             if reason:
                 return reason, "after"
 
+    far = _beyond_commute(data, vi, covering, ws, latest)
+    if far is not None and len(covering) - far < need:
+        return (f"the client lives beyond the commute limit (from home or back) of all {far} eligible carers "
+                f"working at {window}, and none of their rounds could pass by on the way{double}", rules.COMMUTE)
+
     capped = [i for i in covering if problem.carers[i].max_work_minutes is not None
               and work.get(i, 0) + visit.duration_minutes > problem.carers[i].max_work_minutes]
     if capped and len(covering) - len(capped) < need:
@@ -114,6 +119,31 @@ def _explain(data: ProblemData, vi: int, placed, work: dict[int, int], multi_day
                 rules.MAX_WORK)
     detail = "" if who == "carer" else f" ({who})"
     return (f"all {len(covering)} eligible carers{detail} are busy {window}{double}", "busy")
+
+
+def _beyond_commute(data: ProblemData, vi: int, covering: list[int], ws: int, latest: int) -> int | None:
+    """How many carers of ``covering`` could not do the visit alone in a shift covering
+    it, for the commute rules (it could not both start and end the round), or None when
+    no such shift has a commute limit."""
+    visit = data.problem.visits[vi]
+    point = data.travel.index[visit.client]
+    limited = False
+    far = 0
+    for ci in covering:
+        carer = data.problem.carers[ci]
+        minutes = data.minutes_int[carer.travel_mode]
+        home = data.node_point[ci]
+        reachable = False
+        for v in data.vehicles_of[ci]:
+            veh = data.vehicles[v]
+            if not fits(veh, ws, latest, visit.duration_minutes):
+                continue
+            limited = limited or veh.out_limit is not None or veh.back_limit is not None
+            if (veh.out_limit is None or minutes[home, point] <= veh.out_limit) and (
+                    veh.back_limit is None or minutes[point, home] <= veh.back_limit):
+                reachable = True
+        far += not reachable
+    return far if limited else None
 
 
 def _after_clash(data: ProblemData, visit: Visit, other: Visit, lo: int | None, hi: int | None,

@@ -207,7 +207,7 @@ class _FleetSearch:
         route = used[0] if rng.random() < 0.5 else rng.choice(used[:3])
         for vi in sorted({int(c.data.node_visit[u]) for u in route.nodes}):
             if vi in c.placed:
-                c.remove(vi)
+                c.remove(vi)  # the visits it trims for the commute rules are out too
         return {r.vehicle for r in used if r is not route}
 
     def step(self, out: list[int], allowed: set[int]) -> None:
@@ -218,7 +218,7 @@ class _FleetSearch:
         taken |= c.placed_partners(taken)
         for vi in sorted(taken):
             if vi in c.placed:
-                c.remove(vi)
+                taken.update(c.remove(vi))
         again = set(out) | taken
         how = rng.random()
         if how < 0.5:

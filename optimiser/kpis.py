@@ -41,6 +41,7 @@ class CarerKpis(_Out):
     travel_km: float = 0.0
     commute_minutes: float = 0.0  # unpaid: home -> first visit and last visit -> home
     commute_km: float = 0.0
+    longest_commute_minutes: float = 0.0  # the longest single commute leg
     waiting_minutes: float = 0.0  # gaps between visits beyond travel
     paid_minutes: float = 0.0  # contact + paid travel
     contracted_minutes: int | None = None
@@ -55,6 +56,20 @@ class ClientKpis(_Out):
     distinct_carers: int = 0
     new_carers: int = 0  # distinct carers not in known_carers
     familiar_share: float | None = None
+
+
+class CommuteKpis(_Out):
+    """Unpaid commute of the carers of one travel mode who worked: per carer (all her
+    legs in the day) and per leg (one trip from home to a shift's first visit, or from
+    its last visit home), in minutes."""
+
+    carers: int = 0
+    median_minutes: float | None = None
+    max_minutes: float = 0.0
+    legs: int = 0
+    median_leg_minutes: float | None = None
+    longest_leg_minutes: float = 0.0
+    km: float = 0.0
 
 
 class CostKpis(_Out):
@@ -97,6 +112,9 @@ class Kpis(_Out):
     travel_miles: float = 0.0
     commute_minutes: float = 0.0
     commute_km: float = 0.0
+    commute_by_mode: dict[str, CommuteKpis] = Field(
+        default_factory=dict, description="Commute per carer who worked, by travel mode"
+    )
     paid_minutes: float = 0.0
     travel_share: float | None = None  # paid travel / paid time
     miles_per_visit: float | None = None
@@ -168,6 +186,7 @@ def kpis_of(r: Roster) -> Kpis:
             back = r.home_leg(run)
             ck.commute_minutes += legs[0].minutes + back[0]
             ck.commute_km += legs[0].km + back[1]
+            ck.longest_commute_minutes = max(ck.longest_commute_minutes, legs[0].minutes, back[0])
             for a, b, leg in zip(run, run[1:], legs[1:], strict=False):
                 ck.travel_minutes += leg.minutes
                 ck.travel_km += leg.km
@@ -200,6 +219,7 @@ def kpis_of(r: Roster) -> Kpis:
     k.travel_miles = k.travel_km / KM_PER_MILE
     k.commute_minutes = sum(c.commute_minutes for c in carers)
     k.commute_km = sum(c.commute_km for c in carers)
+    k.commute_by_mode = _commute_by_mode(r, k.per_carer)
     k.paid_minutes = sum(c.paid_minutes for c in carers)
     k.travel_share = _ratio(k.travel_minutes, k.paid_minutes)
     k.miles_per_visit = _ratio(k.travel_miles, k.visits_scheduled)
@@ -273,6 +293,36 @@ def kpis_of(r: Roster) -> Kpis:
         cost.margin_share = _ratio(cost.margin_per_hour, policy.fee_per_hour)
     k.cost = cost
     return k
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    v, n = sorted(values), len(values)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def _commute_by_mode(r: Roster, per_carer: dict[str, CarerKpis]) -> dict[str, CommuteKpis]:
+    by_mode: dict[str, list[CarerKpis]] = defaultdict(list)
+    legs: dict[str, list[float]] = defaultdict(list)
+    for carer_id, ck in per_carer.items():
+        if ck.visits:
+            mode = r.carers[carer_id].travel_mode
+            by_mode[mode].append(ck)
+            for run in r.runs(carer_id):
+                legs[mode] += [r.legs(run)[0].minutes, r.home_leg(run)[0]]
+    return {
+        mode: CommuteKpis(
+            carers=len(group),
+            median_minutes=_median([ck.commute_minutes for ck in group]),
+            max_minutes=max(ck.commute_minutes for ck in group),
+            legs=len(legs[mode]),
+            median_leg_minutes=_median(legs[mode]),
+            longest_leg_minutes=max(legs[mode]),
+            km=sum(ck.commute_km for ck in group),
+        )
+        for mode, group in sorted(by_mode.items())
+    }
 
 
 def compute_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> dict:

@@ -276,6 +276,11 @@ class Carer(_Doc):
         default=None, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
     )
     fixed_cost: Float = Field(default=0.0, ge=0, le=MAX_MONEY, description="Cost (GBP) of using this carer at all.")
+    max_commute_minutes: Minutes | None = Field(
+        default=None,
+        description="Longest trip from home to a shift's first visit, or from its last visit home; "
+        "policy.max_commute_minutes for her travel mode when absent.",
+    )
 
 
 class Client(_Doc):
@@ -391,6 +396,12 @@ class Policy(_Doc):
         default=360, description="A working stretch longer than this needs a break; null switches it off."
     )
     break_minutes: PositiveMinutes = 20
+    max_commute_minutes: dict[TravelMode, Minutes] | None = Field(
+        default={"car": 45, "bike": 30, "walk": 25},
+        description="Longest commute leg (home to a shift's first visit, last visit to home) per travel "
+        "mode; a carer's own max_commute_minutes wins. A mode left out, or null for all, has no "
+        "limit (vehicle-routing benchmarks, where the depot legs are the route).",
+    )
     # pay and costs
     hourly_wage: Float = Field(default=12.71, gt=0, le=MAX_HOURLY, description="National Living Wage from April 2026.")
     mileage_per_mile: dict[TravelMode, Annotated[Float, Field(ge=0, le=MAX_PER_MILE)]] = {
@@ -408,6 +419,15 @@ class Policy(_Doc):
     # objective weights (GBP-equivalent)
     travel_weight: Float = Field(
         default=1.0, ge=0, le=1_000, description="Multiplier on paid travel time + mileage cost."
+    )
+    commute_weight: Float = Field(
+        default=0.5,
+        ge=0,
+        le=1_000,
+        description="The unpaid commute's time priced at this share of the carer's hourly wage "
+        "(times travel_weight), so carers get the visits near home. Below 1, paid time comes "
+        "first: at 0.5 the solver buys a minute less commute with at most half a minute more "
+        "paid travel.",
     )
     new_carer_penalty: Money = Field(
         default=6.0, description="Per distinct carer a client sees who is not in known_carers."

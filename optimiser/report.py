@@ -76,6 +76,12 @@ def kpi_table(k: Mapping[str, Any]) -> str:
         ("paid travel", f"{_num(k.get('travel_minutes'))} min, {_num(k.get('travel_miles'), ',.1f')} miles"),
         ("travel share of paid time", _pct(k.get("travel_share"))),
         ("unpaid commute", f"{_num(k.get('commute_minutes'))} min, {_num(k.get('commute_km'), ',.1f')} km"),
+    ]
+    for mode, ck in sorted((k.get("commute_by_mode") or {}).items()):
+        rows.append((f"  {mode} ({ck['carers']} carers)",
+                     f"median {_num(ck.get('median_minutes'))} min a carer, max {_num(ck.get('max_minutes'))}; "
+                     f"longest leg {_num(ck.get('longest_leg_minutes'))} min"))
+    rows += [
         ("distinct carers per client", f"mean {_num(k.get('distinct_carers_per_client_mean'), '.2f')}, "
                                        f"max {k.get('distinct_carers_per_client_max', '-')}"),
         ("visits by a familiar carer", _pct(k.get("familiar_share"))),
@@ -179,7 +185,8 @@ def render_report(solution: Solution, problem: Problem | None = None) -> str:
         if ck:
             head += (
                 f"; paid {ck['paid_minutes']:.0f} min (travel {ck['travel_minutes']:.0f}, "
-                f"waiting {ck['waiting_minutes']:.0f})"
+                f"waiting {ck['waiting_minutes']:.0f}); commute {ck['commute_minutes']:.0f} min "
+                f"(longest leg {ck.get('longest_commute_minutes', 0):.0f})"
             )
             if ck.get("contracted_minutes") is not None:
                 head += f", contracted {ck['contracted_minutes']}"

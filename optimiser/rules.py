@@ -10,7 +10,7 @@ independent of the search while agreeing with it on what "eligible" means.
 
 from __future__ import annotations
 
-from .model import Carer, Client, Visit
+from .model import Carer, Client, Policy, Visit
 
 SKILLS = "skills"
 """The carer holds every skill the visit needs (insulin, hoist ...)."""
@@ -29,6 +29,13 @@ PINNED = "pinned_carers"
 """A visit pinned to carers is done by them, and by nobody else in their place."""
 SHIFTS = "shifts"
 """A visit lies inside one of its carer's shifts."""
+
+COMMUTE = "commute"
+"""Each trip from home to a shift's first visit, and from its last visit home, takes at
+most the carer's commute limit (:func:`commute_limit`)."""
+BETWEEN_SHIFTS = "between_shifts"
+"""Between two shifts a carer goes home: the trip home from one shift's last visit and
+the trip out to the next shift's first visit fit in the time between the two visits."""
 
 ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, EXCLUDED, CAPACITY, MAX_WORK)
 """The rules on one carer and one visit, in the order an unassigned reason tries them."""
@@ -98,3 +105,22 @@ def ineligible(visit: Visit, client: Client, carer: Carer) -> str | None:
     if longer_than_work_cap(visit, carer):
         return MAX_WORK
     return None
+
+
+def commute_limit(carer: Carer, policy: Policy) -> int | None:
+    """The carer's longest allowed commute leg in minutes, or None for no limit.
+
+    Her own ``max_commute_minutes`` wins; otherwise the policy's figure for her travel
+    mode (DOMAIN.md's working assumption: car 45, bike 30, walk 25)."""
+    if carer.max_commute_minutes is not None:
+        return carer.max_commute_minutes
+    if policy.max_commute_minutes is None:
+        return None
+    return policy.max_commute_minutes.get(carer.travel_mode)
+
+
+def home_in_between(last_end: float, back: float, out: float, next_start: float) -> bool:
+    """Whether a carer who ends a shift's last visit at ``last_end`` (minutes) can travel
+    home (``back`` minutes) and out again (``out``) by the next shift's first visit at
+    ``next_start``: the day is physically possible."""
+    return last_end + back + out <= next_start

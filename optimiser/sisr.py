@@ -46,7 +46,8 @@ CHUNK_SECONDS = 0.2  # the compiled loop returns this often so the deadline hold
 
 def applies(c: Construction) -> bool:
     """Whether ``c``'s roster may be improved here: every visit placed, single-handed
-    and untied, and no rule beyond windows, loads, allowed carers and fixed costs."""
+    and untied, and no rule beyond windows, loads, allowed carers and fixed costs (no
+    commute limits either)."""
     data = c.data
     return bool(
         c.placed
@@ -58,6 +59,7 @@ def applies(c: Construction) -> bool:
         and c.continuity is None
         and not c.work_targets
         and all(m is None for m in c.max_work)
+        and all(e is None for e in c.ends)
         and len({id(T) for T in c.vehicle_T}) == 1
         and len({id(C) for C in c.vehicle_C}) == 1
         and not c.exact
@@ -203,7 +205,8 @@ class _State:
 def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
     """Make ``c``'s roster the one in ``nodes``/``length`` (rows per vehicle)."""
     for vi in sorted(c.placed):
-        c.remove(vi)
+        if vi in c.placed:  # (a removal may take others out with it: the commute rules)
+            c.remove(vi)
     demand = c.data.demand
     for v, r in enumerate(c.routes):
         r.nodes = [int(u) for u in nodes[v, :length[v]]]

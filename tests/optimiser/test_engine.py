@@ -223,7 +223,7 @@ def test_travel_time_between_visits_is_respected():
 
 def test_walker_is_slower_than_driver():
     p = problem(
-        carers=[carer("w", 0, 0, travel_mode="walk")],
+        carers=[carer("w", 0, 0, travel_mode="walk", max_commute_minutes=60)],  # the walk home is long
         clients=[client("c1", 0, 0), client("c2", 2, 0)],
         visits=[visit("v1", "c1", "08:00", "08:00", 30), visit("v2", "c2", "08:30", "10:00", 30)],
     )

@@ -31,7 +31,8 @@ A = carer(
     languages=["en", "pa"],
 )
 B = carer("B", gender="male", skills=["medication"], languages=["en"])
-C = carer("C", gender="female", travel_mode="walk", languages=["en", "gu"])
+# (her walk from home is long; the commute rule has its own tests below)
+C = carer("C", gender="female", travel_mode="walk", languages=["en", "gu"], max_commute_minutes=120)
 CLIENTS = [client("X"), client("Y"), client("Z"), client("W")]
 V1 = visit("v1", "X", "08:00", "08:30")
 V2 = visit("v2", "Y", "08:30", "09:30")
@@ -463,3 +464,38 @@ def test_one_carer_day_matches_a_brute_force_oracle(starts):
         prev = (m, vid)
     got = {(x.rule, x.visit) for x in validate(p, s).violations}
     assert got == expected
+
+
+# --------------------------------------------------------------------------- the commute
+
+
+def test_commute_leg_beyond_the_limit_is_rejected_naming_leg_and_limit():
+    # A lives at 0, Z is at 4 km: 40 min by car each way
+    p = base(policy={"max_commute_minutes": {"car": 30, "walk": 25, "bike": 30}})
+    plan = {"A": [("v1", "08:00"), ("v2", "08:40")], "B": [("v3", "09:00")]}
+    report = validate(p, roster(p, plan))
+    assert report.rules_broken() == {"commute"}
+    assert [(v.carer, v.visit) for v in report.violations] == [("B", "v3"), ("B", "v3")]  # out and back
+    assert "40.0 min by car from her home to visit v3" in report.violations[0].message
+    assert "limit is 30 min" in report.violations[0].message
+
+
+def test_a_carers_own_commute_limit_wins_over_the_policy():
+    b = carer("B", gender="male", skills=["medication"], languages=["en"], max_commute_minutes=40)
+    p = base(carers=[A, b, C], policy={"max_commute_minutes": {"car": 30}})
+    assert rules(p, roster(p, GOOD)) == set()
+
+
+def test_between_shifts_she_must_get_home_and_back():
+    # Z is 40 min from A's home: ending at Z at 12:30 and starting there at 13:30 leaves
+    # 60 min for 80 min of travel home and back
+    a = carer("A", shifts=(("07:00", "12:30"), ("13:30", "18:00")), skills=["medication"])
+    late = visit("v7", "Z", "12:00", "12:00", 30)
+    early = visit("v8", "Z", "13:30", "13:30", 30)
+    p = base(carers=[a], visits=[late, early])
+    report = validate(p, roster(p, {"A": [("v7", "12:00"), ("v8", "13:30")]}))
+    assert report.rules_broken() == {"between_shifts"}
+    assert "going home (40.0 min) and out again (40.0 min)" in report.violations[0].message
+    roomy = base(carers=[carer("A", shifts=(("07:00", "12:30"), ("14:00", "18:00")))],
+                 visits=[late, visit("v8", "Z", "14:00", "14:00", 30)])
+    assert rules(roomy, roster(roomy, {"A": [("v7", "12:00"), ("v8", "14:00")]})) == set()
