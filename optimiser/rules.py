@@ -18,6 +18,8 @@ GENDER = "gender"
 """The carer is of the gender the client asks for (``carer_gender``)."""
 LANGUAGE = "language"
 """A client with ``language_match: required`` shares a language with the carer."""
+REQUIREMENTS = "requirements"
+"""The carer's ``attributes`` include every tag the client's ``requirements`` list."""
 EXCLUDED = "excluded_carers"
 """The client has not declined the carer."""
 CAPACITY = "capacity"
@@ -37,7 +39,7 @@ BETWEEN_SHIFTS = "between_shifts"
 """Between two shifts a carer goes home: the trip home from one shift's last visit and
 the trip out to the next shift's first visit fit in the time between the two visits."""
 
-ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, EXCLUDED, CAPACITY, MAX_WORK)
+ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, REQUIREMENTS, EXCLUDED, CAPACITY, MAX_WORK)
 """The rules on one carer and one visit, in the order an unassigned reason tries them."""
 
 
@@ -57,6 +59,12 @@ def no_shared_language(client: Client, carer: Carer) -> bool:
     A client who requires a match lists at least one language (the contract refuses an
     empty list with ``required``), so there is no "no requirement" case to decide here."""
     return client.language_match == "required" and not set(client.languages) & set(carer.languages)
+
+
+def unmet_requirements(client: Client, carer: Carer) -> list[str]:
+    """The tags the client requires that are not among the carer's attributes (sorted;
+    empty when she has them all). Tags match exactly, as skills do."""
+    return sorted(set(client.requirements) - set(carer.attributes))
 
 
 def declined(client: Client, carer: Carer) -> bool:
@@ -98,6 +106,8 @@ def ineligible(visit: Visit, client: Client, carer: Carer) -> str | None:
         return GENDER
     if no_shared_language(client, carer):
         return LANGUAGE
+    if unmet_requirements(client, carer):
+        return REQUIREMENTS
     if declined(client, carer):
         return EXCLUDED
     if over_capacity(visit, carer):

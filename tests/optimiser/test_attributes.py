@@ -13,8 +13,12 @@ import json
 
 import pytest
 
+from benchmarks.greedy import GreedyRoster
+from optimiser import rules
+from optimiser.engine import solve
 from optimiser.io import InputError, parse
 from optimiser.model import MAX_MONEY, Carer, Client, Problem
+from optimiser.validator import validate
 
 from .builders import carer, client, problem, visit
 
@@ -78,3 +82,68 @@ def test_carerota_schema_shows_the_fields(capsys) -> None:
     defs = json.loads(capsys.readouterr().out)["$defs"]
     assert "attributes" in defs["Carer"]["properties"]
     assert {"requirements", "preferences"} <= set(defs["Client"]["properties"])
+
+# --------------------------------------------------------------------------- the hard rule
+
+
+def test_the_rule_lives_in_rules() -> None:
+    c = Carer.model_validate(carer("ann", attributes=["non_smoker", "hindu"]))
+    needs = Client.model_validate(client("c1", requirements=["no_pets_allergy", "non_smoker", "no_pets_allergy"]))
+    v = visit("v1", "c1", "09:00", "09:30")
+    assert rules.REQUIREMENTS in rules.ELIGIBILITY
+    assert rules.unmet_requirements(needs, c) == ["no_pets_allergy"]
+    assert rules.ineligible(problem([carer("ann")], [client("c1")], [v]).visits[0], needs, c) == rules.REQUIREMENTS
+    happy = Client.model_validate(client("c1", requirements=["hindu"], preferences={"muslim": 9.0}))
+    assert rules.unmet_requirements(happy, c) == []
+    assert rules.ineligible(problem([carer("ann")], [client("c1")], [v]).visits[0], happy, c) is None
+
+
+def _unplaceable() -> Problem:
+    """Nobody has every tag the client requires: one has one tag, one the other."""
+    return problem(
+        [carer("near", 0, 0, attributes=["non_smoker"]), carer("far", 3, 0, attributes=["no_pets_allergy", "hindu"])],
+        [client("c1", 0.3, 0, requirements=["non_smoker", "no_pets_allergy"]), client("c2", 1, 0,
+                                                                                     requirements=["muslim"])],
+        [visit("v1", "c1", "09:00", "09:30"), visit("v2", "c2", "10:00", "10:30")],
+    )
+
+
+def test_a_visit_nobody_may_do_stays_unassigned_naming_the_rule_and_the_tags() -> None:
+    p = _unplaceable()
+    s = solve(p, time_limit=1)
+    assert validate(p, s).violations == []
+    reasons = {u.visit: u for u in s.unassigned}
+    assert {u.rule for u in reasons.values()} == {"requirements"}
+    assert reasons["v1"].reason == ("no carer with attributes 'no_pets_allergy', 'non_smoker' exists "
+                                    "(none has them all)")
+    assert reasons["v2"].reason == "no carer with attribute 'muslim' exists (none has 'muslim')"
+    assert s.kpis["unassigned_by_rule"] == {"requirements": 2}
+
+
+def test_the_rule_is_named_after_the_earlier_rules_left_carers() -> None:
+    p = problem(
+        [carer("ann", gender="male", attributes=["non_smoker"]), carer("bea", gender="female")],
+        [client("c1", carer_gender="female", requirements=["non_smoker"])],
+        [visit("v1", "c1", "09:00", "09:30")],
+    )
+    [u] = solve(p, time_limit=1).unassigned
+    assert u.rule == "requirements"
+    assert u.reason == "no female carer with attribute 'non_smoker' exists (none has 'non_smoker')"
+
+
+def test_a_double_handed_visit_needs_two_carers_with_the_tags() -> None:
+    p = problem(
+        [carer("ann", attributes=["no_pets_allergy"]), carer("bea", 0.5, 0)],
+        [client("c1", requirements=["no_pets_allergy"])],
+        [visit("v1", "c1", "09:00", "09:30", carers_required=2)],
+    )
+    [u] = solve(p, time_limit=1).unassigned
+    assert u.rule == "requirements" and u.reason.startswith("only 1 carer with attribute 'no_pets_allergy'")
+
+
+def test_the_greedy_baseline_keeps_the_rule_too() -> None:
+    p = _unplaceable()
+    s = GreedyRoster(p).run()
+    assert validate(p, s).violations == []
+    assert {u.rule for u in s.unassigned} == {"requirements"}
+    assert "no_pets_allergy, non_smoker" in next(u.reason for u in s.unassigned if u.visit == "v1")
