@@ -6,6 +6,11 @@ the unassigned reasons (``optimiser.explain``), the generator and the greedy bas
 The names are the ones a violation and an unassigned visit carry, and the README's.
 Each predicate reads the raw inputs only (never solver state), so the validator stays
 independent of the search while agreeing with it on what "eligible" means.
+
+The one soft matching rule on tags, a client's weighted ``preferences``, is defined here
+too (:func:`unmet_preferences`, :func:`preference_cost`), next to its hard twin
+``requirements``: the objective (``optimiser.engine``, ``optimiser.construct``) and the
+KPIs (``optimiser.kpis``) read it from here. It never makes a carer ineligible.
 """
 
 from __future__ import annotations
@@ -134,3 +139,21 @@ def home_in_between(last_end: float, back: float, out: float, next_start: float)
     home (``back`` minutes) and out again (``out``) by the next shift's first visit at
     ``next_start``: the day is physically possible."""
     return last_end + back + out <= next_start
+
+
+# --------------------------------------------------------------------------- soft matching
+
+
+def unmet_preferences(client: Client, carer: Carer) -> list[str]:
+    """The tags the client prefers that are not among the carer's attributes (sorted)."""
+    return sorted(set(client.preferences) - set(carer.attributes))
+
+
+def preference_cost(client: Client, carer: Carer) -> float:
+    """GBP-equivalent cost of one visit to ``client`` by ``carer``: the summed weights of
+    the preferred tags she lacks (0.0 when the client prefers nothing or she has them all).
+    A double-handed visit costs it once per carer, as the language preference does."""
+    if not client.preferences:
+        return 0.0
+    have = set(carer.attributes)
+    return sum(weight for tag, weight in client.preferences.items() if tag not in have)

@@ -15,7 +15,9 @@ import pytest
 
 from benchmarks.greedy import GreedyRoster
 from optimiser import rules
-from optimiser.engine import solve
+from optimiser.compile import compile_problem
+from optimiser.construct import Construction
+from optimiser.engine import GREEDY_GLS, GREEDY_LNS, RoutingModel, solve
 from optimiser.io import InputError, parse
 from optimiser.model import MAX_MONEY, Carer, Client, Problem
 from optimiser.validator import validate
@@ -147,3 +149,54 @@ def test_the_greedy_baseline_keeps_the_rule_too() -> None:
     assert validate(p, s).violations == []
     assert {u.rule for u in s.unassigned} == {"requirements"}
     assert "no_pets_allergy, non_smoker" in next(u.reason for u in s.unassigned if u.visit == "v1")
+
+# --------------------------------------------------------------------------- the soft preference
+
+
+def _twins(prefer: dict[str, float], far: float = 0.0) -> Problem:
+    """Two carers the same distance from the client (``far`` km more for 'b'), equal but
+    for one tag each."""
+    return problem(
+        [carer("a", -1, 0, attributes=["christian", "non_smoker"]),
+         carer("b", 1 + far, 0, attributes=["hindu", "non_smoker"])],
+        [client("c1", 0, 0, requirements=["non_smoker"], preferences=prefer)],
+        [visit("v1", "c1", "09:00", "09:30"), visit("v2", "c1", "12:00", "12:30")],
+        policy={"new_carer_penalty": 0.0, "familiar_carer_reward": 0.0},
+    )
+
+
+def _doers(s) -> set[str]:
+    return {r.carer for r in s.routes if r.stops}
+
+
+@pytest.mark.parametrize("strategy", [GREEDY_LNS, GREEDY_GLS, "PARALLEL_CHEAPEST_INSERTION"])
+@pytest.mark.parametrize("tag, carer_id", [("hindu", "b"), ("christian", "a")])
+def test_a_preference_decides_between_two_otherwise_equal_carers(strategy: str, tag: str, carer_id: str) -> None:
+    p = _twins({tag: 3.0})
+    s = solve(p, time_limit=1, first_solution=strategy)
+    assert validate(p, s).violations == []
+    assert _doers(s) == {carer_id}
+
+
+@pytest.mark.parametrize("strategy", [GREEDY_LNS, GREEDY_GLS])
+def test_a_preference_outweighs_a_little_travel_but_not_a_lot(strategy: str) -> None:
+    # b lives 0.5 km further: ~1 km more a visit there and back, well under 3 GBP
+    assert _doers(solve(_twins({"hindu": 3.0}, far=0.5), time_limit=1, first_solution=strategy)) == {"b"}
+    assert _doers(solve(_twins({"hindu": 0.0}, far=0.5), time_limit=1, first_solution=strategy)) == {"a"}
+    # 20 km further: far more than 3 GBP of mileage
+    assert _doers(solve(_twins({"hindu": 3.0}, far=20), time_limit=1, first_solution=strategy)) == {"a"}
+
+
+def test_the_exact_pricing_charges_each_visit_the_weights_it_misses() -> None:
+    p = _twins({"hindu": 3.0, "vegetarian_kitchen_ok": 0.5, "non_smoker": 7.0})
+    model = RoutingModel(compile_problem(p))
+    c = Construction(model.data, model.continuity, model.transit_matrices, model.cost_matrices,
+                     model.penalty, model.work_targets)
+    c.run()
+    c.enable_exact_continuity()
+    homes = [p.carers[c.route_of[n].home].id for n in c.client_nodes[0]]
+    lacking = {"a": 3.5, "b": 0.5}  # both are non-smokers; only b is hindu; nobody vegetarian_kitchen_ok
+    assert c.client_cost(0) == sum(round(lacking[h] * 1000) for h in homes)
+    # the routing model's values charge the same per visit (no familiarity terms here)
+    for carer_index, name in enumerate(("a", "b")):
+        assert set(model.continuity[carer_index][model.data.n_homes:]) == {round(lacking[name] * 1000)}
