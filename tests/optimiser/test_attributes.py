@@ -19,9 +19,11 @@ from optimiser.compile import compile_problem
 from optimiser.construct import Construction
 from optimiser.engine import GREEDY_GLS, GREEDY_LNS, RoutingModel, solve
 from optimiser.io import InputError, parse
+from optimiser.kpis import build_kpis
 from optimiser.model import MAX_MONEY, Carer, Client, Problem
 from optimiser.validator import validate
 
+from . import helpers_validator as tiny
 from .builders import carer, client, problem, visit
 
 # --------------------------------------------------------------------------- the contract
@@ -84,6 +86,7 @@ def test_carerota_schema_shows_the_fields(capsys) -> None:
     defs = json.loads(capsys.readouterr().out)["$defs"]
     assert "attributes" in defs["Carer"]["properties"]
     assert {"requirements", "preferences"} <= set(defs["Client"]["properties"])
+
 
 # --------------------------------------------------------------------------- the hard rule
 
@@ -150,6 +153,7 @@ def test_the_greedy_baseline_keeps_the_rule_too() -> None:
     assert {u.rule for u in s.unassigned} == {"requirements"}
     assert "no_pets_allergy, non_smoker" in next(u.reason for u in s.unassigned if u.visit == "v1")
 
+
 # --------------------------------------------------------------------------- the soft preference
 
 
@@ -176,6 +180,7 @@ def test_a_preference_decides_between_two_otherwise_equal_carers(strategy: str, 
     s = solve(p, time_limit=1, first_solution=strategy)
     assert validate(p, s).violations == []
     assert _doers(s) == {carer_id}
+    assert s.kpis["preference_match_rate"] == 1.0 and s.kpis["preference_cost"] == 0.0
 
 
 @pytest.mark.parametrize("strategy", [GREEDY_LNS, GREEDY_GLS])
@@ -200,3 +205,24 @@ def test_the_exact_pricing_charges_each_visit_the_weights_it_misses() -> None:
     # the routing model's values charge the same per visit (no familiarity terms here)
     for carer_index, name in enumerate(("a", "b")):
         assert set(model.continuity[carer_index][model.data.n_homes:]) == {round(lacking[name] * 1000)}
+
+
+# --------------------------------------------------------------------------- the KPI
+
+
+def test_preference_match_rate_counts_each_preferred_tag_of_each_carer_visit() -> None:
+    p = tiny.problem(
+        [tiny.carer("A", attributes=["hindu"]), tiny.carer("B")],
+        [tiny.client("X", preferences={"hindu": 2.0, "vegetarian_kitchen_ok": 1.0}), tiny.client("Y")],
+        [tiny.visit("v1", "X", "08:00", "08:30"), tiny.visit("v2", "X", "10:00", "10:30"),
+         tiny.visit("v3", "Y", "09:00", "09:30")],
+    )
+    k = build_kpis(p, tiny.roster(p, {"A": [("v1", "08:00")], "B": [("v2", "10:00"), ("v3", "09:00")]}))
+    # v1 by A meets hindu, misses vegetarian (1.0); v2 by B misses both (3.0); Y prefers nothing
+    assert k.preference_match_rate == pytest.approx(1 / 4)
+    assert k.preference_cost == pytest.approx(4.0)
+    assert k.per_client["X"].preference_match_rate == pytest.approx(1 / 4)
+    assert k.per_client["X"].preference_cost == pytest.approx(4.0)
+    assert k.per_client["Y"].preference_match_rate is None and k.per_client["Y"].preference_cost == 0.0
+    nobody = build_kpis(p, tiny.roster(p, {"B": [("v3", "09:00")]}, ["v1", "v2"]))
+    assert nobody.preference_match_rate is None and nobody.preference_cost == 0.0
