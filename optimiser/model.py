@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -154,8 +155,17 @@ PositiveMinutes = whole(gt=0, le=MAX_MINUTES)
 Gap = whole(ge=-MAX_MINUTES, le=MAX_MINUTES)
 Money = Annotated[Float, Field(ge=0, le=MAX_MONEY)]
 
+def _total_weight(value: dict[str, float]) -> dict[str, float]:
+    # a visit's cost adds the weights its carer misses: their sum is one charge, bounded as one
+    total = sum(value.values())
+    if total > MAX_MONEY:
+        raise ValueError(f"the weights add up to {total:,.2f}, more than {MAX_MONEY:,.0f} (GBP per visit)")
+    return value
+
+
 Preferences = Annotated[
     dict[Label, Money],
+    AfterValidator(_total_weight),
     # as KnownCarers: every key is a label, every value a bounded weight
     WithJsonSchema(
         {
@@ -165,7 +175,8 @@ Preferences = Annotated[
         }
     ),
 ]
-"""Attribute tag -> GBP-equivalent cost of each visit by a carer without it."""
+"""Attribute tag -> GBP-equivalent cost of each visit by a carer without it (the weights
+add up to at most :data:`MAX_MONEY`, so a visit's cost is bounded as any one charge)."""
 
 _YEAR = "[1-9][0-9]{3}"
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"

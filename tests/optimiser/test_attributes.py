@@ -59,6 +59,8 @@ def test_the_fields_default_to_empty_and_round_trip() -> None:
     ("clients", "preferences", {"hindu": -1}, "clients.0.preferences.hindu: Input should be greater than or equal to 0"),
     ("clients", "preferences", {"hindu": 2 * MAX_MONEY}, "clients.0.preferences.hindu: Input should be less than or equal to"),
     ("clients", "preferences", {"hindu": float("nan")}, "clients.0.preferences.hindu: Input should be a finite number"),
+    ("clients", "preferences", {"hindu": MAX_MONEY, "halal": 1.0},
+     "clients.0.preferences: the weights add up to 1,000,000,001.00, more than 1,000,000,000 (GBP per visit)"),
 ])
 def test_bad_tags_are_refused_naming_the_field(where: str, field: str, value, message: str) -> None:
     doc = _doc()
