@@ -4,10 +4,10 @@ Visits are taken in window-start order (critical first on ties). Each goes to th
 eligible carer who can get there soonest: the carer minimising *minutes after the
 window opens + minutes of travel to reach the client* (a known carer wins ties).
 Eligible means every hard rule holds when the visit is appended to the end of her
-day: skills, gender, required language, exclusions, pinned carers, a shift that
-covers the visit, real travel from her last stop, the commute rules (the visit as her
-last stop), the break rule, max paid work, capacity and ``after`` gaps to visits
-already placed. A double-handed visit needs
+day: skills, gender, required language, required attributes, exclusions, pinned carers,
+a shift that covers the visit, real travel from her last stop, the commute rules (the
+visit as her last stop), the break rule, max paid work, capacity and ``after`` gaps to
+visits already placed. A double-handed visit needs
 two such carers who can start together (the pair with the least summed score). Routes are only ever appended to, never
 reordered, and nothing is tried twice: the baseline the optimiser must beat.
 
@@ -314,6 +314,7 @@ class GreedyRoster:
             rules.SKILLS: f"the skill(s) {', '.join(visit.skills)}",
             rules.GENDER: f"{client.carer_gender} gender",
             rules.LANGUAGE: f"a language of {' / '.join(client.languages)}",
+            rules.REQUIREMENTS: f"the attribute(s) {', '.join(sorted(set(client.requirements)))}",
             rules.EXCLUDED: "not being declined by the client",
             rules.CAPACITY: f"capacity for demand {visit.demand}",
             rules.MAX_WORK: f"a max_work_minutes of at least {visit.duration_minutes}",

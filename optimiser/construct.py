@@ -781,7 +781,10 @@ class Construction:
         """Price continuity as the issue states it, which routing cannot: each *distinct*
         carer a client sees who is not in ``known_carers`` costs ``new_carer_penalty``
         once; each visit by a known carer earns ``familiar_carer_reward``; each visit by
-        a carer without a preferred language costs ``language_preference_penalty``."""
+        a carer without a preferred language costs ``language_preference_penalty``, and
+        one lacking tags the client prefers costs their weights (``client.preferences``)."""
+        from .rules import preference_cost
+
         data = self.data
         problem, policy = data.problem, data.problem.policy
         index = {c.id: i for i, c in enumerate(problem.clients)}
@@ -801,18 +804,24 @@ class Construction:
              else 0 for k in problem.carers]
             for c in problem.clients
         ]
+        self.preference_cost = [
+            [int(round(preference_cost(c, k) * COST_SCALE)) for k in problem.carers] if c.preferences
+            else [0] * len(problem.carers)
+            for c in problem.clients
+        ]
         self.exact = True
 
     def client_cost(self, client: int) -> int:
         carers = set()
         total = 0
         known, language = self.known[client], self.language_cost[client]
+        preference = self.preference_cost[client]
         for node in self.client_nodes[client]:
             r = self.route_of.get(node)
             if r is None:
                 continue
             carers.add(r.home)
-            total += language[r.home] - (self.reward if r.home in known else 0)
+            total += language[r.home] + preference[r.home] - (self.reward if r.home in known else 0)
         return total + self.new_cost * len(carers - known)
 
     # ----------------------------------------------------------------------- improving

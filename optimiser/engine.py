@@ -21,7 +21,8 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   with equal values; the construction's insertion uses the same values) charges every visit done by
   a carer outside ``client.known_carers`` ``new_carer_penalty / visits of the client``
   and credits a known carer ``familiar_carer_reward``; a carer without a *preferred*
-  language adds ``language_preference_penalty``. A client whose visits all go to one
+  language adds ``language_preference_penalty``, and one lacking tags the client
+  prefers adds their weights (``client.preferences``). A client whose visits all go to one
   new carer therefore costs exactly one ``new_carer_penalty``; splitting them between
   several new carers is not charged extra in OR-Tools. The LNS-only path (below)
   accepts moves on the exact rule instead: ``new_carer_penalty`` once per distinct new
@@ -94,6 +95,7 @@ from .compile import (
 from .construct import Construction
 from .fleet import minimise_fleet
 from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
+from .rules import preference_cost
 from .travel import TravelTimes
 
 # first solution by optimiser.construct, then either its ruin-and-recreate (when the model
@@ -268,6 +270,7 @@ class RoutingModel:
                     set(client.languages) & set(carer.languages)
                 ):
                     cost += policy.language_preference_penalty
+                cost += preference_cost(client, carer)
                 values[node] = int(round(cost * COST_SCALE))
             vectors.append(values)
         if all(np.array_equal(vectors[0], x) for x in vectors[1:]):

@@ -46,6 +46,9 @@ def _describe(visit: Visit, client, upto: str) -> str:
         parts.append(f"with skill{'s' if len(visit.skills) > 1 else ''} {names}")
     if rules.LANGUAGE in upto_here and client.language_match == "required":
         parts.append("speaking " + " or ".join(client.languages))
+    if rules.REQUIREMENTS in upto_here and client.requirements:
+        tags = sorted(set(client.requirements))
+        parts.append(f"with attribute{'s' if len(tags) > 1 else ''} " + ", ".join(f"'{t}'" for t in tags))
     if rules.EXCLUDED in upto_here and client.excluded_carers:
         parts.append("not excluded by the client")
     if rules.CAPACITY in upto_here and visit.demand:
@@ -66,9 +69,13 @@ def _explain(data: ProblemData, vi: int, placed, work: dict[int, int], multi_day
 
     carers: list[tuple[int, Carer]] = list(enumerate(problem.carers))
     for rule in ELIGIBILITY:
+        before = carers
         carers = [(i, c) for i, c in carers if ineligible(visit, client, c) not in ELIGIBILITY[: ELIGIBILITY.index(rule) + 1]]
         if len(carers) < need:
             who = _describe(visit, client, rule)
+            if rule == rules.REQUIREMENTS:
+                if not carers:
+                    return (f"no {who} exists{_lacking(client, [c for _, c in before])}{double}", rule)
             if rule == rules.MAX_WORK:
                 return (f"no {who} may work {visit.duration_minutes} min (max_work_minutes){double}", rule)
             if rule == rules.CAPACITY:
@@ -144,6 +151,17 @@ def _beyond_commute(data: ProblemData, vi: int, covering: list[int], ws: int, la
                 reachable = True
         far += not reachable
     return far if limited else None
+
+
+def _lacking(client, before: list[Carer]) -> str:
+    """Which required tags are missing when no carer is left: those none of the carers
+    the earlier rules left (``before``) has, or else that none has them all."""
+    if not before:
+        return ""
+    nobody = [t for t in sorted(set(client.requirements)) if not any(t in c.attributes for c in before)]
+    if nobody:
+        return f" (none has {', '.join(repr(t) for t in nobody)})"
+    return " (none has them all)"
 
 
 def _after_clash(data: ProblemData, visit: Visit, other: Visit, lo: int | None, hi: int | None,

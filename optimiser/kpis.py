@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from .model import PRIORITIES, Problem, Solution
 from .roster import Roster, minutes
+from .rules import unmet_preferences
 from .sources import travel_times
 from .travel import TravelTimes
 
@@ -56,6 +57,8 @@ class ClientKpis(_Out):
     distinct_carers: int = 0
     new_carers: int = 0  # distinct carers not in known_carers
     familiar_share: float | None = None
+    preference_match_rate: float | None = None  # see Kpis.preference_match_rate
+    preference_cost: float = 0.0  # see Kpis.preference_cost
 
 
 class CommuteKpis(_Out):
@@ -123,6 +126,16 @@ class Kpis(_Out):
     new_carers_per_client_mean: float | None = None
     familiar_share: float | None = None  # carer-visits by a carer in the client's known_carers
     language_match_rate: float | None = None  # carer-visits at clients with languages, sharing one
+    preference_match_rate: float | None = Field(
+        default=None,
+        description="Share of preferred tags met: over every carer-visit at a client with preferences, "
+        "each preferred tag counts once, met when it is among the carer's attributes (unweighted; "
+        "None when no such carer-visit is placed)",
+    )
+    preference_cost: float = Field(
+        default=0.0,
+        description="GBP-equivalent: the summed weights of the preferred tags not met, as the objective prices them",
+    )
     late_visits: int = 0
     lateness_minutes_total: float = 0.0
     lateness_minutes_max: float = 0.0
@@ -230,6 +243,9 @@ def kpis_of(r: Roster) -> Kpis:
     lang_ok = lang_total = 0
     per_client: dict[str, ClientKpis] = {}
     familiar_at: dict[str, int] = defaultdict(int)
+    prefs_met: dict[str, int] = defaultdict(int)  # client -> preferred tags met, over her carer-visits
+    prefs_total: dict[str, int] = defaultdict(int)
+    prefs_cost: dict[str, float] = defaultdict(float)
     for placements in r.by_carer.values():
         for pl in placements:
             c = pl.client
@@ -241,6 +257,11 @@ def kpis_of(r: Roster) -> Kpis:
             if c.languages:
                 lang_total += 1
                 lang_ok += bool(set(c.languages) & set(pl.carer.languages))
+            if c.preferences:
+                unmet = unmet_preferences(c, pl.carer)
+                prefs_total[c.id] += len(c.preferences)
+                prefs_met[c.id] += len(c.preferences) - len(unmet)
+                prefs_cost[c.id] += sum(c.preferences[t] for t in unmet)
     placed_at: dict[str, list[str]] = defaultdict(list)  # client -> placed visit ids
     for v in problem.visits:
         if r.placed(v.id):
@@ -252,6 +273,8 @@ def kpis_of(r: Roster) -> Kpis:
             ck.new_carers = len(carers_of[c.id] - set(c.known_carers))
             n = sum(len(r.by_visit[v]) for v in placed_at[c.id])
             ck.familiar_share = _ratio(familiar_at[c.id], n)
+            ck.preference_match_rate = _ratio(prefs_met[c.id], prefs_total[c.id])
+            ck.preference_cost = prefs_cost[c.id]
         per_client[c.id] = ck
     k.per_client = per_client
     served = [ck for ck in per_client.values() if ck.distinct_carers]
@@ -261,6 +284,8 @@ def kpis_of(r: Roster) -> Kpis:
         k.new_carers_per_client_mean = sum(ck.new_carers for ck in served) / len(served)
     k.familiar_share = _ratio(familiar, placements_total)
     k.language_match_rate = _ratio(lang_ok, lang_total)
+    k.preference_match_rate = _ratio(sum(prefs_met.values()), sum(prefs_total.values()))
+    k.preference_cost = sum(prefs_cost.values())
 
     # lateness: start after the window's end (allowed up to late_limit_minutes)
     for v in problem.visits:

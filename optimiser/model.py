@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -154,6 +155,29 @@ PositiveMinutes = whole(gt=0, le=MAX_MINUTES)
 Gap = whole(ge=-MAX_MINUTES, le=MAX_MINUTES)
 Money = Annotated[Float, Field(ge=0, le=MAX_MONEY)]
 
+def _total_weight(value: dict[str, float]) -> dict[str, float]:
+    # a visit's cost adds the weights its carer misses: their sum is one charge, bounded as one
+    total = sum(value.values())
+    if total > MAX_MONEY:
+        raise ValueError(f"the weights add up to {total:,.2f}, more than {MAX_MONEY:,.0f} (GBP per visit)")
+    return value
+
+
+Preferences = Annotated[
+    dict[Label, Money],
+    AfterValidator(_total_weight),
+    # as KnownCarers: every key is a label, every value a bounded weight
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1, "maxLength": ID_MAX_LENGTH, "pattern": PRINTABLE_PATTERN},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": MAX_MONEY},
+        }
+    ),
+]
+"""Attribute tag -> GBP-equivalent cost of each visit by a carer without it (the weights
+add up to at most :data:`MAX_MONEY`, so a visit's cost is bounded as any one charge)."""
+
 _YEAR = "[1-9][0-9]{3}"
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
 _MONTH_DAY = (
@@ -263,6 +287,11 @@ class Carer(_Doc):
     skills: list[Label] = []
     languages: list[Label] = []
     gender: Gender | None = None
+    attributes: list[Label] = Field(
+        default=[],
+        description="Free-form tags the provider defines (non_smoker, no_pets_allergy, a faith, "
+        "a cultural background ...), matched against clients' requirements and preferences.",
+    )
     max_work_minutes: Minutes | None = Field(
         default=None, description="Cap on paid working time (visits + travel between visits)."
     )
@@ -292,6 +321,15 @@ class Client(_Doc):
     excluded_carers: list[Id] = []
     known_carers: KnownCarers = Field(
         default_factory=dict, description="carer id -> visits in the last 4 weeks"
+    )
+    requirements: list[Label] = Field(
+        default=[],
+        description="Hard: every tag listed must be among the carer's attributes "
+        "(a client with a dog requires no_pets_allergy).",
+    )
+    preferences: Preferences = Field(
+        default_factory=dict,
+        description="Soft: tag -> GBP-equivalent cost of each visit by a carer whose attributes lack the tag.",
     )
 
 

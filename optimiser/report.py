@@ -46,7 +46,8 @@ def kpi_summary(solution: Solution) -> str:
         f"continuity {_num(k.get('distinct_carers_per_client_mean'), '.2f')} distinct carers per client "
         f"(max {k.get('distinct_carers_per_client_max', '-')}), "
         f"{_pct(k.get('familiar_share'))} of visits by a familiar carer",
-        f"language match {_pct(k.get('language_match_rate'))}, late visits {k.get('late_visits', 0)}",
+        f"language match {_pct(k.get('language_match_rate'))}, preferences met "
+        f"{_pct(k.get('preference_match_rate'))}, late visits {k.get('late_visits', 0)}",
         f"cost per contact hour {_money(cost.get('cost_per_contact_hour'))} "
         f"(fee {_money(cost.get('fee_per_hour'))}, margin {_money(cost.get('margin_per_hour'))}/h)",
         f"unassigned {len(solution.unassigned)}",
@@ -86,6 +87,8 @@ def kpi_table(k: Mapping[str, Any]) -> str:
                                        f"max {k.get('distinct_carers_per_client_max', '-')}"),
         ("visits by a familiar carer", _pct(k.get("familiar_share"))),
         ("language match", _pct(k.get("language_match_rate"))),
+        ("preferred attributes met", f"{_pct(k.get('preference_match_rate'))} "
+                                     f"(unmet weight {_money(k.get('preference_cost'))})"),
         ("late visits", f"{k.get('late_visits', 0)} ({_num(k.get('lateness_minutes_total'))} min, "
                         f"max {_num(k.get('lateness_minutes_max'))})"),
         ("contracted shortfall / overtime", f"{_num(k.get('contracted_shortfall_minutes'))} / "

@@ -6,6 +6,11 @@ the unassigned reasons (``optimiser.explain``), the generator and the greedy bas
 The names are the ones a violation and an unassigned visit carry, and the README's.
 Each predicate reads the raw inputs only (never solver state), so the validator stays
 independent of the search while agreeing with it on what "eligible" means.
+
+The one soft matching rule on tags, a client's weighted ``preferences``, is defined here
+too (:func:`unmet_preferences`, :func:`preference_cost`), next to its hard twin
+``requirements``: the objective (``optimiser.engine``, ``optimiser.construct``) and the
+KPIs (``optimiser.kpis``) read it from here. It never makes a carer ineligible.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ GENDER = "gender"
 """The carer is of the gender the client asks for (``carer_gender``)."""
 LANGUAGE = "language"
 """A client with ``language_match: required`` shares a language with the carer."""
+REQUIREMENTS = "requirements"
+"""The carer's ``attributes`` include every tag the client's ``requirements`` list."""
 EXCLUDED = "excluded_carers"
 """The client has not declined the carer."""
 CAPACITY = "capacity"
@@ -37,7 +44,7 @@ BETWEEN_SHIFTS = "between_shifts"
 """Between two shifts a carer goes home: the trip home from one shift's last visit and
 the trip out to the next shift's first visit fit in the time between the two visits."""
 
-ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, EXCLUDED, CAPACITY, MAX_WORK)
+ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, REQUIREMENTS, EXCLUDED, CAPACITY, MAX_WORK)
 """The rules on one carer and one visit, in the order an unassigned reason tries them."""
 
 
@@ -57,6 +64,12 @@ def no_shared_language(client: Client, carer: Carer) -> bool:
     A client who requires a match lists at least one language (the contract refuses an
     empty list with ``required``), so there is no "no requirement" case to decide here."""
     return client.language_match == "required" and not set(client.languages) & set(carer.languages)
+
+
+def unmet_requirements(client: Client, carer: Carer) -> list[str]:
+    """The tags the client requires that are not among the carer's attributes (sorted;
+    empty when she has them all). Tags match exactly, as skills do."""
+    return sorted(set(client.requirements) - set(carer.attributes))
 
 
 def declined(client: Client, carer: Carer) -> bool:
@@ -98,6 +111,8 @@ def ineligible(visit: Visit, client: Client, carer: Carer) -> str | None:
         return GENDER
     if no_shared_language(client, carer):
         return LANGUAGE
+    if unmet_requirements(client, carer):
+        return REQUIREMENTS
     if declined(client, carer):
         return EXCLUDED
     if over_capacity(visit, carer):
@@ -124,3 +139,21 @@ def home_in_between(last_end: float, back: float, out: float, next_start: float)
     home (``back`` minutes) and out again (``out``) by the next shift's first visit at
     ``next_start``: the day is physically possible."""
     return last_end + back + out <= next_start
+
+
+# --------------------------------------------------------------------------- soft matching
+
+
+def unmet_preferences(client: Client, carer: Carer) -> list[str]:
+    """The tags the client prefers that are not among the carer's attributes (sorted)."""
+    return sorted(set(client.preferences) - set(carer.attributes))
+
+
+def preference_cost(client: Client, carer: Carer) -> float:
+    """GBP-equivalent cost of one visit to ``client`` by ``carer``: the summed weights of
+    the preferred tags she lacks (0.0 when the client prefers nothing or she has them all).
+    A double-handed visit costs it once per carer, as the language preference does."""
+    if not client.preferences:
+        return 0.0
+    have = set(carer.attributes)
+    return sum(weight for tag, weight in client.preferences.items() if tag not in have)

@@ -361,6 +361,18 @@ def language(pl: Placement) -> str | None:
     )
 
 
+@placement_rule(rules.REQUIREMENTS)
+def requirements(pl: Placement) -> str | None:
+    """The carer has every attribute the client requires (requirements)."""
+    missing = rules.unmet_requirements(pl.client, pl.carer)
+    if not missing:
+        return None
+    return (
+        f"client {pl.client.id} requires {', '.join(sorted(set(pl.client.requirements)))}; carer "
+        f"{pl.carer.id} lacks {', '.join(missing)} (visit {pl.visit.id})"
+    )
+
+
 @placement_rule(rules.EXCLUDED)
 def excluded(pl: Placement) -> str | None:
     """A client never gets a carer she has declined (excluded_carers)."""

@@ -57,7 +57,8 @@ def test_valid_roster_has_no_violations():
 
 
 def test_every_rule_is_named_and_registered():
-    assert {"travel", "overlap", "shifts", "window", "skills", "gender", "language", "excluded_carers", "pinned_carers",
+    assert {"travel", "overlap", "shifts", "window", "skills", "gender", "language", "requirements", "excluded_carers",
+            "pinned_carers",
             "double_handed", "after", "max_work_minutes", "break", "capacity", "lost_visit"} <= set(RULES)
 
 
@@ -164,6 +165,18 @@ def test_required_language():
     assert rules(p, roster(p, {"B": [("v1", "08:00")]})) == {"language"}
     preferred = base(clients=[client("X", languages=["pa"], language_match="preferred")], visits=[V1])
     assert rules(preferred, roster(preferred, {"B": [("v1", "08:00")]})) == set()
+
+
+def test_required_attributes():
+    x = client("X", requirements=["no_pets_allergy", "non_smoker"], preferences={"hindu": 5.0})
+    a = {**A, "attributes": ["no_pets_allergy", "non_smoker"]}
+    b = {**B, "attributes": ["non_smoker", "hindu"]}
+    p = base(carers=[a, b, C], clients=[x], visits=[V1])
+    assert rules(p, roster(p, {"A": [("v1", "08:00")]})) == set()  # a preference is never a violation
+    report = validate(p, roster(p, {"B": [("v1", "08:00")]}))
+    [v] = report.violations
+    assert (v.rule, v.carer, v.visit) == ("requirements", "B", "v1")
+    assert v.message == "client X requires no_pets_allergy, non_smoker; carer B lacks no_pets_allergy (visit v1)"
 
 
 def test_excluded_carer():
