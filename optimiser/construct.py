@@ -33,6 +33,7 @@ from itertools import groupby
 
 import numpy as np
 
+from .budget import Deadline
 from .compile import COST_SCALE, ProblemData
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
@@ -906,8 +907,8 @@ class Construction:
                 break
         return taken
 
-    def improve(self, deadline: float, seed: int = 0, on_improve=None) -> int:
-        """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.
+    def improve(self, deadline: Deadline, seed: int = 0, on_improve=None) -> int:
+        """Ruin and recreate until ``deadline``; return the objective.
 
         Each step picks a visit (an unassigned one, by priority, most of the time), takes
         out some placed visits near it in space and time, and re-inserts them all by
@@ -940,11 +941,11 @@ class Construction:
         best_snap = None
         steps = 0
         begin = time.monotonic()
-        span = max(1e-3, deadline - begin)
+        span = max(1e-3, deadline.at - begin)
         # fixed costs and drop penalties are steps of their own, not the scale of a step
         routed = current - dropped - sum(self.fixed_cost[r.vehicle] for r in self.routes if r.nodes)
         start_threshold = max(self.lns_threshold * COST_SCALE, self.lns_threshold_share * routed)
-        while (now := time.monotonic()) < deadline:
+        while (now := time.monotonic()) < deadline.at:
             steps += 1
             # threshold acceptance: a step may cost up to `threshold`, shrinking to zero
             threshold = start_threshold * (1 - (now - begin) / span)

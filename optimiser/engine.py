@@ -83,6 +83,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from . import sisr
+from .budget import Deadline
 from .compile import (
     COST_SCALE,
     ProblemData,
@@ -165,8 +166,8 @@ def solve(
     found = True
     if data.nodes_of_visit:
         model = RoutingModel(data)
-        remaining = max(0.05, time_limit - (_time.monotonic() - started))
-        plan = model.search(strategy, remaining, started, stats, progress, seed)
+        deadline = Deadline.after(max(0.05, time_limit - (_time.monotonic() - started)))
+        plan = model.search(strategy, deadline, started, stats, progress, seed)
         if plan is None:
             found = False
         else:
@@ -473,16 +474,16 @@ class RoutingModel:
     def search(
         self,
         strategy: str,
-        time_limit: float,
+        deadline: Deadline,
         started: float,
         stats: Statistics,
         progress: Callable[[Progress], None] | None,
         seed: int = 0,
     ):
-        """Search until ``time_limit`` seconds from now; return the best plan or None."""
-        deadline = _time.monotonic() + time_limit
+        """Search until ``deadline``; return the best plan or None (``started``: the
+        ``time.monotonic()`` the solve began, for the reported times)."""
         # leave time to read the roster back and explain what stayed out
-        finish = deadline - min(0.5, 0.05 * time_limit)
+        finish = deadline.earlier(min(0.5, 0.05 * deadline.remaining()))
         best: list[float | None] = [None]
 
         def improved(objective: float, unassigned: Callable[[], int]) -> None:
@@ -518,10 +519,8 @@ class RoutingModel:
                 else:
                     fleet_phase, improve = minimise_fleet, Construction.improve
                 on_improve = lambda obj, n: improved(obj, lambda: n)  # noqa: E731
-                fleet_phase(construction, _time.monotonic() + FLEET_SHARE * (finish - _time.monotonic()),
-                            seed, on_improve=on_improve)
-                until = _time.monotonic() + LNS_SHARE * (finish - _time.monotonic()) if (
-                    strategy == GREEDY_LNS_GLS) else finish
+                fleet_phase(construction, finish.share(FLEET_SHARE), seed, on_improve=on_improve)
+                until = finish.share(LNS_SHARE) if strategy == GREEDY_LNS_GLS else finish
                 objective = improve(construction, until, seed, on_improve)
                 stats.objective = objective / COST_SCALE
                 if strategy != GREEDY_LNS_GLS:  # no OR-Tools phase follows
@@ -534,7 +533,7 @@ class RoutingModel:
         params.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic, DEFAULT_METAHEURISTIC
         )
-        remaining = finish - _time.monotonic()
+        remaining = finish.remaining()
         params.time_limit.FromMilliseconds(max(1, int(remaining * 1000)))
         visit_indices = self.index_of_node[self.data.n_homes:]
 

@@ -28,11 +28,11 @@ it started from when no route could go). Only :meth:`Construction.insert` and
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 
 import numpy as np
 
+from .budget import Deadline
 from .construct import PRIORITY_RANK, Construction
 
 STRING_MEAN = 10  # SISR's average number of visits removed per step (c-bar)
@@ -43,19 +43,19 @@ PATIENCE = 20000
 
 def minimise_fleet(
     construction: Construction,
-    deadline: float,
+    deadline: Deadline,
     seed: int = 0,
     patience: int = PATIENCE,
     on_improve: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Take routes out of ``construction``'s roster until ``deadline`` (``time.monotonic()``).
+    """Take routes out of ``construction``'s roster until ``deadline``.
 
     Parameters
     ----------
     construction
         A construction holding a roster (after :meth:`Construction.run`); changed in place.
     deadline
-        ``time.monotonic()`` value at which the phase stops.
+        When the phase stops.
     seed
         Seeds the random choices.
     patience
@@ -70,7 +70,7 @@ def minimise_fleet(
         Routes removed (0 leaves the roster exactly as it was).
     """
     used = [r for r in construction.routes if r.nodes]
-    if not any(construction.fixed_cost) or len(used) < 2 or time.monotonic() >= deadline:
+    if not any(construction.fixed_cost) or len(used) < 2 or deadline.expired():
         return 0
     return _FleetSearch(construction, seed).run(deadline, patience, on_improve)
 
@@ -157,7 +157,7 @@ class _FleetSearch:
 
     # ------------------------------------------------------------------- search
 
-    def run(self, deadline: float, patience: int, on_improve) -> int:
+    def run(self, deadline: Deadline, patience: int, on_improve) -> int:
         c = self.c
         best_value = c.objective()
         best_routes = first_routes = len(self.used())
@@ -168,7 +168,7 @@ class _FleetSearch:
         out = self.missing()
         idle = 0
         try:
-            while idle < patience and time.monotonic() < deadline:
+            while idle < patience and not deadline.expired():
                 idle += 1
                 if not out:
                     routes = len(self.used())

@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from .budget import Deadline
 from .construct import Construction
 
 STRING_MEAN = 10.0  # visits taken out per step on average (SISR's c-bar)
@@ -66,8 +67,8 @@ def applies(c: Construction) -> bool:
     )
 
 
-def improve(c: Construction, deadline: float, seed: int = 0, on_improve=None) -> int:
-    """Run SISR on ``c``'s roster until ``deadline`` (``time.monotonic()``), leave ``c``
+def improve(c: Construction, deadline: Deadline, seed: int = 0, on_improve=None) -> int:
+    """Run SISR on ``c``'s roster until ``deadline``, leave ``c``
     at the best roster found and return its objective (requires :func:`applies`)."""
     from .sisr_kernel import anneal_steps
 
@@ -92,7 +93,7 @@ def improve(c: Construction, deadline: float, seed: int = 0, on_improve=None) ->
     return int(values[1])
 
 
-def minimise_fleet(c: Construction, deadline: float, seed: int = 0, patience: int = FLEET_PATIENCE,
+def minimise_fleet(c: Construction, deadline: Deadline, seed: int = 0, patience: int = FLEET_PATIENCE,
                    on_improve=None) -> int:
     """:func:`optimiser.fleet.minimise_fleet` compiled (same steps, same acceptance; requires
     :func:`applies`): empty a short route, then ruin and recreate with the routes still in
@@ -103,7 +104,7 @@ def minimise_fleet(c: Construction, deadline: float, seed: int = 0, patience: in
     from .sisr_kernel import fleet_steps
 
     used = sum(1 for r in c.routes if r.nodes)
-    if not any(c.fixed_cost) or used < 2 or time.monotonic() >= deadline:
+    if not any(c.fixed_cost) or used < 2 or deadline.expired():
         return 0
     fewest = _FleetSearch(c, seed).fewest
     if used <= fewest:
@@ -132,15 +133,15 @@ def minimise_fleet(c: Construction, deadline: float, seed: int = 0, patience: in
     return used - int(track[0])
 
 
-def _chunks(chunk, deadline: float) -> int:
+def _chunks(chunk, deadline: Deadline) -> int:
     """Call ``chunk(iterations, share of the time gone)`` until ``deadline`` or until it
     returns True, sizing chunks to about CHUNK_SECONDS; return the iterations run. The
     first chunk (64 steps) runs even when the deadline has passed, e.g. while numba
     compiled the kernel (once per install; the compiled code is cached on disk)."""
     begin = time.monotonic()
     iterations, steps = 64, 0
-    while (now := time.monotonic()) < deadline or not steps:
-        stop = chunk(iterations, (now - begin) / max(1e-3, deadline - begin))
+    while (now := time.monotonic()) < deadline.at or not steps:
+        stop = chunk(iterations, (now - begin) / max(1e-3, deadline.at - begin))
         steps += iterations
         if stop:
             break
