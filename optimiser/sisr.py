@@ -56,7 +56,7 @@ def applies(c: Construction) -> bool:
         and all(len(n) == 1 for n in data.nodes_of_visit.values())
         and not c.partners
         and not data.late_limit.any()
-        and not any(c.needs_breaks)
+        and not any(c.times.needs_breaks)
         and c.continuity is None
         and not c.work_targets
         and all(m is None for m in c.max_work)
@@ -160,8 +160,8 @@ class _State:
         n_vehicles = len(c.routes)
         self.T = np.ascontiguousarray(c.vehicle_T[0], dtype=np.int64)
         self.C = np.ascontiguousarray(c.vehicle_C[0], dtype=np.int64)
-        self.ws = np.asarray(c.ws, dtype=np.int64).copy()
-        self.lw = np.asarray(c.lw, dtype=np.int64).copy()
+        self.ws = np.asarray(c.times.ws, dtype=np.int64).copy()
+        self.lw = np.asarray(c.times.lw, dtype=np.int64).copy()
         self.demand = np.asarray(data.demand, dtype=np.int64)
         big = int(self.demand.sum()) + 1
         self.capacity = np.array([big if c.capacity[r.home] is None else c.capacity[r.home] for r in c.routes],
@@ -215,7 +215,7 @@ def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
         for u in r.nodes:
             c.route_of[u] = r
             c.placed.add(int(c.data.node_visit[u]))
-        c._refresh(r)
+        c.times.refresh(r)
     c.work = [0] * len(c.work)
     for r in c.routes:
         if r.nodes:

@@ -104,7 +104,7 @@ def test_incremental_route_times_equal_a_full_recompute(seed):
     c.improve(Deadline.after(0.5), seed=seed)
     kept = route_state(c)
     for r in c.routes:
-        c._refresh(r)
+        c.times.refresh(r)
     assert route_state(c) == kept
 
 
@@ -153,5 +153,5 @@ def test_regret_insertion_places_the_visit_with_fewest_options_first():
     assert carers == {0: "b", 1: "a"}
     kept = route_state(c)
     for r in c.routes:
-        c._refresh(r)
+        c.times.refresh(r)
     assert route_state(c) == kept

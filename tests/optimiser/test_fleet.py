@@ -62,7 +62,7 @@ def test_fleet_minimisation_removes_routes_and_keeps_every_visit(seed, minimise_
     assert c.objective() < first
     assert reported and reported[-1][0] == c.objective() and reported[-1][1] == 0
     # the roster is still one the construction can schedule (every route feasible)
-    assert all(c._times(r, r.nodes) is not None for r in c.routes if r.nodes)
+    assert all(c.times.starts(r, r.nodes) is not None for r in c.routes if r.nodes)
 
 
 @pytest.mark.parametrize("minimise_fleet", PHASES)

@@ -47,7 +47,7 @@ def test_improve_leaves_the_roster_it_scored_and_keeps_every_rule():
     assert len(c.placed) == len(c.data.nodes_of_visit)
     kept = route_state(c)
     for r in c.routes:
-        c._refresh(r)
+        c.times.refresh(r)
     assert route_state(c) == kept
     assert c.schedule()  # every route still has feasible start times
 
