@@ -305,10 +305,10 @@ class Construction:
         # a start is pinned once a rule ties it to a visit already placed
         tied = len(nodes) == 2 or any(oi in self.placed for oi, _, _ in self.partners.get(vi, []))
         if tied and any(oi in self.placed and oi not in self.start_of for oi, _, _ in self.partners.get(vi, [])):
-            snap = self._snapshot()
+            snap = self.snapshot()
             if self._insert(vi, nodes, ws, lw, tied) and self._fix_partners(vi, self.start_of[vi]):
                 return True
-            self._restore(snap)
+            self.restore(snap)
             return False
         return self._insert(vi, nodes, ws, lw, tied)
 
@@ -604,13 +604,15 @@ class Construction:
 
     # ----------------------------------------------------------------------- improving
 
-    def _snapshot(self):
+    def snapshot(self) -> tuple:
+        """The roster as it stands, to go back to with :meth:`restore` (a search tries a
+        step, then keeps or undoes it)."""
         routes = [(r.nodes[:], r.est[:], r.lst[:], r.arc_t[:], r.arc_c[:], r.load, r.due[:])
                   for r in self.routes]
         return (routes, self.times.ws.copy(), self.times.lw.copy(), list(self.work), dict(self.start_of),
                 set(self.placed), dict(self.route_of))
 
-    def _restore(self, snap) -> None:
+    def restore(self, snap: tuple) -> None:
         """Go back to ``snap`` (route lists are updated in place, so they are copied)."""
         routes, ws, lw, work, start_of, placed, route_of = snap
         self.times.ws, self.times.lw, self.work = ws.copy(), lw.copy(), list(work)
@@ -748,7 +750,7 @@ class Construction:
                 target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
             # an `after` pair leaves and comes back together, so it can move as one
             out = sorted(set(out) | self.placed_partners([*out, target]))
-            snap = self._snapshot()
+            snap = self.snapshot()
             touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
             self.trimmed = []
             for vi in list(out):
@@ -791,13 +793,13 @@ class Construction:
                 if current < best:
                     best = current
                     if self.lns_threshold:
-                        best_snap = self._snapshot()
+                        best_snap = self.snapshot()
                     if on_improve is not None:
                         on_improve(current, len(in_model) - len(self.placed))
             else:
-                self._restore(snap)
+                self.restore(snap)
         if best_snap is not None and best < current:
-            self._restore(best_snap)
+            self.restore(best_snap)
         self.steps = steps
         return best
 

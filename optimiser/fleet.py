@@ -75,6 +75,12 @@ def minimise_fleet(
     return _FleetSearch(construction, seed).run(deadline, patience, on_improve)
 
 
+def fewest_routes(construction: Construction) -> int:
+    """A lower bound on the routes ``construction``'s placed visits need (the phase stops
+    there): the larger of :meth:`_FleetSearch.capacity_bound` and :meth:`_FleetSearch.window_bound`."""
+    return _FleetSearch(construction, 0).fewest
+
+
 class _FleetSearch:
     def __init__(self, construction: Construction, seed: int):
         self.c = construction
@@ -161,7 +167,7 @@ class _FleetSearch:
         c = self.c
         best_value = c.objective()
         best_routes = first_routes = len(self.used())
-        best_snap = c._snapshot()
+        best_snap = c.snapshot()
         if best_routes <= self.fewest:
             return 0
         allowed = self.empty_route()
@@ -174,7 +180,7 @@ class _FleetSearch:
                     routes = len(self.used())
                     value = c.objective()
                     if routes < best_routes and value < best_value:
-                        best_value, best_routes, best_snap = value, routes, c._snapshot()
+                        best_value, best_routes, best_snap = value, routes, c.snapshot()
                         idle = 0
                         if on_improve is not None:
                             on_improve(value, len(c.data.nodes_of_visit) - len(c.placed))
@@ -183,19 +189,19 @@ class _FleetSearch:
                     allowed = self.empty_route()
                     out = self.missing()
                     continue
-                snap = c._snapshot()
+                snap = c.snapshot()
                 self.step(out, allowed)
                 new = self.missing()
                 if len(new) < len(out) or (
                         sum(self.absence[vi] for vi in new) <= sum(self.absence[vi] for vi in out)):
                     out = new
                 else:
-                    c._restore(snap)
+                    c.restore(snap)
                 for vi in out:
                     self.absence[vi] += 1
         finally:
             c.focus = None
-            c._restore(best_snap)
+            c.restore(best_snap)
         return first_routes - best_routes
 
     def empty_route(self) -> set[int]:

@@ -100,13 +100,13 @@ def minimise_fleet(c: Construction, deadline: Deadline, seed: int = 0, patience:
     use until no visit is out; repeat down to the lower bound, for ``patience`` steps
     without a route fewer, or until ``deadline``. Leaves ``c`` at the complete roster with
     fewest routes found; returns the routes removed."""
-    from .fleet import _FleetSearch
+    from .fleet import fewest_routes
     from .sisr_kernel import fleet_steps
 
     used = sum(1 for r in c.routes if r.nodes)
     if not any(c.fixed_cost) or used < 2 or deadline.expired():
         return 0
-    fewest = _FleetSearch(c, seed).fewest
+    fewest = fewest_routes(c)
     if used <= fewest:
         return 0
     s = _State(c)
