@@ -21,24 +21,24 @@ insertion knows those rules natively:
   for the candidate that wins on cost.
 
 :meth:`Construction.run` returns node sequences per vehicle (OR-Tools can start from
-them); :meth:`Construction.improve` is the ruin-and-recreate (its re-insertion is by
-regret, :meth:`Construction.insert_regret`) that follows when OR-Tools'
-local search would be too slow, and :meth:`Construction.schedule` gives the times.
+them); :meth:`Construction.insert`, :meth:`Construction.insert_regret` and
+:meth:`Construction.remove` change the roster, :meth:`Construction.objective` prices
+it, :meth:`Construction.snapshot` and :meth:`Construction.restore` undo a change, and
+:meth:`Construction.schedule` gives the times. The searches that follow work through
+those: :func:`optimiser.lns.improve` (the ruin-and-recreate, when OR-Tools' local
+search would be too slow) and :func:`optimiser.fleet.minimise_fleet`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from itertools import groupby
 
 import numpy as np
 
-from .budget import Deadline
 from .compile import COST_SCALE, ProblemData
 from .route_times import Route, RouteTimes
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
-STRING_MAX = 10  # SISR's longest string of stops a ruin step takes out (L_max)
 
 
 class Construction:
@@ -602,7 +602,7 @@ class Construction:
             total += language[r.home] - (self.reward if r.home in known else 0)
         return total + self.new_cost * len(carers - known)
 
-    # ----------------------------------------------------------------------- improving
+    # ----------------------------------------------------------------------- the roster
 
     def snapshot(self) -> tuple:
         """The roster as it stands, to go back to with :meth:`restore` (a search tries a
@@ -620,188 +620,6 @@ class Construction:
         for r, (nodes, est, lst, arc_t, arc_c, load, due) in zip(self.routes, routes, strict=True):
             r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due = (
                 nodes[:], est[:], lst[:], arc_t[:], arc_c[:], load, due[:])
-
-    def _target(self, rng, in_model, rank) -> int:
-        """The visit a ruin step centres on: an unassigned one of the highest priority
-        left out, most of the time, else any."""
-        missing = [vi for vi in in_model if vi not in self.placed]
-        if missing and rng.random() < 0.8:
-            top = min(rank[vi] for vi in missing)
-            return rng.choice([vi for vi in missing if rank[vi] == top])
-        return rng.choice(in_model)
-
-    def _focus(self, rng, in_model, ranked, dist) -> set[int] | None:
-        """Routes a step re-inserts into: those serving visits near the target, a few
-        random ones and the empty ones (the far routes rarely win and cost most of the time)."""
-        if not self.focus_size:
-            return None
-        nodes = self.data.nodes_of_visit
-        focus = {self.route_of[u].vehicle for i in ranked[: self.focus_size] if dist[i] < 1e9
-                 for u in nodes[in_model[i]] if u in self.route_of}
-        focus.update(rng.sample(range(len(self.routes)), min(5, len(self.routes))))
-        focus.update(r.vehicle for r in self.routes if not r.nodes)
-        return focus
-
-    def _ruin(self, rng, in_model, rank, position, point, minutes, ws, lw):
-        """Take out the placed visits nearest a target in space among those whose
-        windows overlap its own; return ``(target, visits to take out, routes to re-insert into)``."""
-        target = self._target(rng, in_model, rank)
-        t = position[target]
-        near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
-        dist = minutes[point[t], point] + rng.random() * 5
-        dist[~near] = 1e9
-        k = rng.randint(*self.lns_size)
-        ranked = np.argsort(dist)
-        chosen = [in_model[i] for i in ranked[: k + 1] if dist[i] < 1e9]
-        out = [vi for vi in chosen if vi in self.placed]
-        return target, out, self._focus(rng, in_model, ranked, dist)
-
-    def _ruin_strings(self, rng, in_model, rank, position, point, minutes):
-        """String removal around a target (see :meth:`strings_near`); return as :meth:`_ruin`."""
-        target = self._target(rng, in_model, rank)
-        dist = minutes[point[position[target]], point]
-        ranked = np.argsort(dist, kind="stable")
-        out = self.strings_near(rng, (in_model[i] for i in ranked), sum(self.lns_size) / 2)
-        return target, sorted(out), self._focus(rng, in_model, ranked, dist)
-
-    def strings_near(self, rng, nearest, mean_out: float) -> set[int]:
-        """SISR's string removal (Christiaens & Vanden Berghe 2020): from the routes that
-        serve the visits in ``nearest`` (nearest the step's target first), one after
-        another, one run of consecutive stops through that visit; the visits of those
-        stops (about ``mean_out`` in all). The roster is not changed."""
-        data = self.data
-        used = [len(r.nodes) for r in self.routes if r.nodes]
-        if not used:
-            return set()
-        longest = min(STRING_MAX, sum(used) / len(used))
-        strings = int(rng.uniform(1, max(1.0, 4 * mean_out / (1 + longest) - 1) + 1))
-        ruined: set[int] = set()
-        taken: set[int] = set()
-        for vi in nearest:
-            if len(ruined) >= strings:
-                break
-            if vi not in self.placed:
-                continue
-            for u in data.nodes_of_visit[vi]:
-                r = self.route_of.get(u)
-                if r is None or r.vehicle in ruined:
-                    continue
-                ruined.add(r.vehicle)
-                n = len(r.nodes)
-                size = int(rng.uniform(1, min(n, longest) + 1))
-                at = r.nodes.index(u)
-                first = rng.randint(max(0, at - size + 1), min(at, n - size))
-                taken.update(int(data.node_visit[w]) for w in r.nodes[first:first + size])
-                break
-        return taken
-
-    def improve(self, deadline: Deadline, seed: int = 0, on_improve=None) -> int:
-        """Ruin and recreate until ``deadline``; return the objective.
-
-        Each step picks a visit (an unassigned one, by priority, most of the time), takes
-        out some placed visits near it in space and time, and re-inserts them all by
-        priority: visits tied to others (doubles, ``after``) one by one by :meth:`insert`,
-        cheapest first, as in construction; then the others of that priority by regret
-        (:meth:`insert_regret`). A step is kept when the objective drops, stays equal, or
-        rises by less than a threshold that shrinks linearly to zero by the deadline; the
-        best roster seen is returned.
-        """
-        import random
-        import time
-
-        rng = random.Random(seed)
-        data, problem = self.data, self.data.problem
-        in_model = list(data.nodes_of_visit)
-        if not in_model:
-            return self.objective()
-        first = np.array([data.nodes_of_visit[vi][0] for vi in in_model])
-        point = data.node_point[first]
-        minutes = next(iter(data.minutes_int.values()))
-        ws, lw = data.window_start[first], data.window_end[first] + data.late_limit[first]
-        rank = {vi: PRIORITY_RANK[problem.visits[vi].priority] for vi in in_model}
-        position = {vi: i for i, vi in enumerate(in_model)}
-        fixed_costs = any(self.fixed_cost)
-        exact = self.exact
-        costs = {id(r): self.route_cost(r, not exact) for r in self.routes}
-        clients = {c: self.client_cost(c) for c in range(len(self.client_nodes))} if exact else {}
-        dropped = self.dropped_cost()
-        current = best = sum(costs.values()) + dropped + sum(clients.values())
-        best_snap = None
-        steps = 0
-        begin = time.monotonic()
-        span = max(1e-3, deadline.at - begin)
-        # fixed costs and drop penalties are steps of their own, not the scale of a step
-        routed = current - dropped - sum(self.fixed_cost[r.vehicle] for r in self.routes if r.nodes)
-        start_threshold = max(self.lns_threshold * COST_SCALE, self.lns_threshold_share * routed)
-        while (now := time.monotonic()) < deadline.at:
-            steps += 1
-            # threshold acceptance: a step may cost up to `threshold`, shrinking to zero
-            threshold = start_threshold * (1 - (now - begin) / span)
-            used = [r for r in self.routes if r.nodes] if fixed_costs else []
-            if used and rng.random() < self.lns_route_share:
-                # route removal: empty one of the three shortest routes to save its fixed cost
-                used.sort(key=lambda r: (len(r.nodes), rng.random()))
-                route = rng.choice(used[:3])
-                out = sorted({int(data.node_visit[u]) for u in route.nodes})
-                target, focus = out[0], None
-            elif rng.random() < self.lns_string_share:
-                target, out, focus = self._ruin_strings(rng, in_model, rank, position, point, minutes)
-            else:
-                target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
-            # an `after` pair leaves and comes back together, so it can move as one
-            out = sorted(set(out) | self.placed_partners([*out, target]))
-            snap = self.snapshot()
-            touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
-            self.trimmed = []
-            for vi in list(out):
-                if vi in self.placed:
-                    out += self.remove(vi)
-            touched.update((id(r), r) for r in self.trimmed)
-            # an `after` pair needs either order now and then: only lone targets go first
-            first = self.lns_target_first and target not in self.partners
-            again = sorted(set(out) | ({target} if target not in self.placed else set()),
-                           key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
-            self.focus = focus
-            # by priority: visits tied to others one by one, then the rest by regret
-            for _, group in groupby(again, key=rank.__getitem__):
-                simple = []
-                for vi in group:
-                    if len(data.nodes_of_visit[vi]) == 1 and vi not in self.partners:
-                        simple.append(vi)
-                    elif vi not in self.placed:
-                        self.insert(vi)
-                self.insert_regret(simple)
-            for vi in again:
-                for wi in (vi, *(oi for oi, _, _ in self.partners.get(vi, []))):
-                    for u in data.nodes_of_visit.get(wi, ()):
-                        if u in self.route_of:
-                            touched[id(self.route_of[u])] = self.route_of[u]
-            self.focus = None
-            new_costs = {key: self.route_cost(r, not exact) for key, r in touched.items()}
-            new_dropped = self.dropped_cost()
-            value = current - sum(costs[key] for key in new_costs) + sum(new_costs.values()) - dropped + new_dropped
-            if exact:
-                seen = {int(self.client_of[u]) for vi in again for u in data.nodes_of_visit[vi]}
-                new_clients = {c: self.client_cost(c) for c in seen}
-                value += sum(new_clients.values()) - sum(clients[c] for c in seen)
-            if value < current or (value > current and value < current + threshold) or (
-                    value == current and self.lns_plateau):
-                current, dropped = value, new_dropped
-                costs.update(new_costs)
-                if exact:
-                    clients.update(new_clients)
-                if current < best:
-                    best = current
-                    if self.lns_threshold:
-                        best_snap = self.snapshot()
-                    if on_improve is not None:
-                        on_improve(current, len(in_model) - len(self.placed))
-            else:
-                self.restore(snap)
-        if best_snap is not None and best < current:
-            self.restore(best_snap)
-        self.steps = steps
-        return best
 
     def run(self, order: list[int] | None = None) -> list[list[int]]:
         """Insert every visit of the model in ``order``; return node sequences per vehicle."""

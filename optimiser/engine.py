@@ -82,7 +82,7 @@ from datetime import timedelta
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from . import sisr
+from . import lns, sisr
 from .budget import Deadline
 from .compile import (
     COST_SCALE,
@@ -517,7 +517,7 @@ class RoutingModel:
                     strategy = stats.strategy = SISR
                     fleet_phase, improve = sisr.minimise_fleet, sisr.improve
                 else:
-                    fleet_phase, improve = minimise_fleet, Construction.improve
+                    fleet_phase, improve = minimise_fleet, lns.improve
                 on_improve = lambda obj, n: improved(obj, lambda: n)  # noqa: E731
                 fleet_phase(construction, finish.share(FLEET_SHARE), seed, on_improve=on_improve)
                 until = finish.share(LNS_SHARE) if strategy == GREEDY_LNS_GLS else finish

@@ -1,7 +1,7 @@
 """Fleet minimisation: take routes out of a roster while every visit stays placed.
 
 When carers have a fixed cost (Solomon-style benchmarks: one vehicle is worth more than
-any distance), the ruin-and-recreate of :meth:`optimiser.construct.Construction.improve`
+any distance), the ruin-and-recreate of :func:`optimiser.lns.improve`
 seldom empties a route: a step that leaves a visit out costs its drop penalty and is
 never accepted, so a route only disappears when all its visits fit elsewhere at once.
 This phase follows the fleet minimisation of SISR (Christiaens & Vanden Berghe 2020,
@@ -34,6 +34,7 @@ import numpy as np
 
 from .budget import Deadline
 from .construct import PRIORITY_RANK, Construction
+from .lns import strings_near
 
 STRING_MEAN = 10  # SISR's average number of visits removed per step (c-bar)
 # steps without emptying a route before the phase gives up: 5,000 stopped R107, R109 and R111
@@ -242,5 +243,5 @@ class _FleetSearch:
             c.focus = None
 
     def strings(self, seed: int) -> set[int]:
-        """SISR's string removal around visit ``seed`` (:meth:`Construction.strings_near`)."""
-        return self.c.strings_near(self.rng, self.near(seed), STRING_MEAN)
+        """SISR's string removal around visit ``seed`` (:func:`optimiser.lns.strings_near`)."""
+        return strings_near(self.c, self.rng, self.near(seed), STRING_MEAN)

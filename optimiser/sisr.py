@@ -1,6 +1,6 @@
 """Compiled ruin-and-recreate for rosters whose only rules are windows, loads and fixed costs.
 
-The construction's own search (:meth:`optimiser.construct.Construction.improve`) knows
+The construction's own search (:func:`optimiser.lns.improve`) knows
 every rule of the model but runs in Python: a few hundred steps a second on 100 visits.
 When a roster has none of the rules that need it -- breaks, lateness, double-handed
 visits, ``after`` gaps, work caps or targets, continuity values, carers with different
