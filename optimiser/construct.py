@@ -57,25 +57,9 @@ class Construction:
         self.work_targets = work_targets or {}
         self.late_cost = data.problem.policy.lateness_per_minute * COST_SCALE
         self.route_of: dict[int, Route] = {}  # node -> its route
-        # ruin-and-recreate settings. Visits taken out per step: 2-10 with cheapest-first
-        # re-insertion until 2026-12-01; 4-25 with regret re-insertion since (12 hard Solomon
-        # instances at 30 s, mean gap 6.4 % -> 3.4-3.8 % over two seeds; 4-25 cheapest-first
-        # 4.9 %, 4-40 with regret 3.6 %; 1,000- and 2,000-visit days and Mankowska C-F equal)
-        self.lns_size = (4, 25)
-        self.lns_threshold = 30.0  # GBP a step may worsen the roster by at the start
-        self.lns_threshold_share = 0.02  # or this share of the routes' cost (no fixed costs), when larger
-        self.lns_plateau = True  # accept steps that change nothing in cost
         self.exact = False  # see enable_exact_continuity
         self.focus: set[int] | None = None  # vehicles an insertion may use (None: all)
-        self.focus_size = 40  # LNS: routes of this many visits near the target are tried
-        # re-insert the step's target before visits of its priority (1,000 visits / 20 s:
-        # 496k vs 525k; 2,000 / 30 s: 1.236M vs 1.257M; measured with cheapest-first
-        # re-insertion, it now orders only the visits tied to others, which go one by one)
-        self.lns_target_first = True
-        # steps that empty a short route, when carers have a fixed cost (Solomon, 15 s:
-        # vehicles on RC105/R105/RC101 15/15/15 without, 14/15/15 at 0.1, 14/14/15 at 0.3)
-        self.lns_route_share = 0.3
-        self.lns_string_share = 0.5  # steps that take out strings of stops (SISR) instead
+        self.steps = 0  # steps the last search of this roster ran (optimiser.lns, optimiser.sisr)
         policy = data.problem.policy
         # the constant every placed visit pays in the routing model's continuity values
         self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0

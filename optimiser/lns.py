@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from itertools import groupby
 
 import numpy as np
@@ -23,21 +24,49 @@ import numpy as np
 from .budget import Deadline
 from .compile import COST_SCALE
 from .construct import PRIORITY_RANK, Construction
+from .params import LNSParams
 
 STRING_MAX = 10  # SISR's longest string of stops a ruin step takes out (L_max)
 
 
-def improve(c: Construction, deadline: Deadline, seed: int = 0, on_improve=None) -> int:
+def improve(
+    c: Construction,
+    deadline: Deadline,
+    params: LNSParams | None = None,
+    seed: int = 0,
+    on_improve: Callable[[int, int], None] | None = None,
+) -> int:
     """Ruin and recreate until ``deadline``; return the objective.
 
     Each step picks a visit (an unassigned one, by priority, most of the time), takes
     out some placed visits near it in space and time, and re-inserts them all by
-    priority: visits tied to others (doubles, ``after``) one by one by :meth:`insert`,
-    cheapest first, as in construction; then the others of that priority by regret
-    (:meth:`insert_regret`). A step is kept when the objective drops, stays equal, or
-    rises by less than a threshold that shrinks linearly to zero by the deadline; the
-    best roster seen is returned.
+    priority: visits tied to others (doubles, ``after``) one by one by
+    :meth:`~optimiser.construct.Construction.insert`, cheapest first, as in construction;
+    then the others of that priority by regret
+    (:meth:`~optimiser.construct.Construction.insert_regret`). A step is kept when the
+    objective drops, stays equal, or rises by less than a threshold that shrinks linearly
+    to zero by the deadline; the best roster seen is returned.
+
+    Parameters
+    ----------
+    c
+        A construction holding a roster (after :meth:`~optimiser.construct.Construction.run`);
+        changed in place, left at the best roster found. ``c.steps`` counts the steps run.
+    deadline
+        When the search stops.
+    params
+        Its settings (default :class:`~optimiser.params.LNSParams`).
+    seed
+        Seeds the random choices.
+    on_improve
+        Called with ``(objective, unassigned visits)`` at every better roster.
+
+    Returns
+    -------
+    int
+        The objective of the roster ``c`` is left at.
     """
+    params = LNSParams() if params is None else params
     rng = random.Random(seed)
     data, problem = c.data, c.data.problem
     in_model = list(data.nodes_of_visit)
@@ -61,22 +90,22 @@ def improve(c: Construction, deadline: Deadline, seed: int = 0, on_improve=None)
     span = max(1e-3, deadline.at - begin)
     # fixed costs and drop penalties are steps of their own, not the scale of a step
     routed = current - dropped - sum(c.fixed_cost[r.vehicle] for r in c.routes if r.nodes)
-    start_threshold = max(c.lns_threshold * COST_SCALE, c.lns_threshold_share * routed)
+    start_threshold = max(params.threshold * COST_SCALE, params.threshold_share * routed)
     while (now := time.monotonic()) < deadline.at:
         steps += 1
         # threshold acceptance: a step may cost up to `threshold`, shrinking to zero
         threshold = start_threshold * (1 - (now - begin) / span)
         used = [r for r in c.routes if r.nodes] if fixed_costs else []
-        if used and rng.random() < c.lns_route_share:
+        if used and rng.random() < params.route_share:
             # route removal: empty one of the three shortest routes to save its fixed cost
             used.sort(key=lambda r: (len(r.nodes), rng.random()))
             route = rng.choice(used[:3])
             out = sorted({int(data.node_visit[u]) for u in route.nodes})
             target, focus = out[0], None
-        elif rng.random() < c.lns_string_share:
-            target, out, focus = _ruin_strings(c, rng, in_model, rank, position, point, minutes)
+        elif rng.random() < params.string_share:
+            target, out, focus = _ruin_strings(c, params, rng, in_model, rank, position, point, minutes)
         else:
-            target, out, focus = _ruin(c, rng, in_model, rank, position, point, minutes, ws, lw)
+            target, out, focus = _ruin(c, params, rng, in_model, rank, position, point, minutes, ws, lw)
         # an `after` pair leaves and comes back together, so it can move as one
         out = sorted(set(out) | c.placed_partners([*out, target]))
         snap = c.snapshot()
@@ -87,7 +116,7 @@ def improve(c: Construction, deadline: Deadline, seed: int = 0, on_improve=None)
                 out += c.remove(vi)
         touched.update((id(r), r) for r in c.trimmed)
         # an `after` pair needs either order now and then: only lone targets go first
-        first = c.lns_target_first and target not in c.partners
+        first = params.target_first and target not in c.partners
         again = sorted(set(out) | ({target} if target not in c.placed else set()),
                        key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
         c.focus = focus
@@ -114,14 +143,14 @@ def improve(c: Construction, deadline: Deadline, seed: int = 0, on_improve=None)
             new_clients = {client: c.client_cost(client) for client in seen}
             value += sum(new_clients.values()) - sum(clients[client] for client in seen)
         if value < current or (value > current and value < current + threshold) or (
-                value == current and c.lns_plateau):
+                value == current and params.plateau):
             current, dropped = value, new_dropped
             costs.update(new_costs)
             if exact:
                 clients.update(new_clients)
             if current < best:
                 best = current
-                if c.lns_threshold:
+                if params.threshold:
                     best_snap = c.snapshot()
                 if on_improve is not None:
                     on_improve(current, len(in_model) - len(c.placed))
@@ -143,20 +172,20 @@ def _target(c: Construction, rng, in_model, rank) -> int:
     return rng.choice(in_model)
 
 
-def _focus(c: Construction, rng, in_model, ranked, dist) -> set[int] | None:
+def _focus(c: Construction, params: LNSParams, rng, in_model, ranked, dist) -> set[int] | None:
     """Routes a step re-inserts into: those serving visits near the target, a few
     random ones and the empty ones (the far routes rarely win and cost most of the time)."""
-    if not c.focus_size:
+    if not params.focus_size:
         return None
     nodes = c.data.nodes_of_visit
-    focus = {c.route_of[u].vehicle for i in ranked[: c.focus_size] if dist[i] < 1e9
+    focus = {c.route_of[u].vehicle for i in ranked[: params.focus_size] if dist[i] < 1e9
              for u in nodes[in_model[i]] if u in c.route_of}
     focus.update(rng.sample(range(len(c.routes)), min(5, len(c.routes))))
     focus.update(r.vehicle for r in c.routes if not r.nodes)
     return focus
 
 
-def _ruin(c: Construction, rng, in_model, rank, position, point, minutes, ws, lw):
+def _ruin(c: Construction, params: LNSParams, rng, in_model, rank, position, point, minutes, ws, lw):
     """Take out the placed visits nearest a target in space among those whose
     windows overlap its own; return ``(target, visits to take out, routes to re-insert into)``."""
     target = _target(c, rng, in_model, rank)
@@ -164,20 +193,20 @@ def _ruin(c: Construction, rng, in_model, rank, position, point, minutes, ws, lw
     near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
     dist = minutes[point[t], point] + rng.random() * 5
     dist[~near] = 1e9
-    k = rng.randint(*c.lns_size)
+    k = rng.randint(*params.size)
     ranked = np.argsort(dist)
     chosen = [in_model[i] for i in ranked[: k + 1] if dist[i] < 1e9]
     out = [vi for vi in chosen if vi in c.placed]
-    return target, out, _focus(c, rng, in_model, ranked, dist)
+    return target, out, _focus(c, params, rng, in_model, ranked, dist)
 
 
-def _ruin_strings(c: Construction, rng, in_model, rank, position, point, minutes):
+def _ruin_strings(c: Construction, params: LNSParams, rng, in_model, rank, position, point, minutes):
     """String removal around a target (see :meth:`strings_near`); return as :meth:`_ruin`."""
     target = _target(c, rng, in_model, rank)
     dist = minutes[point[position[target]], point]
     ranked = np.argsort(dist, kind="stable")
-    out = strings_near(c, rng, (in_model[i] for i in ranked), sum(c.lns_size) / 2)
-    return target, sorted(out), _focus(c, rng, in_model, ranked, dist)
+    out = strings_near(c, rng, (in_model[i] for i in ranked), sum(params.size) / 2)
+    return target, sorted(out), _focus(c, params, rng, in_model, ranked, dist)
 
 
 def strings_near(c: Construction, rng, nearest, mean_out: float) -> set[int]:
