@@ -71,6 +71,17 @@ second), then improves it until the time limit:
 Any OR-Tools first-solution strategy name (``first_solution``) runs plain OR-Tools
 routing instead; PATH_CHEAPEST_ARC and SAVINGS find no first roster on tight days, and
 the insertion strategies take seconds per hundred visits once CP-checked rules exist.
+
+Modules of the search
+---------------------
+This module holds the plan and the OR-Tools model. The roster being built is
+:class:`optimiser.construct.Construction` (insertion, removal, the objective), over
+:mod:`optimiser.route_times` (each route's start times and breaks); the searches that
+improve it are :mod:`optimiser.fleet` (fewer routes), :mod:`optimiser.lns` (the
+ruin-and-recreate) and :mod:`optimiser.sisr` with :mod:`optimiser.sisr_kernel` (both
+compiled). Their settings are :class:`optimiser.params.SearchParams` and
+:class:`optimiser.params.LNSParams`; each phase stops at an
+:class:`optimiser.budget.Deadline`, a share of the time left when it starts.
 """
 
 from __future__ import annotations
