@@ -42,7 +42,9 @@ PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
 
 
 class Construction:
-    """Greedy cheapest insertion over a :class:`ProblemData` (see module docstring)."""
+    """The roster being built over a :class:`ProblemData`: greedy cheapest insertion,
+    removal and the objective (see the module docstring). The searches of
+    :mod:`optimiser.fleet`, :mod:`optimiser.lns` and :mod:`optimiser.sisr` work on it."""
 
     def __init__(self, data: ProblemData, continuity: list[np.ndarray] | None,
                  transits: list[np.ndarray], costs: list[np.ndarray],
@@ -116,6 +118,8 @@ class Construction:
                          T[h, visits].tobytes(), T[visits, h].tobytes(),
                          C[h, visits].tobytes(), C[visits, h].tobytes()))
         return keys
+
+    # ----------------------------------------------------------------------- inserting
 
     def _options(self, r: Route, u: int, ws: int, lw: int) -> list[tuple[int, int, int, int, int]]:
         """``(cost, lo, hi, pos, work_delta)`` for each feasible position of node u."""
@@ -191,8 +195,6 @@ class Construction:
             if k + 1 < len(nodes):
                 arrive = max(arrive + arc[k + 1], int(self.times.ws[nodes[k + 1]]))
         return int(extra * self.late_cost)
-
-    # ----------------------------------------------------------------------- inserting
 
     def _window(self, vi: int) -> tuple[int, int] | None:
         """Start range for visit ``vi``: its window, cut by the ``after`` gaps to partners
@@ -537,6 +539,7 @@ class Construction:
         return total
 
     def dropped_cost(self) -> int:
+        """What the visits left out cost (their drop penalties)."""
         offset = self.offset if self.exact else 0
         return sum(p - offset for node, p in self.penalty.items() if node not in self.route_of)
 
@@ -575,6 +578,7 @@ class Construction:
         self.exact = True
 
     def client_cost(self, client: int) -> int:
+        """The exact continuity cost of one client's visits (see :meth:`enable_exact_continuity`)."""
         carers = set()
         total = 0
         known, language = self.known[client], self.language_cost[client]

@@ -77,8 +77,20 @@ def minimise_fleet(
 
 
 def fewest_routes(construction: Construction) -> int:
-    """A lower bound on the routes ``construction``'s placed visits need (the phase stops
-    there): the larger of :meth:`_FleetSearch.capacity_bound` and :meth:`_FleetSearch.window_bound`."""
+    """A lower bound on the routes the visits placed in ``construction`` need: the fleet
+    phase stops there (the larger of the capacity bound and the time-window clique bound
+    of :class:`_FleetSearch`).
+
+    Parameters
+    ----------
+    construction
+        A construction holding a roster; not changed.
+
+    Returns
+    -------
+    int
+        Routes that cannot be fewer (1 when nothing bounds them).
+    """
     return _FleetSearch(construction, 0).fewest
 
 

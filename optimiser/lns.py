@@ -7,16 +7,18 @@ fixed cost, a short route emptied whole) and puts them back through the construc
 own insertion (:meth:`optimiser.construct.Construction.insert` and
 :meth:`~optimiser.construct.Construction.insert_regret`), so every rule the construction
 keeps still holds; the step is undone with :meth:`~optimiser.construct.Construction.restore`
-unless threshold acceptance keeps it. It is the search of the rosters OR-Tools' local
-search is too slow for (breaks, split-shift work caps, many ties); the compiled
-:mod:`optimiser.sisr` replaces it when only windows, loads and fixed costs apply.
+unless threshold acceptance keeps it. It is the whole search when OR-Tools' local search
+would be too slow (breaks, split-shift work caps, many ties) and runs before OR-Tools'
+guided local search otherwise; the compiled :mod:`optimiser.sisr` replaces it when only
+windows, loads and fixed costs apply (:mod:`optimiser.engine` has the plan). Its
+settings are :class:`optimiser.params.LNSParams`.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import groupby
 
 import numpy as np
@@ -209,11 +211,28 @@ def _ruin_strings(c: Construction, params: LNSParams, rng, in_model, rank, posit
     return target, sorted(out), _focus(c, params, rng, in_model, ranked, dist)
 
 
-def strings_near(c: Construction, rng, nearest, mean_out: float) -> set[int]:
+def strings_near(c: Construction, rng: random.Random, nearest: Iterable[int], mean_out: float) -> set[int]:
     """SISR's string removal (Christiaens & Vanden Berghe 2020): from the routes that
     serve the visits in ``nearest`` (nearest the step's target first), one after
     another, one run of consecutive stops through that visit; the visits of those
-    stops (about ``mean_out`` in all). The roster is not changed."""
+    stops (about ``mean_out`` in all). The roster is not changed.
+
+    Parameters
+    ----------
+    c
+        The construction whose roster is read.
+    rng
+        Draws the number of strings, their lengths and where they start.
+    nearest
+        Visits, nearest the step's target first (placed ones start strings).
+    mean_out
+        About how many visits to take out in all.
+
+    Returns
+    -------
+    set[int]
+        The visits of the strings (for the caller to remove).
+    """
     data = c.data
     used = [len(r.nodes) for r in c.routes if r.nodes]
     if not used:
