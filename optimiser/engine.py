@@ -110,7 +110,7 @@ from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, 
 from .params import SearchParams
 from .travel import TravelTimes
 
-# first solution by optimiser.construct, then either its ruin-and-recreate (when the model
+# first solution by optimiser.construct, then either optimiser.lns's ruin-and-recreate (when the model
 # has constraints OR-Tools checks by CP search: breaks, doubles, `after`, work across
 # split shifts -- each local-search move then costs a CP search) or OR-Tools GLS.
 GREEDY = "GREEDY_INSERTION"  # choose LNS or GLS from the model
