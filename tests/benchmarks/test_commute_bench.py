@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from benchmarks.commute import measure, table
 from optimiser.engine import solve
 from optimiser.generator import GeneratorSettings, generate_day
 from optimiser.io import write_json
-
-from benchmarks.commute import measure, table
 
 
 def test_measure_and_table_on_a_solved_day(tmp_path):

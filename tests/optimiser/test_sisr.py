@@ -4,9 +4,9 @@ it leaves is the one it scored and keeps every rule."""
 from __future__ import annotations
 
 import random
-import time
 
 from optimiser import sisr
+from optimiser.budget import Deadline
 from optimiser.engine import solve
 from optimiser.validator import validate
 
@@ -40,14 +40,14 @@ def test_applies_only_without_the_rules_it_does_not_know():
 def test_improve_leaves_the_roster_it_scored_and_keeps_every_rule():
     c = construction(windows_and_loads())
     before = c.objective()
-    after = sisr.improve(c, time.monotonic() + 1.0, seed=4)
+    after = sisr.improve(c, Deadline.after(1.0), seed=4)
     assert after <= before
     assert c.objective() == after
     assert c.steps > 0
     assert len(c.placed) == len(c.data.nodes_of_visit)
     kept = route_state(c)
     for r in c.routes:
-        c._refresh(r)
+        c.times.refresh(r)
     assert route_state(c) == kept
     assert c.schedule()  # every route still has feasible start times
 
