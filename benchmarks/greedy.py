@@ -4,9 +4,10 @@ Visits are taken in window-start order (critical first on ties). Each goes to th
 eligible carer who can get there soonest: the carer minimising *minutes after the
 window opens + minutes of travel to reach the client* (a known carer wins ties).
 Eligible means every hard rule holds when the visit is appended to the end of her
-day: skills, gender, required language, exclusions, pinned carers, a shift that
-covers the visit, real travel from her last stop, the break rule, max paid work,
-capacity and ``after`` gaps to visits already placed. A double-handed visit needs
+day: skills, gender, required language, required attributes, exclusions, pinned carers,
+a shift that covers the visit, real travel from her last stop, the commute rules (the
+visit as her last stop), the break rule, max paid work, capacity and ``after`` gaps to
+visits already placed. A double-handed visit needs
 two such carers who can start together (the pair with the least summed score). Routes are only ever appended to, never
 reordered, and nothing is tried twice: the baseline the optimiser must beat.
 
@@ -158,6 +159,8 @@ class GreedyRoster:
             load = st.load + visit.demand
         else:
             paid, block_start, load = visit.duration_minutes, start, visit.demand
+        if not self._commute_ok(st, visit, start, shift, leg_minutes):
+            return None
         if (
             policy.break_after_minutes is not None
             and end - block_start > policy.break_after_minutes
@@ -168,6 +171,22 @@ class GreedyRoster:
         if carer.capacity is not None and load > carer.capacity:
             return None
         return _Option(st, start, shift, leg_minutes, leg_km, paid, block_start, needs_break)
+
+    def _commute_ok(self, st: _CarerState, visit: Visit, start: float, shift: int, leg_minutes: float) -> bool:
+        """The commute rules, with the visit as her last stop (and, in a new shift, her first)."""
+        carer = st.carer
+        limit = rules.commute_limit(carer, self.policy)
+        back, _ = self.travel.leg(carer.travel_mode, visit.client, carer.id)
+        if limit is not None and back > limit:
+            return False
+        if shift == st.shift:
+            return True
+        if limit is not None and leg_minutes > limit:
+            return False
+        if st.shift < 0:
+            return True
+        home, _ = self.travel.leg(carer.travel_mode, st.point, carer.id)
+        return rules.home_in_between(st.last_end, home, leg_minutes, start)
 
     def _earliest(self, st: _CarerState, visit: Visit, lo: float, hi: float) -> _Option | None:
         """Her earliest legal start in ``[lo, hi]``: straight after her last stop, after a
@@ -295,6 +314,7 @@ class GreedyRoster:
             rules.SKILLS: f"the skill(s) {', '.join(visit.skills)}",
             rules.GENDER: f"{client.carer_gender} gender",
             rules.LANGUAGE: f"a language of {' / '.join(client.languages)}",
+            rules.REQUIREMENTS: f"the attribute(s) {', '.join(sorted(set(client.requirements)))}",
             rules.EXCLUDED: "not being declined by the client",
             rules.CAPACITY: f"capacity for demand {visit.demand}",
             rules.MAX_WORK: f"a max_work_minutes of at least {visit.duration_minutes}",

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from .model import Problem, TravelMode
-from .rules import ineligible, paid_minutes
+from .rules import commute_limit, ineligible, paid_minutes
 from .sources import travel_times
 from .travel import TravelTimes
 
@@ -37,6 +37,9 @@ class Vehicle:
     carer: int  # index into problem.carers
     start: int  # minutes since t0
     end: int
+    # longest commute legs (minutes; None: no limit): home -> first visit, last visit -> home
+    out_limit: int | None = None
+    back_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,22 @@ class ProblemData:
     def n_nodes(self) -> int:
         return len(self.node_visit)
 
+    def commute_ends(self, v: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Which nodes may be vehicle ``v``'s first and its last visit under the commute
+        rules (two boolean arrays over nodes), or None when every node may."""
+        veh = self.vehicles[v]
+        if veh.out_limit is None and veh.back_limit is None:
+            return None
+        carer = self.problem.carers[veh.carer]
+        minutes = self.minutes_int[carer.travel_mode]
+        home = self.node_point[veh.carer]
+        out = minutes[home, self.node_point]
+        back = minutes[self.node_point, home]
+        big = np.iinfo(np.int64).max
+        first = out <= (big if veh.out_limit is None else veh.out_limit)
+        last = back <= (big if veh.back_limit is None else veh.back_limit)
+        return first, last
+
     def minute(self, t: datetime) -> int:
         return minutes_between(self.t0, t)
 
@@ -84,6 +103,26 @@ def fits(vehicle: Vehicle, start: int, latest: int, duration: int) -> bool:
     return max(start, vehicle.start) <= min(latest, vehicle.end - duration)
 
 
+def commute_legs(spans: list[tuple[int, int]], limit: int | None) -> list[tuple[int | None, int | None]]:
+    """``(out, back)`` leg limits per shift of one carer (``spans`` in time order).
+
+    Each leg is within her commute limit (:data:`~optimiser.rules.COMMUTE`). Between two
+    shifts she goes home (:data:`~optimiser.rules.BETWEEN_SHIFTS`): the solver keeps each
+    of the two legs within half the gap between the shifts, which is enough for the trip
+    home and back to fit (visits lie inside shifts) and can be checked on one shift at a
+    time. It binds only for shifts closer together than two commutes."""
+    out: list[tuple[int | None, int | None]] = []
+    for k, (start, end) in enumerate(spans):
+        before = (start - spans[k - 1][1]) // 2 if k > 0 else None
+        after = (spans[k + 1][0] - end) // 2 if k + 1 < len(spans) else None
+        out.append((_tighter(limit, before), _tighter(limit, after)))
+    return out
+
+
+def _tighter(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> ProblemData:
     """Build the :class:`ProblemData` of ``problem`` (travel defaults to the problem's source)."""
     travel = travel or travel_times(problem)
@@ -95,9 +134,12 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
     vehicles_of: list[tuple[int, ...]] = []
     for ci, carer in enumerate(problem.carers):
         mine = []
-        for shift in sorted(carer.shifts, key=lambda s: s.start):
+        spans = [(minutes_between(t0, s.start), minutes_between(t0, s.end))
+                 for s in sorted(carer.shifts, key=lambda s: s.start)]
+        for (start, end), (out, back) in zip(spans, commute_legs(spans, commute_limit(carer, problem.policy)),
+                                             strict=True):
             mine.append(len(vehicles))
-            vehicles.append(Vehicle(ci, minutes_between(t0, shift.start), minutes_between(t0, shift.end)))
+            vehicles.append(Vehicle(ci, start, end, out, back))
         vehicles_of.append(tuple(mine))
     horizon = max((v.end for v in vehicles), default=0)
 
@@ -223,8 +265,8 @@ def wage_classes(wages: list[float], most: int = 3) -> dict[float, float]:
 
 def cost_matrices(data: ProblemData, keys: set[tuple[TravelMode, float]]) -> dict[tuple[TravelMode, float], np.ndarray]:
     """Node x node arc costs (milli-GBP) per (travel mode, hourly wage): paid travel time
-    between visits plus mileage on every leg including the commute, times
-    ``policy.travel_weight``."""
+    between visits, the unpaid commute's time at ``policy.commute_weight`` of the wage,
+    and mileage on every leg including the commute; all times ``policy.travel_weight``."""
     policy = data.problem.policy
     p = data.node_point
     home = data.node_visit < 0
@@ -232,8 +274,8 @@ def cost_matrices(data: ProblemData, keys: set[tuple[TravelMode, float]]) -> dic
     for mode in sorted({m for m, _ in keys}):
         minutes, km = data.travel.matrices(mode)
         paid = minutes[np.ix_(p, p)]
-        paid[home, :] = 0
-        paid[:, home] = 0
+        paid[home, :] *= policy.commute_weight
+        paid[:, home] *= policy.commute_weight
         per_km = policy.mileage_per_mile.get(mode, 0.0) / KM_PER_MILE
         mileage = km[np.ix_(p, p)] * per_km
         scale = policy.travel_weight * COST_SCALE

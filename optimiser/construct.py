@@ -8,7 +8,8 @@ insertion knows those rules natively:
 * visits are inserted by priority (critical first), then by window start;
 * a route keeps, for every stop, its earliest and latest feasible start, so checking
   an insertion point is O(1), and only the few positions whose times can fit are tried
-  (found by bisection); an insertion or removal recomputes only the starts it moves;
+  (found by bisection); an insertion or removal recomputes only the starts it moves
+  (that bookkeeping, and the break rule's start times, are :mod:`optimiser.route_times`);
 * identical empty vehicles (a benchmark fleet) are tried once per insertion;
 * a double-handed visit is inserted into two routes of different carers at one common
   start; two single visits tied only to each other by ``after`` are inserted together
@@ -20,45 +21,30 @@ insertion knows those rules natively:
   for the candidate that wins on cost.
 
 :meth:`Construction.run` returns node sequences per vehicle (OR-Tools can start from
-them); :meth:`Construction.improve` is the ruin-and-recreate (its re-insertion is by
-regret, :meth:`Construction.insert_regret`) that follows when OR-Tools'
-local search would be too slow, and :meth:`Construction.schedule` gives the times.
+them); :meth:`Construction.insert`, :meth:`Construction.insert_regret` and
+:meth:`Construction.remove` change the roster, :meth:`Construction.objective` prices
+it, :meth:`Construction.snapshot` and :meth:`Construction.restore` undo a change, and
+:meth:`Construction.schedule` gives the times. The searches that follow work through
+those: :func:`optimiser.lns.improve` (the ruin-and-recreate, when OR-Tools' local
+search would be too slow) and :func:`optimiser.fleet.minimise_fleet`.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
-from itertools import groupby
 
 import numpy as np
 
-from .compile import COST_SCALE, ProblemData, node_kinds, unpaid_minutes
-from .rules import Stretches, has_waking_nights, needs_breaks
+from .compile import COST_SCALE, ProblemData, unpaid_minutes
+from .route_times import Route, RouteTimes
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
-STRING_MAX = 10  # SISR's longest string of stops a ruin step takes out (L_max)
-VIEW_LIST_NODES = 700  # up to this many nodes, insertion reads matrices from lists (memory ~ n^2)
-
-
-@dataclass
-class _Route:
-    vehicle: int
-    home: int
-    start: int
-    end: int
-    nodes: list[int] = field(default_factory=list)
-    est: list[int] = field(default_factory=list)  # earliest start per stop
-    lst: list[int] = field(default_factory=list)  # latest start per stop
-    arc_t: list[int] = field(default_factory=lambda: [0])  # time of arc k (into stop k; last: home)
-    arc_c: list[int] = field(default_factory=lambda: [0])  # cost of arc k
-    load: int = 0
-    # window end per stop (None: may not be late); empty when no stop of the route may be late
-    due: list[int | None] = field(default_factory=list)
 
 
 class Construction:
-    """Greedy cheapest insertion over a :class:`ProblemData` (see module docstring)."""
+    """The roster being built over a :class:`ProblemData`: greedy cheapest insertion,
+    removal and the objective (see the module docstring). The searches of
+    :mod:`optimiser.fleet`, :mod:`optimiser.lns` and :mod:`optimiser.sisr` work on it."""
 
     def __init__(self, data: ProblemData, continuity: list[np.ndarray] | None,
                  transits: list[np.ndarray], costs: list[np.ndarray],
@@ -72,26 +58,10 @@ class Construction:
         self.penalty = penalty or {}
         self.work_targets = work_targets or {}
         self.late_cost = data.problem.policy.lateness_per_minute * COST_SCALE
-        self.route_of: dict[int, _Route] = {}  # node -> its route
-        # ruin-and-recreate settings. Visits taken out per step: 2-10 with cheapest-first
-        # re-insertion until 2026-12-01; 4-25 with regret re-insertion since (12 hard Solomon
-        # instances at 30 s, mean gap 6.4 % -> 3.4-3.8 % over two seeds; 4-25 cheapest-first
-        # 4.9 %, 4-40 with regret 3.6 %; 1,000- and 2,000-visit days and Mankowska C-F equal)
-        self.lns_size = (4, 25)
-        self.lns_threshold = 30.0  # GBP a step may worsen the roster by at the start
-        self.lns_threshold_share = 0.02  # or this share of the routes' cost (no fixed costs), when larger
-        self.lns_plateau = True  # accept steps that change nothing in cost
+        self.route_of: dict[int, Route] = {}  # node -> its route
         self.exact = False  # see enable_exact_continuity
         self.focus: set[int] | None = None  # vehicles an insertion may use (None: all)
-        self.focus_size = 40  # LNS: routes of this many visits near the target are tried
-        # re-insert the step's target before visits of its priority (1,000 visits / 20 s:
-        # 496k vs 525k; 2,000 / 30 s: 1.236M vs 1.257M; measured with cheapest-first
-        # re-insertion, it now orders only the visits tied to others, which go one by one)
-        self.lns_target_first = True
-        # steps that empty a short route, when carers have a fixed cost (Solomon, 15 s:
-        # vehicles on RC105/R105/RC101 15/15/15 without, 14/15/15 at 0.1, 14/14/15 at 0.3)
-        self.lns_route_share = 0.3
-        self.lns_string_share = 0.5  # steps that take out strings of stops (SISR) instead
+        self.steps = 0  # steps the last search of this roster ran (optimiser.lns, optimiser.sisr)
         policy = data.problem.policy
         # the constant every placed visit pays in the routing model's continuity values
         self.offset = int(round(policy.familiar_carer_reward * COST_SCALE)) if continuity is not None else 0
@@ -101,20 +71,21 @@ class Construction:
         self.vehicle_C = costs
         self.continuity = continuity
         self.fixed_cost = [int(round(carers[v.carer].fixed_cost * COST_SCALE)) for v in data.vehicles]
-        self.routes = [_Route(v, veh.carer, veh.start, veh.end) for v, veh in enumerate(data.vehicles)]
-        self.ws = data.window_start.copy()
-        self.lw = data.window_end + data.late_limit
+        self.routes = [Route(v, veh.carer, veh.start, veh.end) for v, veh in enumerate(data.vehicles)]
         self.work = [0] * len(carers)
         self.max_work = [c.max_work_minutes for c in carers]
         self.capacity = [c.capacity for c in carers]
+        # commute rules: per vehicle, which nodes may open and close its route (None: any)
+        self.ends: list[tuple[bytes, bytes] | None] = []
+        for v in range(len(data.vehicles)):
+            ends = data.commute_ends(v)
+            self.ends.append(None if ends is None else (ends[0].tobytes(), ends[1].tobytes()))
+        self.trimmed: list[Route] = []  # routes :meth:`remove` shortened for the commute rules
         self.twin = self._twins(continuity)
-        self.views = self._views()
+        self.times = RouteTimes(data, transits, costs, self.late_cost)  # start ranges, breaks
+        self.views = self.times.views  # fast matrix reads (rows and columns per vehicle)
         self.start_of: dict[int, int] = {}  # visit index -> pinned start (doubles, bound `after` pairs)
         self.placed: set[int] = set()
-        self.policy = policy
-        nights = has_waking_nights(problem.visits)
-        self.needs_breaks = [needs_breaks(veh.end - veh.start, policy, nights) for veh in data.vehicles]
-        self.kind = node_kinds(data)  # sleep-ins and waking nights keep the break rule their own way
         self.unpaid = unpaid_minutes(data).tolist()  # a sleep-in's minutes are not paid work
         # visits tied to others: doubles (to themselves) and both ends of an `after`
         self.partners: dict[int, list[tuple[int, int, int | None]]] = {}
@@ -144,123 +115,14 @@ class Construction:
                 keys.append(None)
                 continue
             T, C, h = self.vehicle_T[v], self.vehicle_C[v], veh.carer
-            keys.append((veh.start, veh.end, carer.capacity, self.fixed_cost[v],
+            keys.append((veh.start, veh.end, carer.capacity, self.fixed_cost[v], self.ends[v],
                          T[h, visits].tobytes(), T[visits, h].tobytes(),
                          C[h, visits].tobytes(), C[visits, h].tobytes()))
         return keys
 
-    # ----------------------------------------------------------------------- route times
+    # ----------------------------------------------------------------------- inserting
 
-    def _refresh(self, r: _Route) -> None:
-        nodes, n = r.nodes, len(r.nodes)
-        ext = [r.home, *nodes, r.home]
-        r.arc_t = self.vehicle_T[r.vehicle][ext[:-1], ext[1:]].tolist()
-        r.arc_c = self.vehicle_C[r.vehicle][ext[:-1], ext[1:]].tolist()
-        ws, lw, arc = self.ws, self.lw, r.arc_t
-        est, lst = [0] * n, [0] * n
-        t = r.start
-        for k, u in enumerate(nodes):
-            t = max(int(ws[u]), t + arc[k])
-            est[k] = t
-        t = r.end
-        for k in range(n - 1, -1, -1):
-            t = min(int(lw[nodes[k]]), t - arc[k + 1])
-            lst[k] = t
-        r.est, r.lst = est, lst
-        if self.late_cost:
-            r.due = self._due(nodes)
-
-    def _due(self, nodes: list[int]) -> list[int | None]:
-        """Window end per stop that may be late (None for the others); [] when none may."""
-        we, limit = self.data.window_end, self.data.late_limit
-        due = [int(we[u]) if limit[u] else None for u in nodes]
-        return due if any(d is not None for d in due) else []
-
-    def _insert_times(self, r: _Route, pos: int, u: int) -> None:
-        """Update ``r``'s arcs and start ranges after node ``u`` went in at ``pos`` (only
-        the starts the insertion moves are recomputed)."""
-        nodes = r.nodes
-        t_rows, _, c_rows, _ = self.views[r.vehicle]
-        p = nodes[pos - 1] if pos > 0 else r.home
-        q = nodes[pos + 1] if pos + 1 < len(nodes) else r.home
-        r.arc_t[pos:pos + 1] = [t_rows[p][u], t_rows[u][q]]
-        r.arc_c[pos:pos + 1] = [c_rows[p][u], c_rows[u][q]]
-        r.est.insert(pos, 0)
-        r.lst.insert(pos, 0)
-        self._forward(r, pos)
-        self._backward(r, pos)
-        if self.late_cost:
-            due = int(self.data.window_end[u]) if self.data.late_limit[u] else None
-            if r.due:
-                r.due.insert(pos, due)
-            elif due is not None:
-                r.due = self._due(nodes)
-
-    def _remove_times(self, r: _Route, pos: int) -> None:
-        """Update ``r``'s arcs and start ranges after its stop ``pos`` was taken out."""
-        nodes = r.nodes
-        p = nodes[pos - 1] if pos > 0 else r.home
-        q = nodes[pos] if pos < len(nodes) else r.home
-        t_rows, _, c_rows, _ = self.views[r.vehicle]
-        r.arc_t[pos:pos + 2] = [t_rows[p][q]]
-        r.arc_c[pos:pos + 2] = [c_rows[p][q]]
-        del r.est[pos], r.lst[pos]
-        if r.due:
-            del r.due[pos]
-            if all(d is None for d in r.due):
-                r.due = []
-        if pos < len(nodes):
-            self._forward(r, pos)
-        if pos > 0:
-            self._backward(r, pos - 1)
-
-    def _forward(self, r: _Route, k: int) -> None:
-        """Earliest starts from stop ``k`` on, until one does not change."""
-        nodes, est, arc, ws = r.nodes, r.est, r.arc_t, self.ws
-        t = est[k - 1] if k > 0 else r.start
-        for j in range(k, len(nodes)):
-            t += arc[j]
-            w = int(ws[nodes[j]])
-            if w > t:
-                t = w
-            if j > k and est[j] == t:
-                break
-            est[j] = t
-
-    def _backward(self, r: _Route, k: int) -> None:
-        """Latest starts from stop ``k`` back, until one does not change."""
-        nodes, lst, arc, lw = r.nodes, r.lst, r.arc_t, self.lw
-        t = lst[k + 1] if k + 1 < len(nodes) else r.end
-        for j in range(k, -1, -1):
-            t -= arc[j + 1]
-            w = int(lw[nodes[j]])
-            if w < t:
-                t = w
-            if j < k and lst[j] == t:
-                break
-            lst[j] = t
-
-    def _views(self) -> list[tuple]:
-        """Per vehicle ``(time rows, time columns, cost rows, cost columns)``: row ``u``
-        reads ``M[u, q]`` as ``rows[u][q]`` and column ``u`` reads ``M[p, u]`` as
-        ``cols[u][p]``. Plain lists on small problems (the fastest reads Python has);
-        memoryviews of the matrix otherwise (3x faster than ``ndarray.item``, no copy)."""
-        small = self.data.n_nodes <= VIEW_LIST_NODES
-        made: dict[int, tuple[list, list]] = {}
-
-        def views(m: np.ndarray) -> tuple[list, list]:
-            key = id(m)
-            if key not in made:
-                if small:
-                    made[key] = (m.tolist(), m.T.tolist())
-                else:
-                    m = np.ascontiguousarray(m, dtype=np.int64)
-                    made[key] = ([memoryview(row) for row in m], [memoryview(m[:, i]) for i in range(len(m))])
-            return made[key]
-
-        return [views(T) + views(C) for T, C in zip(self.vehicle_T, self.vehicle_C, strict=True)]
-
-    def _options(self, r: _Route, u: int, ws: int, lw: int) -> list[tuple[int, int, int, int, int]]:
+    def _options(self, r: Route, u: int, ws: int, lw: int) -> list[tuple[int, int, int, int, int]]:
         """``(cost, lo, hi, pos, work_delta)`` for each feasible position of node u."""
         nodes, est, lst = r.nodes, r.est, r.lst
         n = len(nodes)
@@ -279,6 +141,12 @@ class Construction:
         due = int(self.data.window_end[u]) if self.late_cost and self.data.late_limit[u] else None
         out = []
         home, arc_t = r.home, r.arc_t
+        ends = self.ends[r.vehicle]
+        if ends is not None:  # the commute rules: may u open or close the route?
+            if not ends[0][u]:
+                first = max(first, 1)
+            if not ends[1][u]:
+                last = min(last, n - 1)
         for pos in range(first, last + 1):
             # (comparisons rather than min/max: this loop is most of the search's time)
             if pos > 0:
@@ -315,7 +183,7 @@ class Construction:
             out.append((cost + extra, lo, hi, pos, dwork))
         return out
 
-    def _pushed_lateness(self, r: _Route, pos: int, arrive: int) -> int:
+    def _pushed_lateness(self, r: Route, pos: int, arrive: int) -> int:
         """Cost of the extra lateness of stops ``pos..`` when stop ``pos`` can start no
         earlier than ``arrive`` (their start times move only until a wait absorbs the push)."""
         est, nodes, arc, due = r.est, r.nodes, r.arc_t, r.due
@@ -326,85 +194,15 @@ class Construction:
             if due[k] is not None and arrive > due[k]:
                 extra += arrive - max(due[k], est[k])
             if k + 1 < len(nodes):
-                arrive = max(arrive + arc[k + 1], int(self.ws[nodes[k + 1]]))
+                arrive = max(arrive + arc[k + 1], int(self.times.ws[nodes[k + 1]]))
         return int(extra * self.late_cost)
-
-    def _fits_rules(self, r: _Route, u: int, pos: int, start: int | None) -> bool:
-        """Whole-route checks for a candidate: breaks (when the shift needs them)."""
-        if not self.needs_breaks[r.vehicle]:
-            return True
-        nodes = r.nodes[:pos] + [u] + r.nodes[pos:]
-        saved = self.ws[u], self.lw[u]
-        if start is not None:
-            self.ws[u] = self.lw[u] = start
-        try:
-            return self._break_schedule(r, nodes)
-        finally:
-            self.ws[u], self.lw[u] = saved
-
-    def _break_schedule(self, r: _Route, nodes: list[int]) -> bool:
-        return self._times(r, nodes) is not None
-
-    def _times(self, r: _Route, nodes: list[int]) -> list[int] | None:
-        """Earliest start times; on a shift that needs breaks, idle ``break_minutes``
-        whenever a working stretch would otherwise run too long (:class:`optimiser.rules.Stretches`).
-        None if infeasible."""
-        T = self.vehicle_T[r.vehicle]
-        stretches = Stretches(self.policy) if self.needs_breaks[r.vehicle] else None
-        duration, kind = self.data.duration, self.kind
-        t = r.start
-        prev = None
-        starts = []
-        for u in nodes:
-            dur = int(duration[u])
-            travel = 0 if prev is None else int(T[prev, u]) - int(duration[prev])
-            s = max(int(self.ws[u]), t + travel)
-            if stretches is not None:
-                s = stretches.place(kind[u], s, dur, travel)
-                if s is None:
-                    return None
-            if s > self.lw[u]:
-                return None
-            starts.append(s)
-            t, prev = s + dur, u
-        if prev is not None and t > r.end:
-            return None
-        return starts
-
-    def schedule(self) -> list[tuple[int, list[tuple[int, int]], list[tuple[int, int]]]]:
-        """``[(vehicle, [(node, start)], [(break start, break end)])]`` of used vehicles.
-
-        Breaks are listed where an idle gap separates stretches that together would
-        exceed their limit, and on site in waking nights (:meth:`optimiser.rules.Stretches.listed_breaks`)."""
-        out = []
-        for r in self.routes:
-            if not r.nodes:
-                continue
-            starts = self._times(r, r.nodes)
-            assert starts is not None, "the construction keeps every route feasible"
-            stops = list(zip(r.nodes, starts, strict=True))
-            breaks = []
-            if self.needs_breaks[r.vehicle]:
-                T, dur = self.vehicle_T[r.vehicle], self.data.duration
-                stretches = Stretches(self.policy)
-                prev = None
-                for u, s in stops:
-                    travel = 0 if prev is None else int(T[prev, u]) - int(dur[prev])
-                    stretches.add(self.kind[u], s, s + int(dur[u]), travel)
-                    prev = u
-                stretches.finish()
-                breaks = [(int(a), int(b)) for a, b in stretches.listed_breaks()]
-            out.append((r.vehicle, stops, breaks))
-        return out
-
-    # ----------------------------------------------------------------------- inserting
 
     def _window(self, vi: int) -> tuple[int, int] | None:
         """Start range for visit ``vi``: its window, cut by the ``after`` gaps to partners
         already placed (hard) and, when that leaves room, to partners still to come (so
         the first of a pair is not placed where the second cannot follow)."""
         node = self.data.nodes_of_visit[vi][0]
-        ws, lw = int(self.ws[node]), int(self.lw[node])
+        ws, lw = int(self.times.ws[node]), int(self.times.lw[node])
         soft_ws, soft_lw = ws, lw
         for oi, lo, hi in self.partners.get(vi, []):
             if oi in self.start_of:
@@ -413,7 +211,7 @@ class Construction:
                 a, b = self._start_range(self.data.nodes_of_visit[oi][0])
             elif oi in self.data.nodes_of_visit:
                 other = self.data.nodes_of_visit[oi][0]
-                a, b = int(self.ws[other]), int(self.lw[other])
+                a, b = int(self.times.ws[other]), int(self.times.lw[other])
                 if lo is not None:
                     soft_ws = max(soft_ws, a + lo)
                 if hi is not None:
@@ -451,28 +249,28 @@ class Construction:
                 b = min(b, start - lo)
             if a > b:
                 return False
-            self.ws[node] = self.lw[node] = a
+            self.times.ws[node] = self.times.lw[node] = a
             r = self.route_of[node]
-            self._refresh(r)
+            self.times.refresh(r)
             self.start_of[oi] = a
-            if self.needs_breaks[r.vehicle] and self._times(r, r.nodes) is None:
+            if self.times.needs_breaks[r.vehicle] and self.times.starts(r, r.nodes) is None:
                 return False
         return True
 
-    def _ok_vehicle(self, r: _Route, u: int, dwork: int) -> bool:
+    def _ok_vehicle(self, r: Route, u: int, dwork: int) -> bool:
         c = r.home
         if self.max_work[c] is not None and self.work[c] + dwork - self.unpaid[u] > self.max_work[c]:
             return False
         return self.capacity[c] is None or r.load + int(self.data.demand[u]) <= self.capacity[c]
 
-    def _commit(self, r: _Route, u: int, pos: int, dwork: int, start: int | None) -> None:
+    def _commit(self, r: Route, u: int, pos: int, dwork: int, start: int | None) -> None:
         if start is not None:
-            self.ws[u] = self.lw[u] = start
+            self.times.ws[u] = self.times.lw[u] = start
         self.route_of[u] = r
         r.nodes.insert(pos, u)
         r.load += int(self.data.demand[u])
         self.work[r.home] += dwork - self.unpaid[u]
-        self._insert_times(r, pos, u)
+        self.times.after_insert(r, pos, u)
 
     def insert(self, vi: int) -> bool:
         """Place visit ``vi`` (and, when it is one of a lone `after` pair with both out,
@@ -494,10 +292,10 @@ class Construction:
         # a start is pinned once a rule ties it to a visit already placed
         tied = len(nodes) == 2 or any(oi in self.placed for oi, _, _ in self.partners.get(vi, []))
         if tied and any(oi in self.placed and oi not in self.start_of for oi, _, _ in self.partners.get(vi, [])):
-            snap = self._snapshot()
+            snap = self.snapshot()
             if self._insert(vi, nodes, ws, lw, tied) and self._fix_partners(vi, self.start_of[vi]):
                 return True
-            self._restore(snap)
+            self.restore(snap)
             return False
         return self._insert(vi, nodes, ws, lw, tied)
 
@@ -508,7 +306,7 @@ class Construction:
         position; cheapest positions are kept per route and recomputed only for routes
         that changed. A visit no route can take stays out."""
         nodes_of = self.data.nodes_of_visit
-        pending: dict[int, tuple[int, int, int, list[_Route]]] = {}
+        pending: dict[int, tuple[int, int, int, list[Route]]] = {}
         for vi in visits:
             window = self._window(vi)
             if window is not None:
@@ -565,13 +363,13 @@ class Construction:
                 empty[key] = empty.get(key, 0) + 1
             yield r
 
-    def _route_best(self, r: _Route, u: int, ws: int, lw: int, tied: bool) -> tuple | None:
+    def _route_best(self, r: Route, u: int, ws: int, lw: int, tied: bool) -> tuple | None:
         """``(cost, pos, dwork, lo)`` of the cheapest position of node ``u`` in ``r`` that
         keeps every rule, or None."""
         best = None
         for cost, lo, _hi, pos, dwork in self._options(r, u, ws, lw):
             if (best is None or cost < best[0]) and self._ok_vehicle(r, u, dwork):
-                if self._fits_rules(r, u, pos, lo if tied else None):
+                if self.times.fits_rules(r, u, pos, lo if tied else None):
                     best = (cost, pos, dwork, lo)
         return best
 
@@ -639,7 +437,7 @@ class Construction:
                 start_b = max(ob[1], start_a - high)
                 if ra.home == rb.home and not self._ok_vehicle(ra, a, oa[4] + ob[4] - self.unpaid[b]):
                     continue  # two shifts of one carer share her working time
-                if self._fits_rules(ra, a, oa[3], start_a) and self._fits_rules(rb, b, ob[3], start_b):
+                if self.times.fits_rules(ra, a, oa[3], start_a) and self.times.fits_rules(rb, b, ob[3], start_b):
                     best = (total, oa, ob, start_a, start_b)
         return None if best is None else best[1:]
 
@@ -662,8 +460,8 @@ class Construction:
         one is matched with the best position of the other that keeps the gap."""
         _, lo, hi = self.partners[vi][0]
         a, b = self.data.nodes_of_visit[vi][0], self.data.nodes_of_visit[oi][0]
-        wa = int(self.ws[a]), int(self.lw[a])
-        wb = int(self.ws[b]), int(self.lw[b])
+        wa = int(self.times.ws[a]), int(self.times.lw[a])
+        wb = int(self.times.ws[b]), int(self.times.lw[b])
         # start(a) - start(b) in [lo, hi]: cut each window to what the other can reach
         window_a = (max(wa[0], wb[0] + lo) if lo is not None else wa[0],
                     min(wa[1], wb[1] + hi) if hi is not None else wa[1])
@@ -681,11 +479,17 @@ class Construction:
         self.placed.add(oi)
         return True
 
-    def remove(self, vi: int) -> None:
-        """Take a placed visit out of the roster (its tied partners keep their times)."""
+    def remove(self, vi: int) -> list[int]:
+        """Take a placed visit out of the roster (its tied partners keep their times).
+
+        Returns the visits also taken out because the route's new first or last visit
+        broke the commute rules (the route they left is added to :attr:`trimmed`); the
+        caller re-inserts them with the others."""
         data = self.data
+        shortened = []
         for u in data.nodes_of_visit[vi]:
             r = self.route_of.pop(u)
+            shortened.append(r)
             T = self.vehicle_T[r.vehicle]
             pos = r.nodes.index(u)
             p = r.nodes[pos - 1] if pos > 0 else r.home
@@ -693,15 +497,29 @@ class Construction:
             self.work[r.home] -= int(T[p, u] + T[u, q] - T[p, q]) - self.unpaid[u]
             r.nodes.pop(pos)
             r.load -= int(data.demand[u])
-            self.ws[u] = data.window_start[u]
-            self.lw[u] = data.window_end[u] + data.late_limit[u]
-            self._remove_times(r, pos)
+            self.times.ws[u] = data.window_start[u]
+            self.times.lw[u] = data.window_end[u] + data.late_limit[u]
+            self.times.after_remove(r, pos)
         self.start_of.pop(vi, None)
         self.placed.discard(vi)
+        also: list[int] = []
+        for r in shortened:
+            also += self._trim(r)
+        return also
+
+    def _trim(self, r: Route) -> list[int]:
+        """Take out the visits at the ends of ``r`` that break the commute rules; return them."""
+        data, ends, out = self.data, self.ends[r.vehicle], []
+        while ends is not None and r.nodes and not (ends[0][r.nodes[0]] and ends[1][r.nodes[-1]]):
+            w = r.nodes[0] if not ends[0][r.nodes[0]] else r.nodes[-1]
+            wi = int(data.node_visit[w])
+            self.trimmed.extend(self.route_of[x] for x in data.nodes_of_visit[wi])
+            out += [wi, *self.remove(wi)]
+        return out
 
     # ----------------------------------------------------------------------- objective
 
-    def route_cost(self, r: _Route, continuity: bool = True) -> int:
+    def route_cost(self, r: Route, continuity: bool = True) -> int:
         """The routing objective's share of one route (arcs, fixed cost, continuity,
         lateness, contracted-minutes soft bounds)."""
         if not r.nodes:
@@ -712,7 +530,7 @@ class Construction:
         if continuity and self.continuity is not None:
             total += int(self.continuity[r.home][r.nodes].sum())
         if self.late_cost:
-            starts = self._times(r, r.nodes) or r.est
+            starts = self.times.starts(r, r.nodes) or r.est
             late = np.maximum(0, np.array(starts) - self.data.window_end[r.nodes])
             total += int((late * (self.data.late_limit[r.nodes] > 0)).sum() * self.late_cost)
         if r.vehicle in self.work_targets:
@@ -722,6 +540,7 @@ class Construction:
         return total
 
     def dropped_cost(self) -> int:
+        """What the visits left out cost (their drop penalties)."""
         offset = self.offset if self.exact else 0
         return sum(p - offset for node, p in self.penalty.items() if node not in self.route_of)
 
@@ -737,7 +556,10 @@ class Construction:
         """Price continuity as the issue states it, which routing cannot: each *distinct*
         carer a client sees who is not in ``known_carers`` costs ``new_carer_penalty``
         once; each visit by a known carer earns ``familiar_carer_reward``; each visit by
-        a carer without a preferred language costs ``language_preference_penalty``."""
+        a carer without a preferred language costs ``language_preference_penalty``, and
+        one lacking tags the client prefers costs their weights (``client.preferences``)."""
+        from .rules import preference_cost
+
         data = self.data
         problem, policy = data.problem, data.problem.policy
         index = {c.id: i for i, c in enumerate(problem.clients)}
@@ -757,231 +579,45 @@ class Construction:
              else 0 for k in problem.carers]
             for c in problem.clients
         ]
+        self.preference_cost = [
+            [int(round(preference_cost(c, k) * COST_SCALE)) for k in problem.carers] if c.preferences
+            else [0] * len(problem.carers)
+            for c in problem.clients
+        ]
         self.exact = True
 
     def client_cost(self, client: int) -> int:
+        """The exact continuity cost of one client's visits (see :meth:`enable_exact_continuity`)."""
         carers = set()
         total = 0
         known, language = self.known[client], self.language_cost[client]
+        preference = self.preference_cost[client]
         for node in self.client_nodes[client]:
             r = self.route_of.get(node)
             if r is None:
                 continue
             carers.add(r.home)
-            total += language[r.home] - (self.reward if r.home in known else 0)
+            total += language[r.home] + preference[r.home] - (self.reward if r.home in known else 0)
         return total + self.new_cost * len(carers - known)
 
-    # ----------------------------------------------------------------------- improving
+    # ----------------------------------------------------------------------- the roster
 
-    def _snapshot(self):
+    def snapshot(self) -> tuple:
+        """The roster as it stands, to go back to with :meth:`restore` (a search tries a
+        step, then keeps or undoes it)."""
         routes = [(r.nodes[:], r.est[:], r.lst[:], r.arc_t[:], r.arc_c[:], r.load, r.due[:])
                   for r in self.routes]
-        return (routes, self.ws.copy(), self.lw.copy(), list(self.work), dict(self.start_of),
+        return (routes, self.times.ws.copy(), self.times.lw.copy(), list(self.work), dict(self.start_of),
                 set(self.placed), dict(self.route_of))
 
-    def _restore(self, snap) -> None:
+    def restore(self, snap: tuple) -> None:
         """Go back to ``snap`` (route lists are updated in place, so they are copied)."""
         routes, ws, lw, work, start_of, placed, route_of = snap
-        self.ws, self.lw, self.work = ws.copy(), lw.copy(), list(work)
+        self.times.ws, self.times.lw, self.work = ws.copy(), lw.copy(), list(work)
         self.start_of, self.placed, self.route_of = dict(start_of), set(placed), dict(route_of)
         for r, (nodes, est, lst, arc_t, arc_c, load, due) in zip(self.routes, routes, strict=True):
             r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due = (
                 nodes[:], est[:], lst[:], arc_t[:], arc_c[:], load, due[:])
-
-    def _target(self, rng, in_model, rank) -> int:
-        """The visit a ruin step centres on: an unassigned one of the highest priority
-        left out, most of the time, else any."""
-        missing = [vi for vi in in_model if vi not in self.placed]
-        if missing and rng.random() < 0.8:
-            top = min(rank[vi] for vi in missing)
-            return rng.choice([vi for vi in missing if rank[vi] == top])
-        return rng.choice(in_model)
-
-    def _focus(self, rng, in_model, ranked, dist) -> set[int] | None:
-        """Routes a step re-inserts into: those serving visits near the target, a few
-        random ones and the empty ones (the far routes rarely win and cost most of the time)."""
-        if not self.focus_size:
-            return None
-        nodes = self.data.nodes_of_visit
-        focus = {self.route_of[u].vehicle for i in ranked[: self.focus_size] if dist[i] < 1e9
-                 for u in nodes[in_model[i]] if u in self.route_of}
-        focus.update(rng.sample(range(len(self.routes)), min(5, len(self.routes))))
-        focus.update(r.vehicle for r in self.routes if not r.nodes)
-        return focus
-
-    def _ruin(self, rng, in_model, rank, position, point, minutes, ws, lw):
-        """Take out the placed visits nearest a target in space among those whose
-        windows overlap its own (a sleep-in or waking night reaching as far as it lasts,
-        so it meets the night's calls); return ``(target, visits to take out, routes to
-        re-insert into)``. For a sleep-in or waking night left out, half the time, what one
-        of its carers does during it instead."""
-        target = self._target(rng, in_model, rank)
-        t = position[target]
-        if getattr(self, "_overrun", None) is None or len(self._overrun) != len(in_model):
-            first = [self.data.nodes_of_visit[vi][0] for vi in in_model]
-            stay = np.array([self.kind[u] != "visit" for u in first], dtype=bool)
-            self._overrun = np.where(stay, np.maximum(0, self.data.duration[first] - 60), 0)
-        extra = self._overrun
-        if extra[t] and target not in self.placed and rng.random() < 0.5:
-            u = self.data.nodes_of_visit[target][0]
-            r = self.routes[rng.choice(self.data.allowed[u])]
-            until = lw[t] + int(self.data.duration[u])
-            dur = self.data.duration
-            out = sorted({int(self.data.node_visit[w]) for w, a, b in zip(r.nodes, r.est, r.lst, strict=True)
-                          if a < until and b + int(dur[w]) > ws[t]})
-            return target, out, None
-        near = (ws <= lw[t] + 60 + extra[t]) & (lw + extra >= ws[t] - 60)
-        dist = minutes[point[t], point] + rng.random() * 5
-        dist[~near] = 1e9
-        k = rng.randint(*self.lns_size)
-        ranked = np.argsort(dist)
-        chosen = [in_model[i] for i in ranked[: k + 1] if dist[i] < 1e9]
-        out = [vi for vi in chosen if vi in self.placed]
-        return target, out, self._focus(rng, in_model, ranked, dist)
-
-    def _ruin_strings(self, rng, in_model, rank, position, point, minutes):
-        """String removal around a target (see :meth:`strings_near`); return as :meth:`_ruin`."""
-        target = self._target(rng, in_model, rank)
-        dist = minutes[point[position[target]], point]
-        ranked = np.argsort(dist, kind="stable")
-        out = self.strings_near(rng, (in_model[i] for i in ranked), sum(self.lns_size) / 2)
-        return target, sorted(out), self._focus(rng, in_model, ranked, dist)
-
-    def strings_near(self, rng, nearest, mean_out: float) -> set[int]:
-        """SISR's string removal (Christiaens & Vanden Berghe 2020): from the routes that
-        serve the visits in ``nearest`` (nearest the step's target first), one after
-        another, one run of consecutive stops through that visit; the visits of those
-        stops (about ``mean_out`` in all). The roster is not changed."""
-        data = self.data
-        used = [len(r.nodes) for r in self.routes if r.nodes]
-        if not used:
-            return set()
-        longest = min(STRING_MAX, sum(used) / len(used))
-        strings = int(rng.uniform(1, max(1.0, 4 * mean_out / (1 + longest) - 1) + 1))
-        ruined: set[int] = set()
-        taken: set[int] = set()
-        for vi in nearest:
-            if len(ruined) >= strings:
-                break
-            if vi not in self.placed:
-                continue
-            for u in data.nodes_of_visit[vi]:
-                r = self.route_of.get(u)
-                if r is None or r.vehicle in ruined:
-                    continue
-                ruined.add(r.vehicle)
-                n = len(r.nodes)
-                size = int(rng.uniform(1, min(n, longest) + 1))
-                at = r.nodes.index(u)
-                first = rng.randint(max(0, at - size + 1), min(at, n - size))
-                taken.update(int(data.node_visit[w]) for w in r.nodes[first:first + size])
-                break
-        return taken
-
-    def improve(self, deadline: float, seed: int = 0, on_improve=None) -> int:
-        """Ruin and recreate until ``deadline`` (``time.monotonic()``); return the objective.
-
-        Each step picks a visit (an unassigned one, by priority, most of the time), takes
-        out some placed visits near it in space and time, and re-inserts them all by
-        priority: visits tied to others (doubles, ``after``) one by one by :meth:`insert`,
-        cheapest first, as in construction; then the others of that priority by regret
-        (:meth:`insert_regret`). A step is kept when the objective drops, stays equal, or
-        rises by less than a threshold that shrinks linearly to zero by the deadline; the
-        best roster seen is returned.
-        """
-        import random
-        import time
-
-        rng = random.Random(seed)
-        data, problem = self.data, self.data.problem
-        in_model = list(data.nodes_of_visit)
-        if not in_model:
-            return self.objective()
-        first = np.array([data.nodes_of_visit[vi][0] for vi in in_model])
-        point = data.node_point[first]
-        minutes = next(iter(data.minutes_int.values()))
-        ws, lw = data.window_start[first], data.window_end[first] + data.late_limit[first]
-        rank = {vi: PRIORITY_RANK[problem.visits[vi].priority] for vi in in_model}
-        position = {vi: i for i, vi in enumerate(in_model)}
-        fixed_costs = any(self.fixed_cost)
-        exact = self.exact
-        costs = {id(r): self.route_cost(r, not exact) for r in self.routes}
-        clients = {c: self.client_cost(c) for c in range(len(self.client_nodes))} if exact else {}
-        dropped = self.dropped_cost()
-        current = best = sum(costs.values()) + dropped + sum(clients.values())
-        best_snap = None
-        steps = 0
-        begin = time.monotonic()
-        span = max(1e-3, deadline - begin)
-        # fixed costs and drop penalties are steps of their own, not the scale of a step
-        routed = current - dropped - sum(self.fixed_cost[r.vehicle] for r in self.routes if r.nodes)
-        start_threshold = max(self.lns_threshold * COST_SCALE, self.lns_threshold_share * routed)
-        while (now := time.monotonic()) < deadline:
-            steps += 1
-            # threshold acceptance: a step may cost up to `threshold`, shrinking to zero
-            threshold = start_threshold * (1 - (now - begin) / span)
-            used = [r for r in self.routes if r.nodes] if fixed_costs else []
-            if used and rng.random() < self.lns_route_share:
-                # route removal: empty one of the three shortest routes to save its fixed cost
-                used.sort(key=lambda r: (len(r.nodes), rng.random()))
-                route = rng.choice(used[:3])
-                out = sorted({int(data.node_visit[u]) for u in route.nodes})
-                target, focus = out[0], None
-            elif rng.random() < self.lns_string_share:
-                target, out, focus = self._ruin_strings(rng, in_model, rank, position, point, minutes)
-            else:
-                target, out, focus = self._ruin(rng, in_model, rank, position, point, minutes, ws, lw)
-            # an `after` pair leaves and comes back together, so it can move as one
-            out = sorted(set(out) | self.placed_partners([*out, target]))
-            snap = self._snapshot()
-            touched = {id(self.route_of[u]): self.route_of[u] for vi in out for u in data.nodes_of_visit[vi]}
-            for vi in out:
-                self.remove(vi)
-            # an `after` pair needs either order now and then: only lone targets go first
-            first = self.lns_target_first and target not in self.partners
-            again = sorted(set(out) | ({target} if target not in self.placed else set()),
-                           key=lambda vi: (rank[vi], not (first and vi == target), rng.random()))
-            self.focus = focus
-            # by priority: visits tied to others one by one, then the rest by regret
-            for _, group in groupby(again, key=rank.__getitem__):
-                simple = []
-                for vi in group:
-                    if len(data.nodes_of_visit[vi]) == 1 and vi not in self.partners:
-                        simple.append(vi)
-                    elif vi not in self.placed:
-                        self.insert(vi)
-                self.insert_regret(simple)
-            for vi in again:
-                for wi in (vi, *(oi for oi, _, _ in self.partners.get(vi, []))):
-                    for u in data.nodes_of_visit.get(wi, ()):
-                        if u in self.route_of:
-                            touched[id(self.route_of[u])] = self.route_of[u]
-            self.focus = None
-            new_costs = {key: self.route_cost(r, not exact) for key, r in touched.items()}
-            new_dropped = self.dropped_cost()
-            value = current - sum(costs[key] for key in new_costs) + sum(new_costs.values()) - dropped + new_dropped
-            if exact:
-                seen = {int(self.client_of[u]) for vi in again for u in data.nodes_of_visit[vi]}
-                new_clients = {c: self.client_cost(c) for c in seen}
-                value += sum(new_clients.values()) - sum(clients[c] for c in seen)
-            if value < current or (value > current and value < current + threshold) or (
-                    value == current and self.lns_plateau):
-                current, dropped = value, new_dropped
-                costs.update(new_costs)
-                if exact:
-                    clients.update(new_clients)
-                if current < best:
-                    best = current
-                    if self.lns_threshold:
-                        best_snap = self._snapshot()
-                    if on_improve is not None:
-                        on_improve(current, len(in_model) - len(self.placed))
-            else:
-                self._restore(snap)
-        if best_snap is not None and best < current:
-            self._restore(best_snap)
-        self.steps = steps
-        return best
 
     def run(self, order: list[int] | None = None) -> list[list[int]]:
         """Insert every visit of the model in ``order``; return node sequences per vehicle."""
@@ -994,11 +630,16 @@ class Construction:
             def key(vi: int):
                 node = self.data.nodes_of_visit[vi][0]
                 visit = problem.visits[vi]
-                return (PRIORITY_RANK[visit.priority], visit.kind == "visit", int(self.ws[node]),
-                        int(self.lw[node]))
+                return (PRIORITY_RANK[visit.priority], visit.kind == "visit", int(self.times.ws[node]),
+                        int(self.times.lw[node]))
 
             order = sorted(self.data.nodes_of_visit, key=key)
         for vi in order:
             if vi not in self.placed:
                 self.insert(vi)
         return [list(r.nodes) for r in self.routes]
+
+    def schedule(self) -> list[tuple[int, list[tuple[int, int]], list[tuple[int, int]]]]:
+        """``[(vehicle, [(node, start)], [(break start, break end)])]`` of used vehicles
+        (:meth:`optimiser.route_times.RouteTimes.schedule`)."""
+        return self.times.schedule(self.routes)

@@ -7,8 +7,11 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   its shift and every visit lies inside it. Visit windows are cumul ranges; soft
   lateness is a soft upper bound at ``window.end`` (hard limit ``end + late_limit``).
 * Arc costs, one matrix per (travel mode, hourly wage rounded to whole pounds) shared by
-  carers: paid travel time between visits + mileage on every leg (commute included,
-  which keeps carers near home), times ``policy.travel_weight``.
+  carers: paid travel time between visits, the unpaid commute's time at
+  ``policy.commute_weight`` of the wage, and mileage on every leg (commute included),
+  times ``policy.travel_weight``; both keep carers near home.
+* The commute rules (:func:`optimiser.compile.commute_legs`) as forbidden arcs: a visit
+  beyond a shift's leg limit is never its first or last.
 * ``work`` dimension (the same transits less sleep-ins' minutes, no slack): paid minutes per shift. A carer's
   ``max_work_minutes`` is exact across her shifts (a solver constraint on the sum of
   her shifts' work). ``contracted_minutes`` is split over her shifts in proportion to
@@ -18,7 +21,8 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   with equal values; the construction's insertion uses the same values) charges every visit done by
   a carer outside ``client.known_carers`` ``new_carer_penalty / visits of the client``
   and credits a known carer ``familiar_carer_reward``; a carer without a *preferred*
-  language adds ``language_preference_penalty``. A client whose visits all go to one
+  language adds ``language_preference_penalty``, and one lacking tags the client
+  prefers adds their weights (``client.preferences``). A client whose visits all go to one
   new carer therefore costs exactly one ``new_carer_penalty``; splitting them between
   several new carers is not charged extra in OR-Tools. The LNS-only path (below)
   accepts moves on the exact rule instead: ``new_carer_penalty`` once per distinct new
@@ -49,13 +53,13 @@ second), then improves it until the time limit:
 
 * ``GREEDY_INSERTION+LNS`` when the model has rules OR-Tools can only check by a CP
   search on every move (breaks, ``max_work_minutes`` over split shifts, and on days of
-  more than ``LINKED_GLS_LIMIT`` visits double-handed visits and ``after``): OR-Tools
+  more than ``SearchParams.linked_gls_limit`` visits double-handed visits and ``after``): OR-Tools
   local search then accepts only a few moves per second
   and restoring a 2,000-visit roster with breaks alone outlasts a 30 s budget, so the
-  construction's own ruin-and-recreate runs instead (the OR-Tools model is not even
-  built). ``seed`` drives its random choices.
+  construction's own ruin-and-recreate (:func:`optimiser.lns.improve`) runs instead (the
+  OR-Tools model is not even built). ``seed`` drives its random choices.
 * Either way, when carers have a fixed cost, :func:`optimiser.fleet.minimise_fleet`
-  first tries to empty routes (up to ``FLEET_SHARE`` of the time; it stops early at a
+  first tries to empty routes (up to ``SearchParams.fleet_share`` of the time; it stops early at a
   lower bound or when it stalls): fewer carers before less travel.
 * ``GREEDY_INSERTION+SISR`` (reported, chosen only by the default) when the roster has no
   rule beyond windows, loads, allowed carers and fixed costs (the VRPTW benchmarks; see
@@ -63,8 +67,8 @@ second), then improves it until the time limit:
   compiled (:mod:`optimiser.sisr`, ~300x the steps a second of the Python code), the
   search until the time limit (Solomon at 30 s: see benchmarks/RESULTS.md).
 * ``GREEDY_INSERTION+LNS+GLS`` otherwise (e.g. VRPTW benchmarks before the compiled
-  search): the LNS runs for half
-  the time, then OR-Tools guided local search continues from its roster, whose result
+  search): the LNS runs for half the time (``SearchParams.lns_share``),
+  then OR-Tools guided local search continues from its roster, whose result
   is kept only if it is better. Measured on Solomon at 10-15 s: the LNS alone wins on
   short routes (R101 19 vehicles vs 20 for GLS, RC105 14 vs 16), GLS alone on long
   ones (R201 and RC201 4 vehicles vs 5); ``GREEDY_INSERTION+GLS`` and
@@ -73,6 +77,17 @@ second), then improves it until the time limit:
 Any OR-Tools first-solution strategy name (``first_solution``) runs plain OR-Tools
 routing instead; PATH_CHEAPEST_ARC and SAVINGS find no first roster on tight days, and
 the insertion strategies take seconds per hundred visits once CP-checked rules exist.
+
+Modules of the search
+---------------------
+This module holds the plan and the OR-Tools model. The roster being built is
+:class:`optimiser.construct.Construction` (insertion, removal, the objective), over
+:mod:`optimiser.route_times` (each route's start times and breaks); the searches that
+improve it are :mod:`optimiser.fleet` (fewer routes), :mod:`optimiser.lns` (the
+ruin-and-recreate) and :mod:`optimiser.sisr` with :mod:`optimiser.sisr_kernel` (both
+compiled). Their settings are :class:`optimiser.params.SearchParams` and
+:class:`optimiser.params.LNSParams`; each phase stops at an
+:class:`optimiser.budget.Deadline`, a share of the time left when it starts.
 """
 
 from __future__ import annotations
@@ -80,11 +95,13 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from . import sisr
+from . import lns, sisr
+from .budget import Deadline
 from .compile import (
     COST_SCALE,
     ProblemData,
@@ -98,10 +115,11 @@ from .compile import (
 from .construct import Construction
 from .fleet import minimise_fleet
 from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
-from .rules import SLEEP_IN, has_waking_nights, needs_breaks
+from .params import SearchParams
+from .rules import SLEEP_IN, has_waking_nights, needs_breaks, preference_cost
 from .travel import TravelTimes
 
-# first solution by optimiser.construct, then either its ruin-and-recreate (when the model
+# first solution by optimiser.construct, then either optimiser.lns's ruin-and-recreate (when the model
 # has constraints OR-Tools checks by CP search: breaks, doubles, `after`, work across
 # split shifts -- each local-search move then costs a CP search) or OR-Tools GLS.
 GREEDY = "GREEDY_INSERTION"  # choose LNS or GLS from the model
@@ -109,12 +127,6 @@ GREEDY_LNS = "GREEDY_INSERTION+LNS"
 GREEDY_GLS = "GREEDY_INSERTION+GLS"
 GREEDY_LNS_GLS = "GREEDY_INSERTION+LNS+GLS"
 SISR = "GREEDY_INSERTION+SISR"  # what ran when optimiser.sisr applies (reported, not selected)
-LNS_SHARE = 0.5  # of the time limit, before OR-Tools GLS takes over (GREEDY_LNS_GLS)
-# visits up to which GLS follows the LNS despite double-handed/`after` ties (measured:
-# Mankowska B-F at 10 s mean gap 3.4 % with GLS vs 5.9 % without; H1 (~400 visits, 60 s)
-# 6.4 vs 6.2 %; a 1,000-visit day without breaks, 30 s: 77 vs 73 visits left out)
-LINKED_GLS_LIMIT = 300
-FLEET_SHARE = 0.4  # of the time limit at most, for fleet minimisation when carers have a fixed cost
 DEFAULT_FIRST_SOLUTION = GREEDY
 FALLBACK_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
 DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
@@ -128,6 +140,7 @@ def solve(
     progress: Callable[[Progress], None] | None = None,
     travel: TravelTimes | None = None,
     first_solution: str | None = None,
+    params: SearchParams | None = None,
 ) -> Solution:
     """Build a roster for ``problem``.
 
@@ -147,6 +160,9 @@ def solve(
         ``GREEDY_INSERTION+GLS``, ``GREEDY_INSERTION+LNS+GLS``, or an OR-Tools
         first-solution strategy name such as ``PARALLEL_CHEAPEST_INSERTION`` (plain
         OR-Tools routing). Default ``problem.options.first_solution``.
+    params
+        The search's parameters (default :class:`optimiser.params.SearchParams`, the
+        measured values).
     """
     from .explain import explain_unassigned
     from .kpis import compute_kpis
@@ -169,9 +185,9 @@ def solve(
     routes: list[Route] = []
     found = True
     if data.nodes_of_visit:
-        model = RoutingModel(data)
-        remaining = max(0.05, time_limit - (_time.monotonic() - started))
-        plan = model.search(strategy, remaining, started, stats, progress, seed)
+        model = RoutingModel(data, params)
+        deadline = Deadline.after(max(0.05, time_limit - (_time.monotonic() - started)))
+        plan = model.search(strategy, deadline, started, stats, progress, seed)
         if plan is None:
             found = False
         else:
@@ -213,8 +229,9 @@ class RoutingModel:
     OR-Tools, and the OR-Tools routing model itself (built by :meth:`build` only when
     OR-Tools searches)."""
 
-    def __init__(self, data: ProblemData):
+    def __init__(self, data: ProblemData, params: SearchParams | None = None):
         self.data = data
+        self.params = SearchParams() if params is None else params
         problem, policy = data.problem, data.problem.policy
         carers = problem.carers
         self.modes = sorted({c.travel_mode for c in carers})
@@ -245,7 +262,7 @@ class RoutingModel:
         ]
         # rules OR-Tools checks by a CP search on every local-search move (not by filters);
         # double-handed and `after` ties only slow it down enough to matter on large days
-        linked = (self.has_doubles or bool(self.after_pairs)) and data.n_nodes - data.n_homes > LINKED_GLS_LIMIT
+        linked = (self.has_doubles or bool(self.after_pairs)) and data.n_nodes - data.n_homes > self.params.linked_gls_limit
         self.cp_heavy = bool(self.break_vehicles or self.shared_max_work or linked)
         self.routing = None
 
@@ -272,6 +289,7 @@ class RoutingModel:
                     set(client.languages) & set(carer.languages)
                 ):
                     cost += policy.language_preference_penalty
+                cost += preference_cost(client, carer)
                 values[node] = int(round(cost * COST_SCALE))
             vectors.append(values)
         if all(np.array_equal(vectors[0], x) for x in vectors[1:]):
@@ -348,11 +366,33 @@ class RoutingModel:
             routing.VehicleVar(idx).SetValues([-1, *data.allowed[node]])
             routing.AddDisjunction([idx], self.penalty[node])
 
+        self._commute()
         self._work(vehicle_transits)
         self._load()
         self._continuity()
         self._double_and_after()
         self.breaks = self._breaks()
+
+    def _commute(self) -> None:
+        """The commute rules as forbidden arcs: a visit too far from a shift vehicle's
+        home may be neither its first (start -> visit) nor its last (visit -> end)."""
+        data, routing = self.data, self.routing
+        nodes_of: dict[int, list[int]] = {}
+        for node in range(data.n_homes, data.n_nodes):
+            for v in data.allowed[node]:
+                nodes_of.setdefault(v, []).append(node)
+        for v, nodes in nodes_of.items():
+            ends = data.commute_ends(v)
+            if ends is None:
+                continue
+            first, last = ends
+            far = [int(self.index_of_node[n]) for n in nodes if not first[n]]
+            if far:
+                routing.NextVar(routing.Start(v)).RemoveValues(far)
+            end = routing.End(v)
+            for n in nodes:
+                if not last[n]:
+                    routing.NextVar(int(self.index_of_node[n])).RemoveValue(end)
 
     def _work(self, vehicle_transits: list[int]) -> None:
         data, routing = self.data, self.routing
@@ -469,16 +509,16 @@ class RoutingModel:
     def search(
         self,
         strategy: str,
-        time_limit: float,
+        deadline: Deadline,
         started: float,
         stats: Statistics,
         progress: Callable[[Progress], None] | None,
         seed: int = 0,
     ):
-        """Search until ``time_limit`` seconds from now; return the best plan or None."""
-        deadline = _time.monotonic() + time_limit
+        """Search until ``deadline``; return the best plan or None (``started``: the
+        ``time.monotonic()`` the solve began, for the reported times)."""
         # leave time to read the roster back and explain what stayed out
-        finish = deadline - min(0.5, 0.05 * time_limit)
+        finish = deadline.earlier(min(0.5, 0.05 * deadline.remaining()))
         best: list[float | None] = [None]
 
         def improved(objective: float, unassigned: Callable[[], int]) -> None:
@@ -512,13 +552,11 @@ class RoutingModel:
                     strategy = stats.strategy = SISR
                     fleet_phase, improve = sisr.minimise_fleet, sisr.improve
                 else:
-                    fleet_phase, improve = minimise_fleet, Construction.improve
+                    fleet_phase, improve = minimise_fleet, partial(lns.improve, params=self.params.lns)
                 on_improve = lambda obj, n: improved(obj, lambda: n)  # noqa: E731
-                fleet_phase(construction, _time.monotonic() + FLEET_SHARE * (finish - _time.monotonic()),
-                            seed, on_improve=on_improve)
-                until = _time.monotonic() + LNS_SHARE * (finish - _time.monotonic()) if (
-                    strategy == GREEDY_LNS_GLS) else finish
-                objective = improve(construction, until, seed, on_improve)
+                fleet_phase(construction, finish.share(self.params.fleet_share), seed, on_improve=on_improve)
+                until = finish.share(self.params.lns_share) if strategy == GREEDY_LNS_GLS else finish
+                objective = improve(construction, until, seed=seed, on_improve=on_improve)
                 stats.objective = objective / COST_SCALE
                 if strategy != GREEDY_LNS_GLS:  # no OR-Tools phase follows
                     return GreedyPlan(construction)
@@ -530,7 +568,7 @@ class RoutingModel:
         params.local_search_metaheuristic = getattr(
             routing_enums_pb2.LocalSearchMetaheuristic, DEFAULT_METAHEURISTIC
         )
-        remaining = finish - _time.monotonic()
+        remaining = finish.remaining()
         params.time_limit.FromMilliseconds(max(1, int(remaining * 1000)))
         visit_indices = self.index_of_node[self.data.n_homes:]
 

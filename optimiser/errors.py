@@ -18,6 +18,12 @@ class TooLarge(InputError):
     """Input over a size limit (the service answers 413); the message names the limit's setting."""
 
 
+class ParameterError(ValueError):
+    """A search parameter out of its range (:mod:`optimiser.params`); the message names the
+    parameter object and the field, e.g. ``LNSParams.route_share: a share from 0 to 1, got 2``.
+    Parameters are set in code, not read from a document, so this is the caller's bug."""
+
+
 def describe_validation_error(err: ValidationError, limit: int = 8, prefix: tuple[str, ...] = ()) -> str:
     """One paragraph: ``field.path: message`` for each problem, most useful first
     (``prefix`` goes before every path, e.g. ``("body",)`` for a request body)."""

@@ -3,10 +3,11 @@
 The diagnosis works from the raw inputs (and the visits already placed), applying the
 hard matching rules one by one in a fixed order; the first rule that leaves too few
 carers is the one reported (``skills`` ... ``max_work_minutes``, then ``pinned_carers``,
-``shifts``, ``double_handed``, ``after``). When carers who may do it work then, each is
-tried in the roster as it stands (the others' visits where they are): every gap in her
-shift where the visit fits in time, at its earliest and latest start, against the break
-rules (:class:`optimiser.rules.Stretches`), ``max_work_minutes`` and ``capacity``. The
+``shifts``, ``double_handed``, ``after``, ``commute``). When carers who may do it work then,
+each is tried in the roster as it stands (the others' visits where they are): every gap in
+her shift where the visit fits in time, at its earliest and latest start, against the
+commute limits, the break rules (:class:`optimiser.rules.Stretches`), ``max_work_minutes``
+and ``capacity``. The
 rule that stops most of them is named (``busy`` when none has the time), with what
 stops each.
 """
@@ -65,6 +66,9 @@ def _describe(visit: Visit, client, upto: str) -> str:
         parts.append(f"with skill{'s' if len(visit.skills) > 1 else ''} {names}")
     if rules.LANGUAGE in upto_here and client.language_match == "required":
         parts.append("speaking " + " or ".join(client.languages))
+    if rules.REQUIREMENTS in upto_here and client.requirements:
+        tags = sorted(set(client.requirements))
+        parts.append(f"with attribute{'s' if len(tags) > 1 else ''} " + ", ".join(f"'{t}'" for t in tags))
     if rules.EXCLUDED in upto_here and client.excluded_carers:
         parts.append("not excluded by the client")
     if rules.CAPACITY in upto_here and visit.demand:
@@ -85,9 +89,13 @@ def _explain(data: ProblemData, vi: int, placed, roster: _Roster, multi_day: boo
 
     carers: list[tuple[int, Carer]] = list(enumerate(problem.carers))
     for rule in ELIGIBILITY:
+        before = carers
         carers = [(i, c) for i, c in carers if ineligible(visit, client, c) not in ELIGIBILITY[: ELIGIBILITY.index(rule) + 1]]
         if len(carers) < need:
             who = _describe(visit, client, rule)
+            if rule == rules.REQUIREMENTS:
+                if not carers:
+                    return (f"no {who} exists{_lacking(client, [c for _, c in before])}{double}", rule)
             if rule == rules.MAX_WORK:
                 return (f"no {who} may work {visit.duration_minutes} min (max_work_minutes){double}", rule)
             if rule == rules.CAPACITY:
@@ -126,6 +134,11 @@ def _explain(data: ProblemData, vi: int, placed, roster: _Roster, multi_day: boo
             if reason:
                 return reason, rules.AFTER
 
+    far = _beyond_commute(data, vi, covering, ws, latest)
+    if far is not None and len(covering) - far < need:
+        return (f"the client lives beyond the commute limit (from home or back) of all {far} eligible carers "
+                f"working at {window}, and none of their rounds could pass by on the way{double}", rules.COMMUTE)
+
     # each carer who may do it and works then, tried in the roster as it stands
     tries = {i: _try_carer(data, vi, i, ws, latest, roster, multi_day) for i in covering}
     for pid in visit.pinned_carers:
@@ -150,7 +163,7 @@ def _explain(data: ProblemData, vi: int, placed, roster: _Roster, multi_day: boo
             return (f"the one eligible carer{detail} working then, {problem.carers[covering[0]].id}, is busy "
                     f"{window}{double}", rules.BUSY)
         return (f"all {len(covering)} eligible carers{detail} are busy {window}{double}", rules.BUSY)
-    order = (rules.BREAK, rules.WAKING_NIGHT_BREAK, rules.MAX_WORK, rules.CAPACITY)
+    order = (rules.COMMUTE, rules.BREAK, rules.WAKING_NIGHT_BREAK, rules.MAX_WORK, rules.CAPACITY)
     rule = max(blocked, key=lambda r: (blocked[r], -order.index(r)))
     example = next(t for t in tries.values() if t.rule == rule)
     name = problem.carers[example.carer].id
@@ -174,6 +187,8 @@ def _phrase(data: ProblemData, rule: str | None, n: int) -> str:
                 f"for an on-site {policy.waking_night_break_minutes}-min break (waking_night_break_after_minutes)")
     if rule == rules.MAX_WORK:
         return f"would pass {'her' if n == 1 else 'their'} max_work_minutes"
+    if rule == rules.COMMUTE:
+        return f"would commute further than {'her' if n == 1 else 'their'} limit, starting or ending the round there"
     if rule == rules.CAPACITY:
         return f"{'has' if n == 1 else 'have'} no capacity left"
     return f"{'has' if n == 1 else 'have'} room" if rule is None else f"{'is' if n == 1 else 'are'} busy"
@@ -244,6 +259,11 @@ def _rules_at(data: ProblemData, v: int, vi: int, k: int, start: int, items, ros
     m, index = data.minutes_int[carer.travel_mode], data.travel.index
     seq = [*items[:k], (start, vi), *items[k:]]
     policy = problem.policy
+    home, here = data.node_point[veh.carer], index[visit.client]
+    if k == 0 and veh.out_limit is not None and m[home, here] > veh.out_limit:
+        return rules.COMMUTE, f"{int(m[home, here])} min from home against a limit of {veh.out_limit} min"
+    if k == len(items) and veh.back_limit is not None and m[here, home] > veh.back_limit:
+        return rules.COMMUTE, f"{int(m[here, home])} min home against a limit of {veh.back_limit} min"
     if roster.breaks[v]:
         stretches = Stretches(policy)
         prev = None
@@ -293,6 +313,42 @@ def _together(tries: list[_Try]) -> bool:
             if any(max(x0, y0) <= min(x1, y1) for x0, x1 in a.room for y0, y1 in b.room):
                 return True
     return False
+
+
+def _beyond_commute(data: ProblemData, vi: int, covering: list[int], ws: int, latest: int) -> int | None:
+    """How many carers of ``covering`` could not do the visit alone in a shift covering
+    it, for the commute rules (it could not both start and end the round), or None when
+    no such shift has a commute limit."""
+    visit = data.problem.visits[vi]
+    point = data.travel.index[visit.client]
+    limited = False
+    far = 0
+    for ci in covering:
+        carer = data.problem.carers[ci]
+        minutes = data.minutes_int[carer.travel_mode]
+        home = data.node_point[ci]
+        reachable = False
+        for v in data.vehicles_of[ci]:
+            veh = data.vehicles[v]
+            if not fits(veh, ws, latest, visit.duration_minutes):
+                continue
+            limited = limited or veh.out_limit is not None or veh.back_limit is not None
+            if (veh.out_limit is None or minutes[home, point] <= veh.out_limit) and (
+                    veh.back_limit is None or minutes[point, home] <= veh.back_limit):
+                reachable = True
+        far += not reachable
+    return far if limited else None
+
+
+def _lacking(client, before: list[Carer]) -> str:
+    """Which required tags are missing when no carer is left: those none of the carers
+    the earlier rules left (``before``) has, or else that none has them all."""
+    if not before:
+        return ""
+    nobody = [t for t in sorted(set(client.requirements)) if not any(t in c.attributes for c in before)]
+    if nobody:
+        return f" (none has {', '.join(repr(t) for t in nobody)})"
+    return " (none has them all)"
 
 
 def _after_clash(data: ProblemData, visit: Visit, other: Visit, lo: int | None, hi: int | None,

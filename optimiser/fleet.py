@@ -1,7 +1,7 @@
 """Fleet minimisation: take routes out of a roster while every visit stays placed.
 
 When carers have a fixed cost (Solomon-style benchmarks: one vehicle is worth more than
-any distance), the ruin-and-recreate of :meth:`optimiser.construct.Construction.improve`
+any distance), the ruin-and-recreate of :func:`optimiser.lns.improve`
 seldom empties a route: a step that leaves a visit out costs its drop penalty and is
 never accepted, so a route only disappears when all its visits fit elsewhere at once.
 This phase follows the fleet minimisation of SISR (Christiaens & Vanden Berghe 2020,
@@ -28,12 +28,13 @@ it started from when no route could go). Only :meth:`Construction.insert` and
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable
 
 import numpy as np
 
+from .budget import Deadline
 from .construct import PRIORITY_RANK, Construction
+from .lns import strings_near
 
 STRING_MEAN = 10  # SISR's average number of visits removed per step (c-bar)
 # steps without emptying a route before the phase gives up: 5,000 stopped R107, R109 and R111
@@ -43,19 +44,19 @@ PATIENCE = 20000
 
 def minimise_fleet(
     construction: Construction,
-    deadline: float,
+    deadline: Deadline,
     seed: int = 0,
     patience: int = PATIENCE,
     on_improve: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Take routes out of ``construction``'s roster until ``deadline`` (``time.monotonic()``).
+    """Take routes out of ``construction``'s roster until ``deadline``.
 
     Parameters
     ----------
     construction
         A construction holding a roster (after :meth:`Construction.run`); changed in place.
     deadline
-        ``time.monotonic()`` value at which the phase stops.
+        When the phase stops.
     seed
         Seeds the random choices.
     patience
@@ -70,9 +71,27 @@ def minimise_fleet(
         Routes removed (0 leaves the roster exactly as it was).
     """
     used = [r for r in construction.routes if r.nodes]
-    if not any(construction.fixed_cost) or len(used) < 2 or time.monotonic() >= deadline:
+    if not any(construction.fixed_cost) or len(used) < 2 or deadline.expired():
         return 0
     return _FleetSearch(construction, seed).run(deadline, patience, on_improve)
+
+
+def fewest_routes(construction: Construction) -> int:
+    """A lower bound on the routes the visits placed in ``construction`` need: the fleet
+    phase stops there (the larger of the capacity bound and the time-window clique bound
+    of :class:`_FleetSearch`).
+
+    Parameters
+    ----------
+    construction
+        A construction holding a roster; not changed.
+
+    Returns
+    -------
+    int
+        Routes that cannot be fewer (1 when nothing bounds them).
+    """
+    return _FleetSearch(construction, 0).fewest
 
 
 class _FleetSearch:
@@ -157,24 +176,24 @@ class _FleetSearch:
 
     # ------------------------------------------------------------------- search
 
-    def run(self, deadline: float, patience: int, on_improve) -> int:
+    def run(self, deadline: Deadline, patience: int, on_improve) -> int:
         c = self.c
         best_value = c.objective()
         best_routes = first_routes = len(self.used())
-        best_snap = c._snapshot()
+        best_snap = c.snapshot()
         if best_routes <= self.fewest:
             return 0
         allowed = self.empty_route()
         out = self.missing()
         idle = 0
         try:
-            while idle < patience and time.monotonic() < deadline:
+            while idle < patience and not deadline.expired():
                 idle += 1
                 if not out:
                     routes = len(self.used())
                     value = c.objective()
                     if routes < best_routes and value < best_value:
-                        best_value, best_routes, best_snap = value, routes, c._snapshot()
+                        best_value, best_routes, best_snap = value, routes, c.snapshot()
                         idle = 0
                         if on_improve is not None:
                             on_improve(value, len(c.data.nodes_of_visit) - len(c.placed))
@@ -183,19 +202,19 @@ class _FleetSearch:
                     allowed = self.empty_route()
                     out = self.missing()
                     continue
-                snap = c._snapshot()
+                snap = c.snapshot()
                 self.step(out, allowed)
                 new = self.missing()
                 if len(new) < len(out) or (
                         sum(self.absence[vi] for vi in new) <= sum(self.absence[vi] for vi in out)):
                     out = new
                 else:
-                    c._restore(snap)
+                    c.restore(snap)
                 for vi in out:
                     self.absence[vi] += 1
         finally:
             c.focus = None
-            c._restore(best_snap)
+            c.restore(best_snap)
         return first_routes - best_routes
 
     def empty_route(self) -> set[int]:
@@ -207,7 +226,7 @@ class _FleetSearch:
         route = used[0] if rng.random() < 0.5 else rng.choice(used[:3])
         for vi in sorted({int(c.data.node_visit[u]) for u in route.nodes}):
             if vi in c.placed:
-                c.remove(vi)
+                c.remove(vi)  # the visits it trims for the commute rules are out too
         return {r.vehicle for r in used if r is not route}
 
     def step(self, out: list[int], allowed: set[int]) -> None:
@@ -218,7 +237,7 @@ class _FleetSearch:
         taken |= c.placed_partners(taken)
         for vi in sorted(taken):
             if vi in c.placed:
-                c.remove(vi)
+                taken.update(c.remove(vi))
         again = set(out) | taken
         how = rng.random()
         if how < 0.5:
@@ -236,5 +255,5 @@ class _FleetSearch:
             c.focus = None
 
     def strings(self, seed: int) -> set[int]:
-        """SISR's string removal around visit ``seed`` (:meth:`Construction.strings_near`)."""
-        return self.c.strings_near(self.rng, self.near(seed), STRING_MEAN)
+        """SISR's string removal around visit ``seed`` (:func:`optimiser.lns.strings_near`)."""
+        return strings_near(self.c, self.rng, self.near(seed), STRING_MEAN)

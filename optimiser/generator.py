@@ -17,6 +17,15 @@ starts when its meal call is over, at most 30 min later (``after`` with a max). 
 10 % of calls are double-handed hoist transfers. Carers: ~85 % drive, the rest walk or
 cycle from the centre; split and full shifts; a few are insulin-trained.
 
+Matching beyond language (``attributes``, ``requirements``, ``preferences``): carers
+carry tags for their language community's heritage (``gujarati_heritage``), a faith,
+``non_smoker``, ``no_pets_allergy`` and the kitchens they keep (``halal_kitchen_ok``,
+``vegetarian_kitchen_ok``); clients with a pet require ``no_pets_allergy``, clients with
+a smoke allergy require ``non_smoker`` (hard), and some prefer a carer of their faith,
+cultural background or diet (soft, ``preference_weight`` per visit). The shares are
+:class:`GeneratorSettings` fields, with their sources there. Tags are drawn from a
+random stream of their own, so they leave the rest of a seed's day as it was.
+
 Night care (off by default, so a day's visits and carers do not change): the separate
 out-of-hours service (DOMAIN.md: 21:15-07:00, up to 3 visits a night: a late call, a turn or
 check in the small hours, an early call), sleep-ins and waking nights (22:00-07:00), done
@@ -57,7 +66,14 @@ from .model import (
     Visit,
     Window,
 )
-from .rules import declined, ineligible, missing_skills, no_shared_language, wrong_gender
+from .rules import (
+    declined,
+    ineligible,
+    missing_skills,
+    no_shared_language,
+    unmet_requirements,
+    wrong_gender,
+)
 
 # --------------------------------------------------------------------------- domain defaults
 
@@ -126,6 +142,30 @@ CARER_SKILLS: dict[str, float] = {
     "peg": 0.15,
     "insulin": 0.12,
 }
+#: Faith by language community in a Leicester-like town (the default of
+#: ``GeneratorSettings.faith_by_community``). A working assumption read from the 2021
+#: census for Leicester (ONS TS030: Christian ~25 %, Muslim ~24 %, Hindu ~18 %, Sikh ~4 %,
+#: no religion ~23 %), where the Gujarati community is mostly Hindu with a large Muslim
+#: minority and Punjabi speakers are mostly Sikh (unverified per community). "English"
+#: is everyone without another community language; the rest of a row records no faith.
+FAITH_BY_COMMUNITY: dict[str, dict[str, float]] = {
+    "Gujarati": {"hindu": 0.70, "muslim": 0.25},
+    "Punjabi": {"sikh": 0.60, "hindu": 0.15, "muslim": 0.20},
+    "Urdu": {"muslim": 0.95},
+    "Hindi": {"hindu": 0.85, "sikh": 0.05},
+    "Polish": {"christian": 0.85},
+    "Romanian": {"christian": 0.85},
+    "English": {"christian": 0.45, "muslim": 0.08},
+}
+#: The kitchen a faith usually keeps, as a carer attribute (the tag a client of that faith
+#: may prefer): halal for Muslims, vegetarian for Hindus and Sikhs (working assumption).
+DIET_OF_FAITH: dict[str, str] = {
+    "muslim": "halal_kitchen_ok",
+    "hindu": "vegetarian_kitchen_ok",
+    "sikh": "vegetarian_kitchen_ok",
+}
+NON_SMOKER = "non_smoker"
+NO_PETS_ALLERGY = "no_pets_allergy"
 NATIONAL_LIVING_WAGE = 12.71
 #: The night shift and the out-of-hours run, in minutes after the day's midnight (DOMAIN.md:
 #: e.g. 21:15-07:00): it ends the next morning.
@@ -219,6 +259,79 @@ class GeneratorSettings(BaseModel):
         description="Carers on the night shift (21:15-07:00 the next day), besides `carers`; default: "
         f"one per sleep-in and waking night and one per {NIGHT_CLIENTS_PER_CARER} night-service clients",
     )
+    # matching beyond language: carer attributes, client requirements and preferences
+    non_smoker_share: float = Field(
+        default=0.80,
+        ge=0,
+        le=1,
+        description="Carers who do not smoke (attribute non_smoker). ONS, Adult smoking habits in "
+        "the UK 2023: 11.9 % of adults smoke, more in routine and manual work; ~20 % assumed for carers",
+    )
+    no_pets_allergy_share: float = Field(
+        default=0.90,
+        ge=0,
+        le=1,
+        description="Carers who can work in a home with pets (attribute no_pets_allergy); "
+        "pet allergy affects roughly 1 in 10 people (Allergy UK; unverified for carers)",
+    )
+    diet_trained_share: float = Field(
+        default=0.50,
+        ge=0,
+        le=1,
+        description="Carers outside a faith who keep its kitchen (halal_kitchen_ok, "
+        "vegetarian_kitchen_ok) all the same; carers of the faith always do (working assumption)",
+    )
+    faith_by_community: dict[str, dict[str, float]] = Field(
+        default_factory=lambda: {c: dict(f) for c, f in FAITH_BY_COMMUNITY.items()},
+        description="Language community -> faith -> share, for clients and carers (see "
+        "FAITH_BY_COMMUNITY for the source); 'English' is everyone without another community",
+    )
+    pets_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Clients with a pet at home: they require no_pets_allergy. PDSA PAW report "
+        "2024: 51 % of UK adults own a pet; fewer older people living alone (working assumption)",
+    )
+    smoke_allergy_share: float = Field(
+        default=0.08,
+        ge=0,
+        le=1,
+        description="Clients with a smoke allergy, asthma or home oxygen: they require non_smoker "
+        "(working assumption)",
+    )
+    faith_preference_share: float = Field(
+        default=0.25, ge=0, le=1, description="Clients of a faith who prefer a carer of it (unverified)"
+    )
+    heritage_preference_share: float = Field(
+        default=0.50,
+        ge=0,
+        le=1,
+        description="Clients of a language community who prefer a carer of the same cultural "
+        "background (<language>_heritage; unverified)",
+    )
+    diet_preference_share: float = Field(
+        default=0.40,
+        ge=0,
+        le=1,
+        description="Clients of a faith with a kitchen rule (DIET_OF_FAITH) who prefer a carer "
+        "keeping it (unverified)",
+    )
+    preference_weight: float = Field(
+        default=3.0,
+        ge=0,
+        le=1_000,
+        description="GBP-equivalent per visit by a carer lacking a preferred tag "
+        "(as policy.language_preference_penalty)",
+    )
+
+    @field_validator("faith_by_community")
+    @classmethod
+    def _shares(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for community, faiths in value.items():
+            if any(not 0 <= share <= 1 for share in faiths.values()) or sum(faiths.values()) > 1 + 1e-9:
+                raise ValueError(f"the shares of {community!r} must lie in [0, 1] and add up to at most 1")
+        return value
 
     @field_validator("date")
     @classmethod
@@ -710,10 +823,64 @@ def _draw_client(cid: str, location: Location, rng: random.Random) -> Client:
     )
 
 
+def _community(languages: list[str]) -> str:
+    """A person's language community: her first language other than English."""
+    return next((lang for lang in languages if lang != "English"), "English")
+
+
+def _draw_attributes(
+    settings: GeneratorSettings, clients: list[Client], carers: list[Carer], rng: random.Random
+) -> None:
+    """Carers' attributes, clients' requirements and preferences (see the settings' shares)."""
+
+    def faith_of(languages: list[str]) -> str | None:
+        shares = settings.faith_by_community.get(_community(languages), {})
+        u = rng.random()
+        for faith, share in shares.items():
+            if u < share:
+                return faith
+            u -= share
+        return None
+
+    kitchens = sorted(set(DIET_OF_FAITH.values()))
+    for carer in carers:
+        faith, community = faith_of(carer.languages), _community(carer.languages)
+        tags = {faith} if faith else set()
+        if community != "English":
+            tags.add(f"{community.lower()}_heritage")
+        if rng.random() < settings.non_smoker_share:
+            tags.add(NON_SMOKER)
+        if rng.random() < settings.no_pets_allergy_share:
+            tags.add(NO_PETS_ALLERGY)
+        for kitchen in kitchens:
+            if DIET_OF_FAITH.get(faith or "") == kitchen or rng.random() < settings.diet_trained_share:
+                tags.add(kitchen)
+        carer.attributes = sorted(tags)
+    weight = settings.preference_weight
+    for client in clients:
+        faith, community = faith_of(client.languages), _community(client.languages)
+        preferences: dict[str, float] = {}
+        if faith and rng.random() < settings.faith_preference_share:
+            preferences[faith] = weight
+        if community != "English" and rng.random() < settings.heritage_preference_share:
+            preferences[f"{community.lower()}_heritage"] = weight
+        if faith in DIET_OF_FAITH and rng.random() < settings.diet_preference_share:
+            preferences[DIET_OF_FAITH[faith]] = weight
+        requirements = []
+        if rng.random() < settings.pets_share:
+            requirements.append(NO_PETS_ALLERGY)
+        if rng.random() < settings.smoke_allergy_share:
+            requirements.append(NON_SMOKER)
+        client.requirements, client.preferences = requirements, preferences
+
+
 def _repair(
     problem_clients: dict[str, Client], visits: list[Visit], carers: list[Carer], rng: random.Random
 ) -> None:
-    """Train (or teach a language to) on-duty carers until each visit has a few who may do it."""
+    """Train (or teach a language to) on-duty carers until each visit has a few who may do it.
+
+    Only carers of the gender the client asks for and with the attributes she requires are
+    trained; when none of them is on duty, the client's plan drops that wish instead."""
     by_id = {c.id: c for c in carers}
     for visit in visits:
         client = problem_clients[visit.client]
@@ -732,6 +899,12 @@ def _repair(
                 if len(able) >= visit.carers_required:
                     break
                 client.carer_gender = None  # nobody of that gender works then: the plan is relaxed
+                continue
+            fits = [c for c in fits if not unmet_requirements(client, c)]
+            if not fits:
+                if len(able) >= visit.carers_required:
+                    break
+                client.requirements = []  # nobody with those attributes works then: relaxed too
                 continue
             gaps = {c.id: len(missing_skills(visit, c)) for c in fits}
             best = min(gaps.values())
@@ -802,9 +975,11 @@ def _night(
     rng = random.Random(f"carerota-{settings.seed}-night")  # the day's stream is left alone
     ids = list(clients)
     rng.shuffle(ids)
+    new_clients = []
     for k in range(wanted - len(ids)):
         cid = f"client-n{k + 1:0{width}d}"
         clients[cid] = _draw_client(cid, place.sample(rng), rng)
+        new_clients.append(clients[cid])
         ids.append(cid)
     chosen = ids[:wanted]
     visits: list[Visit] = []
@@ -864,8 +1039,8 @@ def _night(
                 hourly_wage=round(NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.5, 0.4)]), 2),
             )
         )
-    if carers:
-        _repair(clients, visits, carers, rng)
+    _draw_attributes(settings, new_clients, carers, rng)  # tags as the day's carers and clients have
+    _repair(clients, visits, carers, rng)
     return visits, carers
 
 
@@ -920,6 +1095,7 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
         for p in (plans[i] for i in cp.visits)
     ]
     carers = _make_carers(settings, plans, place, rng, day)
+    _draw_attributes(settings, list(clients.values()), carers, random.Random(f"carerota-tags-{settings.seed}"))
     carer_ids = [c.id for c in carers]
     for client in clients.values():
         if len(carers) > 3 and rng.random() < 0.06:

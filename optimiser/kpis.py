@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from . import rules
 from .model import PRIORITIES, Problem, Solution
 from .roster import Roster, minutes
+from .rules import unmet_preferences
 from .sources import travel_times
 from .travel import TravelTimes
 
@@ -44,6 +45,7 @@ class CarerKpis(_Out):
     travel_km: float = 0.0
     commute_minutes: float = 0.0  # unpaid: home -> first visit and last visit -> home
     commute_km: float = 0.0
+    longest_commute_minutes: float = 0.0  # the longest single commute leg
     waiting_minutes: float = 0.0  # gaps between visits beyond travel
     paid_minutes: float = 0.0  # contact + paid travel
     contracted_minutes: int | None = None
@@ -58,6 +60,22 @@ class ClientKpis(_Out):
     distinct_carers: int = 0
     new_carers: int = 0  # distinct carers not in known_carers
     familiar_share: float | None = None
+    preference_match_rate: float | None = None  # see Kpis.preference_match_rate
+    preference_cost: float = 0.0  # see Kpis.preference_cost
+
+
+class CommuteKpis(_Out):
+    """Unpaid commute of the carers of one travel mode who worked: per carer (all her
+    legs in the day) and per leg (one trip from home to a shift's first visit, or from
+    its last visit home), in minutes."""
+
+    carers: int = 0
+    median_minutes: float | None = None
+    max_minutes: float = 0.0
+    legs: int = 0
+    median_leg_minutes: float | None = None
+    longest_leg_minutes: float = 0.0
+    km: float = 0.0
 
 
 class CostKpis(_Out):
@@ -105,6 +123,9 @@ class Kpis(_Out):
     travel_miles: float = 0.0
     commute_minutes: float = 0.0
     commute_km: float = 0.0
+    commute_by_mode: dict[str, CommuteKpis] = Field(
+        default_factory=dict, description="Commute per carer who worked, by travel mode"
+    )
     paid_minutes: float = 0.0
     travel_share: float | None = None  # paid travel / paid time
     miles_per_visit: float | None = None
@@ -113,6 +134,16 @@ class Kpis(_Out):
     new_carers_per_client_mean: float | None = None
     familiar_share: float | None = None  # carer-visits by a carer in the client's known_carers
     language_match_rate: float | None = None  # carer-visits at clients with languages, sharing one
+    preference_match_rate: float | None = Field(
+        default=None,
+        description="Share of preferred tags met: over every carer-visit at a client with preferences, "
+        "each preferred tag counts once, met when it is among the carer's attributes (unweighted; "
+        "None when no such carer-visit is placed)",
+    )
+    preference_cost: float = Field(
+        default=0.0,
+        description="GBP-equivalent: the summed weights of the preferred tags not met, as the objective prices them",
+    )
     late_visits: int = 0
     lateness_minutes_total: float = 0.0
     lateness_minutes_max: float = 0.0
@@ -176,6 +207,7 @@ def kpis_of(r: Roster) -> Kpis:
             back = r.home_leg(run)
             ck.commute_minutes += legs[0].minutes + back[0]
             ck.commute_km += legs[0].km + back[1]
+            ck.longest_commute_minutes = max(ck.longest_commute_minutes, legs[0].minutes, back[0])
             for a, b, leg in zip(run, run[1:], legs[1:], strict=False):
                 ck.travel_minutes += leg.minutes
                 ck.travel_km += leg.km
@@ -218,6 +250,7 @@ def kpis_of(r: Roster) -> Kpis:
     k.travel_miles = k.travel_km / KM_PER_MILE
     k.commute_minutes = sum(c.commute_minutes for c in carers)
     k.commute_km = sum(c.commute_km for c in carers)
+    k.commute_by_mode = _commute_by_mode(r, k.per_carer)
     k.paid_minutes = sum(c.paid_minutes for c in carers)
     k.travel_share = _ratio(k.travel_minutes, k.paid_minutes)
     k.miles_per_visit = _ratio(k.travel_miles, k.visits_scheduled)
@@ -228,6 +261,9 @@ def kpis_of(r: Roster) -> Kpis:
     lang_ok = lang_total = 0
     per_client: dict[str, ClientKpis] = {}
     familiar_at: dict[str, int] = defaultdict(int)
+    prefs_met: dict[str, int] = defaultdict(int)  # client -> preferred tags met, over her carer-visits
+    prefs_total: dict[str, int] = defaultdict(int)
+    prefs_cost: dict[str, float] = defaultdict(float)
     for placements in r.by_carer.values():
         for pl in placements:
             c = pl.client
@@ -239,6 +275,11 @@ def kpis_of(r: Roster) -> Kpis:
             if c.languages:
                 lang_total += 1
                 lang_ok += bool(set(c.languages) & set(pl.carer.languages))
+            if c.preferences:
+                unmet = unmet_preferences(c, pl.carer)
+                prefs_total[c.id] += len(c.preferences)
+                prefs_met[c.id] += len(c.preferences) - len(unmet)
+                prefs_cost[c.id] += sum(c.preferences[t] for t in unmet)
     placed_at: dict[str, list[str]] = defaultdict(list)  # client -> placed visit ids
     for v in problem.visits:
         if r.placed(v.id):
@@ -250,6 +291,8 @@ def kpis_of(r: Roster) -> Kpis:
             ck.new_carers = len(carers_of[c.id] - set(c.known_carers))
             n = sum(len(r.by_visit[v]) for v in placed_at[c.id])
             ck.familiar_share = _ratio(familiar_at[c.id], n)
+            ck.preference_match_rate = _ratio(prefs_met[c.id], prefs_total[c.id])
+            ck.preference_cost = prefs_cost[c.id]
         per_client[c.id] = ck
     k.per_client = per_client
     served = [ck for ck in per_client.values() if ck.distinct_carers]
@@ -259,6 +302,8 @@ def kpis_of(r: Roster) -> Kpis:
         k.new_carers_per_client_mean = sum(ck.new_carers for ck in served) / len(served)
     k.familiar_share = _ratio(familiar, placements_total)
     k.language_match_rate = _ratio(lang_ok, lang_total)
+    k.preference_match_rate = _ratio(sum(prefs_met.values()), sum(prefs_total.values()))
+    k.preference_cost = sum(prefs_cost.values())
 
     # lateness: start after the window's end (allowed up to late_limit_minutes)
     for v in problem.visits:
@@ -292,6 +337,36 @@ def kpis_of(r: Roster) -> Kpis:
         cost.margin_share = _ratio(cost.margin_per_hour, policy.fee_per_hour)
     k.cost = cost
     return k
+
+
+def _median(values: list[float]) -> float | None:
+    if not values:
+        return None
+    v, n = sorted(values), len(values)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def _commute_by_mode(r: Roster, per_carer: dict[str, CarerKpis]) -> dict[str, CommuteKpis]:
+    by_mode: dict[str, list[CarerKpis]] = defaultdict(list)
+    legs: dict[str, list[float]] = defaultdict(list)
+    for carer_id, ck in per_carer.items():
+        if ck.visits:
+            mode = r.carers[carer_id].travel_mode
+            by_mode[mode].append(ck)
+            for run in r.runs(carer_id):
+                legs[mode] += [r.legs(run)[0].minutes, r.home_leg(run)[0]]
+    return {
+        mode: CommuteKpis(
+            carers=len(group),
+            median_minutes=_median([ck.commute_minutes for ck in group]),
+            max_minutes=max(ck.commute_minutes for ck in group),
+            legs=len(legs[mode]),
+            median_leg_minutes=_median(legs[mode]),
+            longest_leg_minutes=max(legs[mode]),
+            km=sum(ck.commute_km for ck in group),
+        )
+        for mode, group in sorted(by_mode.items())
+    }
 
 
 def compute_kpis(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> dict:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -156,6 +157,29 @@ PositiveMinutes = whole(gt=0, le=MAX_MINUTES)
 Gap = whole(ge=-MAX_MINUTES, le=MAX_MINUTES)
 Money = Annotated[Float, Field(ge=0, le=MAX_MONEY)]
 
+def _total_weight(value: dict[str, float]) -> dict[str, float]:
+    # a visit's cost adds the weights its carer misses: their sum is one charge, bounded as one
+    total = sum(value.values())
+    if total > MAX_MONEY:
+        raise ValueError(f"the weights add up to {total:,.2f}, more than {MAX_MONEY:,.0f} (GBP per visit)")
+    return value
+
+
+Preferences = Annotated[
+    dict[Label, Money],
+    AfterValidator(_total_weight),
+    # as KnownCarers: every key is a label, every value a bounded weight
+    WithJsonSchema(
+        {
+            "type": "object",
+            "propertyNames": {"minLength": 1, "maxLength": ID_MAX_LENGTH, "pattern": PRINTABLE_PATTERN},
+            "additionalProperties": {"type": "number", "minimum": 0, "maximum": MAX_MONEY},
+        }
+    ),
+]
+"""Attribute tag -> GBP-equivalent cost of each visit by a carer without it (the weights
+add up to at most :data:`MAX_MONEY`, so a visit's cost is bounded as any one charge)."""
+
 _YEAR = "[1-9][0-9]{3}"
 _LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
 _MONTH_DAY = (
@@ -265,6 +289,11 @@ class Carer(_Doc):
     skills: list[Label] = []
     languages: list[Label] = []
     gender: Gender | None = None
+    attributes: list[Label] = Field(
+        default=[],
+        description="Free-form tags the provider defines (non_smoker, no_pets_allergy, a faith, "
+        "a cultural background ...), matched against clients' requirements and preferences.",
+    )
     max_work_minutes: Minutes | None = Field(
         default=None, description="Cap on paid working time (visits + travel between visits)."
     )
@@ -278,6 +307,11 @@ class Carer(_Doc):
         default=None, description="Optional load capacity (benchmark VRPs); visits' `demand` must fit."
     )
     fixed_cost: Float = Field(default=0.0, ge=0, le=MAX_MONEY, description="Cost (GBP) of using this carer at all.")
+    max_commute_minutes: Minutes | None = Field(
+        default=None,
+        description="Longest trip from home to a shift's first visit, or from its last visit home; "
+        "policy.max_commute_minutes for her travel mode when absent.",
+    )
 
 
 class Client(_Doc):
@@ -289,6 +323,15 @@ class Client(_Doc):
     excluded_carers: list[Id] = []
     known_carers: KnownCarers = Field(
         default_factory=dict, description="carer id -> visits in the last 4 weeks"
+    )
+    requirements: list[Label] = Field(
+        default=[],
+        description="Hard: every tag listed must be among the carer's attributes "
+        "(a client with a dog requires no_pets_allergy).",
+    )
+    preferences: Preferences = Field(
+        default_factory=dict,
+        description="Soft: tag -> GBP-equivalent cost of each visit by a carer whose attributes lack the tag.",
     )
 
 
@@ -414,6 +457,12 @@ class Policy(_Doc):
     waking_night_break_minutes: PositiveMinutes = Field(
         default=20, description="Length of an on-site break in a waking night."
     )
+    max_commute_minutes: dict[TravelMode, Minutes] | None = Field(
+        default={"car": 45, "bike": 30, "walk": 25},
+        description="Longest commute leg (home to a shift's first visit, last visit to home) per travel "
+        "mode; a carer's own max_commute_minutes wins. A mode left out, or null for all, has no "
+        "limit (vehicle-routing benchmarks, where the depot legs are the route).",
+    )
     # pay and costs
     hourly_wage: Float = Field(default=12.71, gt=0, le=MAX_HOURLY, description="National Living Wage from April 2026.")
     mileage_per_mile: dict[TravelMode, Annotated[Float, Field(ge=0, le=MAX_PER_MILE)]] = {
@@ -438,6 +487,15 @@ class Policy(_Doc):
     # objective weights (GBP-equivalent)
     travel_weight: Float = Field(
         default=1.0, ge=0, le=1_000, description="Multiplier on paid travel time + mileage cost."
+    )
+    commute_weight: Float = Field(
+        default=0.5,
+        ge=0,
+        le=1_000,
+        description="The unpaid commute's time priced at this share of the carer's hourly wage "
+        "(times travel_weight), so carers get the visits near home. Below 1, paid time comes "
+        "first: at 0.5 the solver buys a minute less commute with at most half a minute more "
+        "paid travel.",
     )
     new_carer_penalty: Money = Field(
         default=6.0, description="Per distinct carer a client sees who is not in known_carers."

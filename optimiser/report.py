@@ -46,7 +46,8 @@ def kpi_summary(solution: Solution) -> str:
         f"continuity {_num(k.get('distinct_carers_per_client_mean'), '.2f')} distinct carers per client "
         f"(max {k.get('distinct_carers_per_client_max', '-')}), "
         f"{_pct(k.get('familiar_share'))} of visits by a familiar carer",
-        f"language match {_pct(k.get('language_match_rate'))}, late visits {k.get('late_visits', 0)}",
+        f"language match {_pct(k.get('language_match_rate'))}, preferences met "
+        f"{_pct(k.get('preference_match_rate'))}, late visits {k.get('late_visits', 0)}",
         f"cost per contact hour {_money(cost.get('cost_per_contact_hour'))} "
         f"(fee {_money(cost.get('fee_per_hour'))}, margin {_money(cost.get('margin_per_hour'))}/h)",
         f"unassigned {len(solution.unassigned)}",
@@ -79,10 +80,18 @@ def kpi_table(k: Mapping[str, Any]) -> str:
         ("paid travel", f"{_num(k.get('travel_minutes'))} min, {_num(k.get('travel_miles'), ',.1f')} miles"),
         ("travel share of paid time", _pct(k.get("travel_share"))),
         ("unpaid commute", f"{_num(k.get('commute_minutes'))} min, {_num(k.get('commute_km'), ',.1f')} km"),
+    ]
+    for mode, ck in sorted((k.get("commute_by_mode") or {}).items()):
+        rows.append((f"  {mode} ({ck['carers']} carers)",
+                     f"median {_num(ck.get('median_minutes'))} min a carer, max {_num(ck.get('max_minutes'))}; "
+                     f"longest leg {_num(ck.get('longest_leg_minutes'))} min"))
+    rows += [
         ("distinct carers per client", f"mean {_num(k.get('distinct_carers_per_client_mean'), '.2f')}, "
                                        f"max {k.get('distinct_carers_per_client_max', '-')}"),
         ("visits by a familiar carer", _pct(k.get("familiar_share"))),
         ("language match", _pct(k.get("language_match_rate"))),
+        ("preferred attributes met", f"{_pct(k.get('preference_match_rate'))} "
+                                     f"(unmet weight {_money(k.get('preference_cost'))})"),
         ("late visits", f"{k.get('late_visits', 0)} ({_num(k.get('lateness_minutes_total'))} min, "
                         f"max {_num(k.get('lateness_minutes_max'))})"),
         ("contracted shortfall / overtime", f"{_num(k.get('contracted_shortfall_minutes'))} / "
@@ -188,7 +197,8 @@ def render_report(solution: Solution, problem: Problem | None = None) -> str:
         if ck:
             head += (
                 f"; paid {ck['paid_minutes']:.0f} min (travel {ck['travel_minutes']:.0f}, "
-                f"waiting {ck['waiting_minutes']:.0f})"
+                f"waiting {ck['waiting_minutes']:.0f}); commute {ck['commute_minutes']:.0f} min "
+                f"(longest leg {ck.get('longest_commute_minutes', 0):.0f})"
             )
             if ck.get("contracted_minutes") is not None:
                 head += f", contracted {ck['contracted_minutes']}"

@@ -10,6 +10,11 @@ the unassigned reasons (``optimiser.explain``), the generator and the greedy bas
 The names are the ones a violation and an unassigned visit carry, and the README's.
 Each predicate reads the raw inputs only (never solver state), so the validator stays
 independent of the search while agreeing with it on what "eligible" means.
+
+The one soft matching rule on tags, a client's weighted ``preferences``, is defined here
+too (:func:`unmet_preferences`, :func:`preference_cost`), next to its hard twin
+``requirements``: the objective (``optimiser.engine``, ``optimiser.construct``) and the
+KPIs (``optimiser.kpis``) read it from here. It never makes a carer ineligible.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ GENDER = "gender"
 """The carer is of the gender the client asks for (``carer_gender``)."""
 LANGUAGE = "language"
 """A client with ``language_match: required`` shares a language with the carer."""
+REQUIREMENTS = "requirements"
+"""The carer's ``attributes`` include every tag the client's ``requirements`` list."""
 EXCLUDED = "excluded_carers"
 """The client has not declined the carer."""
 CAPACITY = "capacity"
@@ -35,7 +42,6 @@ PINNED = "pinned_carers"
 """A visit pinned to carers is done by them, and by nobody else in their place."""
 SHIFTS = "shifts"
 """A visit lies inside one of its carer's shifts."""
-
 BREAK = "break"
 """No working stretch lasts longer than ``policy.break_after_minutes`` (Working Time
 Regulations 1998 reg 12: 20 min when the working day exceeds 6 h); see :class:`Stretches`."""
@@ -50,8 +56,14 @@ BUSY = "busy"
 """Not a rule: every carer who may do the visit and works then has no room for it."""
 SEARCH = "search"
 """Not a rule: a carer could take the visit in the roster as it stands; the search left it out."""
+COMMUTE = "commute"
+"""Each trip from home to a shift's first visit, and from its last visit home, takes at
+most the carer's commute limit (:func:`commute_limit`)."""
+BETWEEN_SHIFTS = "between_shifts"
+"""Between two shifts a carer goes home: the trip home from one shift's last visit and
+the trip out to the next shift's first visit fit in the time between the two visits."""
 
-ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, EXCLUDED, CAPACITY, MAX_WORK)
+ELIGIBILITY: tuple[str, ...] = (SKILLS, GENDER, LANGUAGE, REQUIREMENTS, EXCLUDED, CAPACITY, MAX_WORK)
 """The rules on one carer and one visit, in the order an unassigned reason tries them."""
 
 
@@ -71,6 +83,12 @@ def no_shared_language(client: Client, carer: Carer) -> bool:
     A client who requires a match lists at least one language (the contract refuses an
     empty list with ``required``), so there is no "no requirement" case to decide here."""
     return client.language_match == "required" and not set(client.languages) & set(carer.languages)
+
+
+def unmet_requirements(client: Client, carer: Carer) -> list[str]:
+    """The tags the client requires that are not among the carer's attributes (sorted;
+    empty when she has them all). Tags match exactly, as skills do."""
+    return sorted(set(client.requirements) - set(carer.attributes))
 
 
 def declined(client: Client, carer: Carer) -> bool:
@@ -112,6 +130,8 @@ def ineligible(visit: Visit, client: Client, carer: Carer) -> str | None:
         return GENDER
     if no_shared_language(client, carer):
         return LANGUAGE
+    if unmet_requirements(client, carer):
+        return REQUIREMENTS
     if declined(client, carer):
         return EXCLUDED
     if over_capacity(visit, carer):
@@ -293,3 +313,43 @@ class Stretches:
                 if cap is not None and b[1] - a[0] > cap:
                     out.append((at, at + self.rest))
         return sorted(out)
+
+
+# --------------------------------------------------------------------------- commuting
+
+
+def commute_limit(carer: Carer, policy: Policy) -> int | None:
+    """The carer's longest allowed commute leg in minutes, or None for no limit.
+
+    Her own ``max_commute_minutes`` wins; otherwise the policy's figure for her travel
+    mode (DOMAIN.md's working assumption: car 45, bike 30, walk 25)."""
+    if carer.max_commute_minutes is not None:
+        return carer.max_commute_minutes
+    if policy.max_commute_minutes is None:
+        return None
+    return policy.max_commute_minutes.get(carer.travel_mode)
+
+
+def home_in_between(last_end: float, back: float, out: float, next_start: float) -> bool:
+    """Whether a carer who ends a shift's last visit at ``last_end`` (minutes) can travel
+    home (``back`` minutes) and out again (``out``) by the next shift's first visit at
+    ``next_start``: the day is physically possible."""
+    return last_end + back + out <= next_start
+
+
+# --------------------------------------------------------------------------- soft matching
+
+
+def unmet_preferences(client: Client, carer: Carer) -> list[str]:
+    """The tags the client prefers that are not among the carer's attributes (sorted)."""
+    return sorted(set(client.preferences) - set(carer.attributes))
+
+
+def preference_cost(client: Client, carer: Carer) -> float:
+    """GBP-equivalent cost of one visit to ``client`` by ``carer``: the summed weights of
+    the preferred tags she lacks (0.0 when the client prefers nothing or she has them all).
+    A double-handed visit costs it once per carer, as the language preference does."""
+    if not client.preferences:
+        return 0.0
+    have = set(carer.attributes)
+    return sum(weight for tag, weight in client.preferences.items() if tag not in have)

@@ -1,6 +1,6 @@
 """Compiled ruin-and-recreate for rosters whose only rules are windows, loads and fixed costs.
 
-The construction's own search (:meth:`optimiser.construct.Construction.improve`) knows
+The construction's own search (:func:`optimiser.lns.improve`) knows
 every rule of the model but runs in Python: a few hundred steps a second on 100 visits.
 When a roster has none of the rules that need it -- breaks, lateness, double-handed
 visits, ``after`` gaps, work caps or targets, continuity values, carers with different
@@ -27,6 +27,7 @@ import time
 
 import numpy as np
 
+from .budget import Deadline
 from .construct import Construction
 
 STRING_MEAN = 10.0  # visits taken out per step on average (SISR's c-bar)
@@ -46,7 +47,8 @@ CHUNK_SECONDS = 0.2  # the compiled loop returns this often so the deadline hold
 
 def applies(c: Construction) -> bool:
     """Whether ``c``'s roster may be improved here: every visit placed, single-handed
-    and untied, and no rule beyond windows, loads, allowed carers and fixed costs."""
+    and untied, and no rule beyond windows, loads, allowed carers and fixed costs (no
+    commute limits either)."""
     data = c.data
     return bool(
         c.placed
@@ -54,18 +56,19 @@ def applies(c: Construction) -> bool:
         and all(len(n) == 1 for n in data.nodes_of_visit.values())
         and not c.partners
         and not data.late_limit.any()
-        and not any(c.needs_breaks)
+        and not any(c.times.needs_breaks)
         and c.continuity is None
         and not c.work_targets
         and all(m is None for m in c.max_work)
+        and all(e is None for e in c.ends)
         and len({id(T) for T in c.vehicle_T}) == 1
         and len({id(C) for C in c.vehicle_C}) == 1
         and not c.exact
     )
 
 
-def improve(c: Construction, deadline: float, seed: int = 0, on_improve=None) -> int:
-    """Run SISR on ``c``'s roster until ``deadline`` (``time.monotonic()``), leave ``c``
+def improve(c: Construction, deadline: Deadline, seed: int = 0, on_improve=None) -> int:
+    """Run SISR on ``c``'s roster until ``deadline``, leave ``c``
     at the best roster found and return its objective (requires :func:`applies`)."""
     from .sisr_kernel import anneal_steps
 
@@ -90,20 +93,20 @@ def improve(c: Construction, deadline: float, seed: int = 0, on_improve=None) ->
     return int(values[1])
 
 
-def minimise_fleet(c: Construction, deadline: float, seed: int = 0, patience: int = FLEET_PATIENCE,
+def minimise_fleet(c: Construction, deadline: Deadline, seed: int = 0, patience: int = FLEET_PATIENCE,
                    on_improve=None) -> int:
     """:func:`optimiser.fleet.minimise_fleet` compiled (same steps, same acceptance; requires
     :func:`applies`): empty a short route, then ruin and recreate with the routes still in
     use until no visit is out; repeat down to the lower bound, for ``patience`` steps
     without a route fewer, or until ``deadline``. Leaves ``c`` at the complete roster with
     fewest routes found; returns the routes removed."""
-    from .fleet import _FleetSearch
+    from .fleet import fewest_routes
     from .sisr_kernel import fleet_steps
 
     used = sum(1 for r in c.routes if r.nodes)
-    if not any(c.fixed_cost) or used < 2 or time.monotonic() >= deadline:
+    if not any(c.fixed_cost) or used < 2 or deadline.expired():
         return 0
-    fewest = _FleetSearch(c, seed).fewest
+    fewest = fewest_routes(c)
     if used <= fewest:
         return 0
     s = _State(c)
@@ -130,15 +133,15 @@ def minimise_fleet(c: Construction, deadline: float, seed: int = 0, patience: in
     return used - int(track[0])
 
 
-def _chunks(chunk, deadline: float) -> int:
+def _chunks(chunk, deadline: Deadline) -> int:
     """Call ``chunk(iterations, share of the time gone)`` until ``deadline`` or until it
     returns True, sizing chunks to about CHUNK_SECONDS; return the iterations run. The
     first chunk (64 steps) runs even when the deadline has passed, e.g. while numba
     compiled the kernel (once per install; the compiled code is cached on disk)."""
     begin = time.monotonic()
     iterations, steps = 64, 0
-    while (now := time.monotonic()) < deadline or not steps:
-        stop = chunk(iterations, (now - begin) / max(1e-3, deadline - begin))
+    while (now := time.monotonic()) < deadline.at or not steps:
+        stop = chunk(iterations, (now - begin) / max(1e-3, deadline.at - begin))
         steps += iterations
         if stop:
             break
@@ -157,8 +160,8 @@ class _State:
         n_vehicles = len(c.routes)
         self.T = np.ascontiguousarray(c.vehicle_T[0], dtype=np.int64)
         self.C = np.ascontiguousarray(c.vehicle_C[0], dtype=np.int64)
-        self.ws = np.asarray(c.ws, dtype=np.int64).copy()
-        self.lw = np.asarray(c.lw, dtype=np.int64).copy()
+        self.ws = np.asarray(c.times.ws, dtype=np.int64).copy()
+        self.lw = np.asarray(c.times.lw, dtype=np.int64).copy()
         self.demand = np.asarray(data.demand, dtype=np.int64)
         big = int(self.demand.sum()) + 1
         self.capacity = np.array([big if c.capacity[r.home] is None else c.capacity[r.home] for r in c.routes],
@@ -203,7 +206,8 @@ class _State:
 def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
     """Make ``c``'s roster the one in ``nodes``/``length`` (rows per vehicle)."""
     for vi in sorted(c.placed):
-        c.remove(vi)
+        if vi in c.placed:  # (a removal may take others out with it: the commute rules)
+            c.remove(vi)
     demand = c.data.demand
     for v, r in enumerate(c.routes):
         r.nodes = [int(u) for u in nodes[v, :length[v]]]
@@ -211,7 +215,7 @@ def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
         for u in r.nodes:
             c.route_of[u] = r
             c.placed.add(int(c.data.node_visit[u]))
-        c._refresh(r)
+        c.times.refresh(r)
     c.work = [0] * len(c.work)
     for r in c.routes:
         if r.nodes:

@@ -27,7 +27,7 @@ def _random(state) -> float:
 
 @njit(cache=True)
 def refresh(v, problem, roster):
-    """Start ranges, load and cost of route ``v`` from its stops (as Construction._refresh)."""
+    """Start ranges, load and cost of route ``v`` from its stops (as optimiser.route_times.RouteTimes.refresh)."""
     T, C, ws, lw, demand, _, vstart, vend, home, fixed = problem[:10]
     nodes, length, est, lst, load, cost, route_of = roster
     n = length[v]

@@ -258,6 +258,47 @@ def travel(r: Roster) -> Iterator[Violation]:
                 )
 
 
+@rule(rules.COMMUTE)
+def commute(r: Roster) -> Iterator[Violation]:
+    """Each commute leg (home to a shift's first visit, its last visit home) is within
+    the carer's commute limit."""
+    policy = r.problem.policy
+    for carer, run in r.all_runs():
+        limit = rules.commute_limit(carer, policy)
+        if limit is None:
+            continue
+        out = r.legs(run)[0].minutes
+        back = r.home_leg(run)[0]
+        for leg, pl, words in ((out, run[0], "from her home to"), (back, run[-1], "home from")):
+            if leg > limit + TOL:
+                yield _v(
+                    rules.COMMUTE,
+                    f"carer {carer.id} travels {leg:.1f} min by {carer.travel_mode} {words} visit "
+                    f"{pl.visit.id} ({pl.client.id}); her commute limit is {limit} min",
+                    carer.id,
+                    pl.visit.id,
+                )
+
+
+@rule(rules.BETWEEN_SHIFTS)
+def between_shifts(r: Roster) -> Iterator[Violation]:
+    """Between two shifts the carer gets home and back: the day is physically possible."""
+    for carer_id in r.by_carer:
+        runs = r.runs(carer_id)
+        for a, b in zip(runs, runs[1:], strict=False):
+            last, first = a[-1], b[0]
+            back, out = r.home_leg(a)[0], r.legs(b)[0].minutes
+            if not rules.home_in_between(last.end, back, out, first.start + TOL):
+                yield _v(
+                    rules.BETWEEN_SHIFTS,
+                    f"carer {carer_id} ends visit {last.visit.id} at {hm(last.stop.end)} and starts visit "
+                    f"{first.visit.id} at {hm(first.stop.start)} in her next shift, but going home "
+                    f"({back:.1f} min) and out again ({out:.1f} min) takes {back + out:.1f} min",
+                    carer_id,
+                    first.visit.id,
+                )
+
+
 @rule("travel_reported")
 def travel_reported(r: Roster) -> Iterator[Violation]:
     """A stop may not claim less travel (minutes or km) than the matrix gives."""
@@ -317,6 +358,18 @@ def language(pl: Placement) -> str | None:
         f"client {c.id} needs a carer speaking {' or '.join(c.languages)}; "
         f"carer {pl.carer.id} speaks {', '.join(pl.carer.languages) or 'no listed language'} "
         f"(visit {pl.visit.id})"
+    )
+
+
+@placement_rule(rules.REQUIREMENTS)
+def requirements(pl: Placement) -> str | None:
+    """The carer has every attribute the client requires (requirements)."""
+    missing = rules.unmet_requirements(pl.client, pl.carer)
+    if not missing:
+        return None
+    return (
+        f"client {pl.client.id} requires {', '.join(sorted(set(pl.client.requirements)))}; carer "
+        f"{pl.carer.id} lacks {', '.join(missing)} (visit {pl.visit.id})"
     )
 
 

@@ -93,6 +93,11 @@ def test_viewer_solves_the_example_and_shows_the_roster(server_factory, tmp_path
                     assert shown[k] == v, k
             cell = page.inner_text('[data-kpi="visits_scheduled"]')
             assert cell.replace(",", "") == str(report.kpis["visits_scheduled"])
+            # matching beyond language: the share of preferred attributes met, in words and per cent
+            label = page.eval_on_selector('[data-kpi="preference_match_rate"]', "td => td.previousSibling.textContent")
+            assert label == "preference match rate"
+            assert report.kpis["preference_match_rate"] is not None
+            assert page.inner_text('[data-kpi="preference_match_rate"]') == f"{100 * report.kpis['preference_match_rate']:.1f} %"
 
             # the unassigned list and the map
             assert page.locator("#unassigned tr[data-visit]").count() == len(solution.unassigned)

@@ -91,7 +91,7 @@ def test_matching_rules_choose_the_only_eligible_carer():
         [
             carer("A", gender="male", languages=["en"]),
             carer("B", skills=["insulin"], gender="female", languages=["en"]),
-            carer("C", gender="female", languages=["pa", "en"]),
+            carer("C", gender="female", languages=["pa", "en"], max_commute_minutes=90),  # lives 60 min out
         ],
         [
             {"id": "x"},
@@ -197,7 +197,7 @@ def test_after_gap_is_respected():
 def test_split_shift_and_walker_travel_mode():
     pos = {"A": 0.0, "x": 1.0, "y": 2.0}
     p = build(
-        [carer("A", ("07:00", "10:00"), ("16:00", "19:00"), travel_mode="walk")],
+        [carer("A", ("07:00", "10:00"), ("16:00", "19:00"), travel_mode="walk", max_commute_minutes=30)],
         [{"id": "x"}, {"id": "y"}],
         [
             visit("m", "x", "07:30", "08:00"),
@@ -285,3 +285,31 @@ def test_generated_day_validates():
     problem = generator.generate_day(generator.GeneratorSettings(visits=120, carers=16, seed=3))
     s = solve_valid(problem)
     assert len(s.unassigned) < len(problem.visits) / 2
+
+
+def test_commute_rules_keep_a_walker_near_home():
+    # y is 30 min on foot from A's home (limit 25): she may pass it but not end there
+    pos = {"A": 0.0, "B": 3.0, "x": 1.0, "y": 2.0}
+    p = build(
+        [carer("A", travel_mode="walk"), carer("B")],
+        [{"id": "x"}, {"id": "y"}],
+        [visit("near", "x", "08:00", "08:30"), visit("far", "y", "10:00", "10:30")],
+        pos,
+    )
+    s = solve_valid(p)
+    assert not s.unassigned
+    assert doers(s, "near") == ["A"] and doers(s, "far") == ["B"]
+
+
+def test_between_shifts_she_gets_home_and_back():
+    # shifts 07:00-10:00 and 10:20-13:00; y is 20 min by car from home: no time to go
+    # home and come back between a visit ending 10:00 and one starting 10:20
+    pos = {"A": 0.0, "y": 2.0}
+    p = build(
+        [carer("A", ("07:00", "10:00"), ("10:20", "13:00"))],
+        [{"id": "y"}],
+        [visit("one", "y", "09:30", "09:30"), visit("two", "y", "10:20", "10:20")],
+        pos,
+    )
+    s = solve_valid(p)
+    assert [u.visit for u in s.unassigned] == ["two"]

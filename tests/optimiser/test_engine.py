@@ -58,10 +58,12 @@ def test_cheap_choice_without_rules_is_the_near_carer():
         ({}, {"carer_gender": "female"}, {"gender": "male"}, {"gender": "female"}),
         ({}, {"languages": ["gujarati"], "language_match": "required"}, {"languages": ["english"]},
          {"languages": ["english", "gujarati"]}),
+        ({}, {"requirements": ["no_pets_allergy"]}, {"attributes": ["non_smoker"]},
+         {"attributes": ["no_pets_allergy"]}),
         ({}, {"excluded_carers": ["near"]}, {}, {}),
         ({"pinned_carers": ["far"]}, {}, {}, {}),
     ],
-    ids=["skills", "gender", "language", "excluded", "pinned"],
+    ids=["skills", "gender", "language", "requirements", "excluded", "pinned"],
 )
 def test_matching_rule_forces_the_far_carer(visit_kw, client_kw, near_kw, far_kw):
     s = solved(near_far(visit_kw, client_kw, near_kw, far_kw))
@@ -74,11 +76,12 @@ def test_matching_rule_forces_the_far_carer(visit_kw, client_kw, near_kw, far_kw
         ({"skills": ["peg"]}, {}, "skills", "'peg'"),
         ({}, {"carer_gender": "male"}, "gender", "male carer"),
         ({}, {"languages": ["polish"], "language_match": "required"}, "language", "polish"),
+        ({}, {"requirements": ["no_pets_allergy"]}, "requirements", "none has 'no_pets_allergy'"),
         ({}, {"excluded_carers": ["near", "far"]}, "excluded_carers", "excluded"),
         ({"window": {"start": "2026-11-23T21:00", "end": "2026-11-23T21:30"}}, {}, "shifts", "21:00-21:30"),
         ({"carers_required": 2, "skills": ["hoist"]}, {}, "skills", "2 carers needed"),
     ],
-    ids=["skills", "gender", "language", "excluded", "shifts", "double"],
+    ids=["skills", "gender", "language", "requirements", "excluded", "shifts", "double"],
 )
 def test_unplaceable_visit_gets_a_reason_naming_the_rule(visit_kw, client_kw, rule, words):
     p = near_far(visit_kw, client_kw, {"gender": "female", "skills": ["hoist"]}, {"gender": "female"})
@@ -223,7 +226,7 @@ def test_travel_time_between_visits_is_respected():
 
 def test_walker_is_slower_than_driver():
     p = problem(
-        carers=[carer("w", 0, 0, travel_mode="walk")],
+        carers=[carer("w", 0, 0, travel_mode="walk", max_commute_minutes=60)],  # the walk home is long
         clients=[client("c1", 0, 0), client("c2", 2, 0)],
         visits=[visit("v1", "c1", "08:00", "08:00", 30), visit("v2", "c2", "08:30", "10:00", 30)],
     )

@@ -23,7 +23,7 @@ def plain_vrptw(n: int = 12, known: bool = False):
         clients=[client(f"c{j}", (j % 6) * 1.0, (j // 6) * 1.5, **({"known_carers": {"k0": 4}} if known else {}))
                  for j in range(n)],
         visits=[visit(f"v{j}", f"c{j}", f"{8 + j // 3:02d}:00", f"{9 + j // 3:02d}:00", 30) for j in range(n)],
-        policy={"break_after_minutes": None},
+        policy={"break_after_minutes": None, "max_commute_minutes": None},
     )
 
 
@@ -63,7 +63,7 @@ def test_explicit_matrix_travel_and_km():
     minutes = [[0, 10, 50], [10, 0, 45], [50, 45, 0]]
     km = [[0, 5, 25], [5, 0, 22], [25, 22, 0]]
     p = problem(
-        carers=[carer("k0", 0, 0)],
+        carers=[carer("k0", 0, 0, max_commute_minutes=60)],  # c1 is 50 min from home
         clients=[client("c0", 0, 0), client("c1", 0, 0)],  # same place: only the matrix tells them apart
         visits=[visit("v0", "c0", "08:00", "08:00", 30), visit("v1", "c1", "08:30", "10:00", 30)],
         travel={"matrix": {"points": points, "minutes": {"car": minutes}, "km": {"car": km}}},

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
 from benchmarks.readers.solomon import VRPTWInstance, read, to_problem
 from optimiser import fleet, sisr
+from optimiser.budget import Deadline
 from optimiser.compile import compile_problem
 from optimiser.construct import Construction
 from optimiser.engine import GREEDY_LNS, GREEDY_LNS_GLS, RoutingModel, solve
@@ -55,7 +54,7 @@ def test_fleet_minimisation_removes_routes_and_keeps_every_visit(seed, minimise_
     before, placed = routes_used(c), set(c.placed)
     first = c.objective()
     reported = []
-    removed = minimise_fleet(c, time.monotonic() + 5, seed=1, patience=1000,
+    removed = minimise_fleet(c, Deadline.after(5), seed=1, patience=1000,
                              on_improve=lambda obj, n: reported.append((obj, n)))
     assert removed >= 1
     assert routes_used(c) <= before - removed
@@ -63,7 +62,7 @@ def test_fleet_minimisation_removes_routes_and_keeps_every_visit(seed, minimise_
     assert c.objective() < first
     assert reported and reported[-1][0] == c.objective() and reported[-1][1] == 0
     # the roster is still one the construction can schedule (every route feasible)
-    assert all(c._times(r, r.nodes) is not None for r in c.routes if r.nodes)
+    assert all(c.times.starts(r, r.nodes) is not None for r in c.routes if r.nodes)
 
 
 @pytest.mark.parametrize("minimise_fleet", PHASES)
@@ -72,7 +71,7 @@ def test_without_fixed_cost_the_roster_is_left_alone(minimise_fleet):
     p = p.model_copy(update={"carers": [k.model_copy(update={"fixed_cost": 0.0}) for k in p.carers]})
     c = construction(p)
     nodes = [list(r.nodes) for r in c.routes]
-    assert minimise_fleet(c, time.monotonic() + 2, seed=1) == 0
+    assert minimise_fleet(c, Deadline.after(2), seed=1) == 0
     assert [list(r.nodes) for r in c.routes] == nodes
 
 
@@ -93,7 +92,7 @@ def test_rules_of_a_home_care_day_hold_with_fixed_costs():
     p = p.model_copy(update={"carers": [k.model_copy(update={"fixed_cost": 300.0}) for k in p.carers]})
     c = construction(p)
     placed = set(c.placed)
-    fleet.minimise_fleet(c, time.monotonic() + 1.5, seed=2, patience=500)
+    fleet.minimise_fleet(c, Deadline.after(1.5), seed=2, patience=500)
     assert placed <= c.placed
     solution = solve(p, time_limit=2, seed=2, first_solution=GREEDY_LNS)
     assert validate(p, solution).violations == []

@@ -266,3 +266,71 @@ def test_example_day_is_solvable() -> None:
     placed = len(problem.visits) - len(solution.unassigned)
     assert placed / len(problem.visits) >= 0.95
     assert EXAMPLE_SETTINGS.visits == len(problem.visits)
+
+
+def test_attributes_requirements_and_preferences_follow_the_settings(big_day: Problem) -> None:
+    settings = GeneratorSettings()
+    carers, clients = big_day.carers, big_day.clients
+
+    def carers_with(tag: str) -> float:
+        return sum(tag in c.attributes for c in carers) / len(carers)
+
+    def clients_requiring(tag: str) -> float:
+        return sum(tag in c.requirements for c in clients) / len(clients)
+
+    assert carers_with("non_smoker") == pytest.approx(settings.non_smoker_share, abs=0.08)
+    assert carers_with("no_pets_allergy") == pytest.approx(settings.no_pets_allergy_share, abs=0.06)
+    # a few plans drop a requirement nobody on duty meets (the repair relaxes them)
+    assert clients_requiring("no_pets_allergy") == pytest.approx(settings.pets_share, abs=0.05)
+    assert clients_requiring("non_smoker") == pytest.approx(settings.smoke_allergy_share, abs=0.04)
+    assert all(set(c.requirements) <= {"no_pets_allergy", "non_smoker"} for c in clients)
+    # heritage follows the language community; the faiths are the census table's
+    assert 0.1 <= carers_with("gujarati_heritage") <= 0.3
+    assert all("Gujarati" in c.languages for c in carers if "gujarati_heritage" in c.attributes)
+    faiths = {"hindu", "muslim", "sikh", "christian"}
+    assert all(len(set(c.attributes) & faiths) <= 1 for c in carers)
+    assert all(carers_with(f) > 0 for f in faiths)
+    assert all("halal_kitchen_ok" in c.attributes for c in carers if "muslim" in c.attributes)
+    # soft preferences: faith, cultural background and diet, each at preference_weight
+    preferred = Counter(tag for c in clients for tag in c.preferences)
+    assert preferred["christian"] and preferred["gujarati_heritage"] and preferred["halal_kitchen_ok"]
+    assert {w for c in clients for w in c.preferences.values()} == {settings.preference_weight}
+    assert 0.1 <= sum(bool(c.preferences) for c in clients) / len(clients) <= 0.5
+    for c in clients:
+        heritage = [t for t in c.preferences if t.endswith("_heritage")]
+        assert all(t.removesuffix("_heritage").capitalize() in c.languages for t in heritage), c.id
+
+
+def test_tags_have_a_random_stream_of_their_own() -> None:
+    """Without requirements the tags change nothing else of a seed's day."""
+    common = {"visits": 200, "carers": 25, "seed": 4, "pets_share": 0, "smoke_allergy_share": 0}
+    tagged = generate_day(GeneratorSettings(**common))
+    bare = generate_day(GeneratorSettings(
+        **common, non_smoker_share=0, no_pets_allergy_share=0, diet_trained_share=0, faith_by_community={},
+        heritage_preference_share=0,
+    ))
+    # a carer's heritage is her language community's, whatever the shares
+    assert all(t.endswith("_heritage") for c in bare.carers for t in c.attributes)
+    assert not any(c.preferences for c in bare.clients)
+    assert any(c.attributes for c in tagged.carers) and any(c.preferences for c in tagged.clients)
+    assert bare.visits == tagged.visits
+    heritage = [c.model_copy(update={"attributes": [t for t in c.attributes if t.endswith("_heritage")]})
+                for c in tagged.carers]
+    assert heritage == bare.carers
+    assert [c.model_copy(update={"preferences": {}}) for c in tagged.clients] == bare.clients
+
+
+def test_every_client_requiring_a_tag_keeps_carers_who_have_it() -> None:
+    day = generate_day(GeneratorSettings(visits=150, carers=15, seed=2, pets_share=1.0, smoke_allergy_share=0.5))
+    clients = {c.id: c for c in day.clients}
+    assert sum("no_pets_allergy" in c.requirements for c in day.clients) >= 0.9 * len(day.clients)
+    for v in day.visits:
+        able = [c for c in day.carers if ineligible(v, clients[v.client], c) is None and on_duty_for(c, v)]
+        assert len(able) >= v.carers_required, v.id
+
+
+def test_bad_tag_settings_name_the_field() -> None:
+    with pytest.raises(InputError, match="pets_share"):
+        GeneratorSettings(pets_share=1.5)
+    with pytest.raises(InputError, match="faith_by_community.*'Gujarati'"):
+        GeneratorSettings(faith_by_community={"Gujarati": {"hindu": 0.8, "muslim": 0.4}})

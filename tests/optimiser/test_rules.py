@@ -25,6 +25,7 @@ from optimiser.validator import validate
 
 SKILLS = ["insulin", "hoist", "peg", "dementia"]
 LANGUAGES = ["english", "gujarati", "punjabi", "polish"]
+TAGS = ["non_smoker", "no_pets_allergy", "hindu", "halal_kitchen_ok"]
 DAY = "2026-11-23"
 
 
@@ -43,6 +44,7 @@ def one_visit_days(draw: st.DrawFn) -> Problem:
             "shifts": [{"start": f"{DAY}T07:00", "end": f"{DAY}T14:00"}],
             "skills": draw(_subset(SKILLS)),
             "languages": draw(_subset(LANGUAGES)),
+            "attributes": draw(_subset(TAGS)),
             "gender": draw(st.sampled_from([None, "female", "male"])),
             "capacity": draw(st.sampled_from([None, 0, 1, 5])),
             "max_work_minutes": draw(st.sampled_from([None, 20, 240])),
@@ -58,6 +60,9 @@ def one_visit_days(draw: st.DrawFn) -> Problem:
         "language_match": match,
         "carer_gender": draw(st.sampled_from([None, "female", "male"])),
         "excluded_carers": draw(_subset([c["id"] for c in carers])),
+        "requirements": draw(st.sampled_from([[], [], ["non_smoker"], ["no_pets_allergy", "hindu"]])),
+        # soft: a preference never decides who may do the visit
+        "preferences": draw(st.dictionaries(st.sampled_from(TAGS), st.sampled_from([0.0, 2.5, 1e6]))),
     }
     visit = {
         "id": "v1",

@@ -4,9 +4,9 @@ it leaves is the one it scored and keeps every rule."""
 from __future__ import annotations
 
 import random
-import time
 
 from optimiser import sisr
+from optimiser.budget import Deadline
 from optimiser.engine import solve
 from optimiser.validator import validate
 
@@ -25,26 +25,29 @@ def windows_and_loads(visits: int = 60, carers: int = 8, seed: int = 3):
                         demand=rng.randint(1, 5)))
     return problem(
         carers=[carer(f"k{i}", 3, 3, (("07:00", "20:00"),), capacity=40, fixed_cost=200.0) for i in range(carers)],
-        clients=clients, visits=vs, policy={"break_after_minutes": None},
+        clients=clients, visits=vs, policy={"break_after_minutes": None, "max_commute_minutes": None},
     )
 
 
 def test_applies_only_without_the_rules_it_does_not_know():
     assert sisr.applies(construction(windows_and_loads()))
     assert not sisr.applies(construction(random_day(40, 5, seed=2)))  # breaks, doubles, continuity
+    limited = windows_and_loads()
+    limited.policy.max_commute_minutes = {"car": 45}
+    assert not sisr.applies(construction(limited))  # the commute rules
 
 
 def test_improve_leaves_the_roster_it_scored_and_keeps_every_rule():
     c = construction(windows_and_loads())
     before = c.objective()
-    after = sisr.improve(c, time.monotonic() + 1.0, seed=4)
+    after = sisr.improve(c, Deadline.after(1.0), seed=4)
     assert after <= before
     assert c.objective() == after
     assert c.steps > 0
     assert len(c.placed) == len(c.data.nodes_of_visit)
     kept = route_state(c)
     for r in c.routes:
-        c._refresh(r)
+        c.times.refresh(r)
     assert route_state(c) == kept
     assert c.schedule()  # every route still has feasible start times
 

@@ -31,7 +31,8 @@ A = carer(
     languages=["en", "pa"],
 )
 B = carer("B", gender="male", skills=["medication"], languages=["en"])
-C = carer("C", gender="female", travel_mode="walk", languages=["en", "gu"])
+# (her walk from home is long; the commute rule has its own tests below)
+C = carer("C", gender="female", travel_mode="walk", languages=["en", "gu"], max_commute_minutes=120)
 CLIENTS = [client("X"), client("Y"), client("Z"), client("W")]
 V1 = visit("v1", "X", "08:00", "08:30")
 V2 = visit("v2", "Y", "08:30", "09:30")
@@ -56,7 +57,8 @@ def test_valid_roster_has_no_violations():
 
 
 def test_every_rule_is_named_and_registered():
-    assert {"travel", "overlap", "shifts", "window", "skills", "gender", "language", "excluded_carers", "pinned_carers",
+    assert {"travel", "overlap", "shifts", "window", "skills", "gender", "language", "requirements", "excluded_carers",
+            "pinned_carers",
             "double_handed", "after", "max_work_minutes", "break", "capacity", "lost_visit"} <= set(RULES)
 
 
@@ -163,6 +165,18 @@ def test_required_language():
     assert rules(p, roster(p, {"B": [("v1", "08:00")]})) == {"language"}
     preferred = base(clients=[client("X", languages=["pa"], language_match="preferred")], visits=[V1])
     assert rules(preferred, roster(preferred, {"B": [("v1", "08:00")]})) == set()
+
+
+def test_required_attributes():
+    x = client("X", requirements=["no_pets_allergy", "non_smoker"], preferences={"hindu": 5.0})
+    a = {**A, "attributes": ["no_pets_allergy", "non_smoker"]}
+    b = {**B, "attributes": ["non_smoker", "hindu"]}
+    p = base(carers=[a, b, C], clients=[x], visits=[V1])
+    assert rules(p, roster(p, {"A": [("v1", "08:00")]})) == set()  # a preference is never a violation
+    report = validate(p, roster(p, {"B": [("v1", "08:00")]}))
+    [v] = report.violations
+    assert (v.rule, v.carer, v.visit) == ("requirements", "B", "v1")
+    assert v.message == "client X requires no_pets_allergy, non_smoker; carer B lacks no_pets_allergy (visit v1)"
 
 
 def test_excluded_carer():
@@ -463,3 +477,38 @@ def test_one_carer_day_matches_a_brute_force_oracle(starts):
         prev = (m, vid)
     got = {(x.rule, x.visit) for x in validate(p, s).violations}
     assert got == expected
+
+
+# --------------------------------------------------------------------------- the commute
+
+
+def test_commute_leg_beyond_the_limit_is_rejected_naming_leg_and_limit():
+    # A lives at 0, Z is at 4 km: 40 min by car each way
+    p = base(policy={"max_commute_minutes": {"car": 30, "walk": 25, "bike": 30}})
+    plan = {"A": [("v1", "08:00"), ("v2", "08:40")], "B": [("v3", "09:00")]}
+    report = validate(p, roster(p, plan))
+    assert report.rules_broken() == {"commute"}
+    assert [(v.carer, v.visit) for v in report.violations] == [("B", "v3"), ("B", "v3")]  # out and back
+    assert "40.0 min by car from her home to visit v3" in report.violations[0].message
+    assert "limit is 30 min" in report.violations[0].message
+
+
+def test_a_carers_own_commute_limit_wins_over_the_policy():
+    b = carer("B", gender="male", skills=["medication"], languages=["en"], max_commute_minutes=40)
+    p = base(carers=[A, b, C], policy={"max_commute_minutes": {"car": 30}})
+    assert rules(p, roster(p, GOOD)) == set()
+
+
+def test_between_shifts_she_must_get_home_and_back():
+    # Z is 40 min from A's home: ending at Z at 12:30 and starting there at 13:30 leaves
+    # 60 min for 80 min of travel home and back
+    a = carer("A", shifts=(("07:00", "12:30"), ("13:30", "18:00")), skills=["medication"])
+    late = visit("v7", "Z", "12:00", "12:00", 30)
+    early = visit("v8", "Z", "13:30", "13:30", 30)
+    p = base(carers=[a], visits=[late, early])
+    report = validate(p, roster(p, {"A": [("v7", "12:00"), ("v8", "13:30")]}))
+    assert report.rules_broken() == {"between_shifts"}
+    assert "going home (40.0 min) and out again (40.0 min)" in report.violations[0].message
+    roomy = base(carers=[carer("A", shifts=(("07:00", "12:30"), ("14:00", "18:00")))],
+                 visits=[late, visit("v8", "Z", "14:00", "14:00", 30)])
+    assert rules(roomy, roster(roomy, {"A": [("v7", "12:00"), ("v8", "14:00")]})) == set()
