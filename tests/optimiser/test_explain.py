@@ -194,6 +194,18 @@ def test_waking_night_break_with_no_room_for_an_on_site_break():
     assert "with no room for an on-site 20-min break (waking_night_break_after_minutes)" in u.reason
 
 
+def test_commute_of_the_only_carer_free_then():
+    # bob could take it but lives 40 km out: as his round's only stop it is beyond his commute limit
+    p = problem(carers=[carer("ann", 0, 0), carer("bob", 40, 0)], clients=[client("c1", 0.3, 0), client("c2", 1, 0)],
+                visits=[visit("crit", "c2", "09:00", "09:00", 60, priority="critical", pinned_carers=["ann"]),
+                        visit("v1", "c1", "09:00", "09:30", 30)])
+    u = left_out(p, "v1")
+    assert u.rule == rules.COMMUTE
+    assert u.reason.startswith("of the 2 eligible carers working 09:00-09:30 (30 min): 1 would commute further "
+                               "than her limit, starting or ending the round there, 1 is busy (carer bob: ")
+    assert "min from home against a limit of 45 min" in u.reason
+
+
 def test_busy():
     p = problem(carers=[carer("ann", 0, 0)], clients=[client("c1", 0.1, 0), client("c2", 0.2, 0)],
                 visits=[visit("crit", "c2", "09:00", "09:00", 30, priority="critical"),
