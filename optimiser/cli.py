@@ -78,7 +78,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from .generator import GeneratorSettings, generate_day
 
     settings = GeneratorSettings(
-        visits=args.visits, carers=args.carers, seed=args.seed, date=args.date, osm_file=args.osm_file
+        visits=args.visits, carers=args.carers, seed=args.seed, date=args.date, osm_file=args.osm_file,
+        night_clients=args.night_clients, sleep_ins=args.sleep_ins, waking_nights=args.waking_nights,
+        night_carers=args.night_carers,
     )
     problem = generate_day(settings)
     write_json(problem, args.output)
@@ -126,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--date", default="2026-11-23", help="the day (YYYY-MM-DD)")
     p.add_argument("--osm-file", default=None, help="place clients on this OSM extract's streets")
+    p.add_argument("--night-clients", type=int, default=0,
+                   help="clients of the out-of-hours night service (1-3 calls, 21:15-07:00)")
+    p.add_argument("--sleep-ins", type=int, default=0, help="clients with a sleep-in tonight (22:00-07:00)")
+    p.add_argument("--waking-nights", type=int, default=0, help="clients with a waking night tonight (22:00-07:00)")
+    p.add_argument("--night-carers", type=int, default=None,
+                   help="carers on the night shift besides --carers (default: sized to the night's work)")
     p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("schema", help="print the JSON Schema of the documents")

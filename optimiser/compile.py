@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from .model import Problem, TravelMode
-from .rules import commute_limit, ineligible
+from .rules import commute_limit, ineligible, paid_minutes
 from .sources import travel_times
 from .travel import TravelTimes
 
@@ -234,6 +234,23 @@ def transit_matrix(data: ProblemData, mode: TravelMode) -> np.ndarray:
     m[home, :] = 0
     m[:, home] = 0
     return m + data.duration[:, None]
+
+
+def node_kinds(data: ProblemData) -> list[str]:
+    """Node -> its visit's ``kind`` (``"visit"`` for homes)."""
+    kinds = [v.kind for v in data.problem.visits]
+    return ["visit" if vi < 0 else kinds[vi] for vi in data.node_visit.tolist()]
+
+
+def unpaid_minutes(data: ProblemData) -> np.ndarray:
+    """Node -> minutes of its service that are not paid work (a sleep-in's: see
+    :func:`optimiser.rules.paid_minutes`); the work dimension is the time transit minus these."""
+    out = np.zeros(data.n_nodes, dtype=np.int64)
+    for node, vi in enumerate(data.node_visit.tolist()):
+        if vi >= 0:
+            visit = data.problem.visits[vi]
+            out[node] = visit.duration_minutes - paid_minutes(visit)
+    return out
 
 
 def wage_classes(wages: list[float], most: int = 3) -> dict[float, float]:

@@ -35,7 +35,7 @@ from bisect import bisect_left, bisect_right
 
 import numpy as np
 
-from .compile import COST_SCALE, ProblemData
+from .compile import COST_SCALE, ProblemData, unpaid_minutes
 from .route_times import Route, RouteTimes
 
 PRIORITY_RANK = {"critical": 0, "high": 1, "normal": 2, "flexible": 3}
@@ -86,6 +86,7 @@ class Construction:
         self.views = self.times.views  # fast matrix reads (rows and columns per vehicle)
         self.start_of: dict[int, int] = {}  # visit index -> pinned start (doubles, bound `after` pairs)
         self.placed: set[int] = set()
+        self.unpaid = unpaid_minutes(data).tolist()  # a sleep-in's minutes are not paid work
         # visits tied to others: doubles (to themselves) and both ends of an `after`
         self.partners: dict[int, list[tuple[int, int, int | None]]] = {}
         index = {v.id: i for i, v in enumerate(problem.visits)}
@@ -258,7 +259,7 @@ class Construction:
 
     def _ok_vehicle(self, r: Route, u: int, dwork: int) -> bool:
         c = r.home
-        if self.max_work[c] is not None and self.work[c] + dwork > self.max_work[c]:
+        if self.max_work[c] is not None and self.work[c] + dwork - self.unpaid[u] > self.max_work[c]:
             return False
         return self.capacity[c] is None or r.load + int(self.data.demand[u]) <= self.capacity[c]
 
@@ -268,7 +269,7 @@ class Construction:
         self.route_of[u] = r
         r.nodes.insert(pos, u)
         r.load += int(self.data.demand[u])
-        self.work[r.home] += dwork
+        self.work[r.home] += dwork - self.unpaid[u]
         self.times.after_insert(r, pos, u)
 
     def insert(self, vi: int) -> bool:
@@ -434,7 +435,7 @@ class Construction:
                 if start_a > min(oa[2], ob[2] + high):
                     continue
                 start_b = max(ob[1], start_a - high)
-                if ra.home == rb.home and not self._ok_vehicle(ra, a, oa[4] + ob[4]):
+                if ra.home == rb.home and not self._ok_vehicle(ra, a, oa[4] + ob[4] - self.unpaid[b]):
                     continue  # two shifts of one carer share her working time
                 if self.times.fits_rules(ra, a, oa[3], start_a) and self.times.fits_rules(rb, b, ob[3], start_b):
                     best = (total, oa, ob, start_a, start_b)
@@ -493,7 +494,7 @@ class Construction:
             pos = r.nodes.index(u)
             p = r.nodes[pos - 1] if pos > 0 else r.home
             q = r.nodes[pos + 1] if pos + 1 < len(r.nodes) else r.home
-            self.work[r.home] -= int(T[p, u] + T[u, q] - T[p, q])
+            self.work[r.home] -= int(T[p, u] + T[u, q] - T[p, q]) - self.unpaid[u]
             r.nodes.pop(pos)
             r.load -= int(data.demand[u])
             self.times.ws[u] = data.window_start[u]
@@ -534,7 +535,7 @@ class Construction:
             total += int((late * (self.data.late_limit[r.nodes] > 0)).sum() * self.late_cost)
         if r.vehicle in self.work_targets:
             target, short, over = self.work_targets[r.vehicle]
-            work = int(T[nodes[:-1], nodes[1:]].sum())
+            work = int(T[nodes[:-1], nodes[1:]].sum()) - sum(self.unpaid[u] for u in r.nodes)
             total += short * max(0, target - work) + over * max(0, work - target)
         return total
 
@@ -624,9 +625,13 @@ class Construction:
         if order is None:
             # measured on a 1,000-visit day: priority first leaves 99 visits out; window
             # first 111, and scoring idle time, pushed stops or late starts only adds more
+            # a sleep-in or waking night holds a carer all night: it goes before the calls
+            # of its priority, which fit around it
             def key(vi: int):
                 node = self.data.nodes_of_visit[vi][0]
-                return PRIORITY_RANK[problem.visits[vi].priority], int(self.times.ws[node]), int(self.times.lw[node])
+                visit = problem.visits[vi]
+                return (PRIORITY_RANK[visit.priority], visit.kind == "visit", int(self.times.ws[node]),
+                        int(self.times.lw[node]))
 
             order = sorted(self.data.nodes_of_visit, key=key)
         for vi in order:

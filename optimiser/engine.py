@@ -12,7 +12,7 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   times ``policy.travel_weight``; both keep carers near home.
 * The commute rules (:func:`optimiser.compile.commute_legs`) as forbidden arcs: a visit
   beyond a shift's leg limit is never its first or last.
-* ``work`` dimension (same transits, no slack): paid minutes per shift. A carer's
+* ``work`` dimension (the same transits less sleep-ins' minutes, no slack): paid minutes per shift. A carer's
   ``max_work_minutes`` is exact across her shifts (a solver constraint on the sum of
   her shifts' work). ``contracted_minutes`` is split over her shifts in proportion to
   their length and priced by soft bounds (shortfall / overtime) per shift.
@@ -32,10 +32,15 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
   vehicles means different carers). ``after``: big-M start-to-start constraints active
   only when both visits are placed. Drop penalties by priority via one disjunction
   per node.
-* Breaks: when a shift is longer than ``break_after_minutes``, optional break intervals
-  plus ``SetBreakDistanceDurationOfVehicle`` keep every working stretch within the limit,
-  with breaks that never overlap a visit. OR-Tools counts only declared breaks, which is
-  stricter than the validator's rule (any idle gap >= break_minutes counts).
+* Breaks: when a shift can hold a stretch longer than a break limit
+  (:func:`optimiser.rules.needs_breaks`), optional break intervals plus
+  ``SetBreakDistanceDurationOfVehicle`` keep every working stretch within the limit, with
+  breaks that never overlap a visit but may fall in a sleep-in. OR-Tools counts only
+  declared breaks, which is stricter than the validator's rule
+  (:class:`optimiser.rules.Stretches`: any idle gap >= break_minutes and every sleep-in
+  counts), and a break in a sleep-in needs its length in slack besides; a waking night
+  longer than the limit cannot take its on-site break here. The construction and its
+  ruin-and-recreate (what runs by default whenever breaks apply) use the rule itself.
 * Load (``demand``/``capacity``) dimension when any visit has demand; ``fixed_cost`` is
   charged per used shift vehicle (equal to per carer for single-shift carers).
 
@@ -102,14 +107,16 @@ from .compile import (
     ProblemData,
     compile_problem,
     cost_matrices,
+    node_kinds,
     transit_matrix,
+    unpaid_minutes,
     wage_classes,
 )
 from .construct import Construction
 from .fleet import minimise_fleet
 from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
 from .params import SearchParams
-from .rules import preference_cost
+from .rules import SLEEP_IN, has_waking_nights, needs_breaks, preference_cost
 from .travel import TravelTimes
 
 # first solution by optimiser.construct, then either optimiser.lns's ruin-and-recreate (when the model
@@ -245,10 +252,9 @@ class RoutingModel:
             for node in nodes:
                 self.penalty[node] = penalty + offset
         self.work_targets = self._work_targets()
-        limit = policy.break_after_minutes
-        self.break_vehicles = [
-            v for v, veh in enumerate(data.vehicles) if limit is not None and veh.end - veh.start > limit
-        ]
+        nights = has_waking_nights(problem.visits)
+        self.break_vehicles = [v for v, veh in enumerate(data.vehicles)
+                               if needs_breaks(veh.end - veh.start, policy, nights)]
         self.has_doubles = any(len(n) == 2 for n in data.nodes_of_visit.values())
         self.after_pairs = self._after_pairs()
         self.shared_max_work = [
@@ -397,6 +403,10 @@ class RoutingModel:
         for veh in data.vehicles:
             cap = carers[veh.carer].max_work_minutes
             caps.append(min(cap, veh.end - veh.start) if cap is not None else veh.end - veh.start)
+        unpaid = unpaid_minutes(data)
+        if unpaid.any():  # a sleep-in's minutes are not paid work: the work dimension has its own transits
+            ids = {mode: routing.RegisterTransitMatrix((m - unpaid[:, None]).tolist()) for mode, m in self.transits.items()}
+            vehicle_transits = [ids[carers[veh.carer].travel_mode] for veh in data.vehicles]
         routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_transits, 0, caps, True, "work")
         work = routing.GetDimensionOrDie("work")
         solver = routing.solver()
@@ -465,10 +475,20 @@ class RoutingModel:
 
     def _breaks(self) -> dict[int, list]:
         data, routing, time = self.data, self.routing, self.time
+        if not self.break_vehicles:
+            return {}
         policy = data.problem.policy
-        limit, length = policy.break_after_minutes, policy.break_minutes
+        # declared breaks as long as the longer break, at most the shorter limit apart: stricter
+        # than optimiser.rules.Stretches (no on-site break inside a waking night here)
+        rules = [(policy.break_after_minutes, policy.break_minutes)]
+        if has_waking_nights(data.problem.visits):
+            rules.append((policy.waking_night_break_after_minutes, policy.waking_night_break_minutes))
+        limit = min(a for a, _ in rules if a is not None)
+        length = max(b for a, b in rules if a is not None)
         solver = routing.solver()
-        service = data.duration[self.node_of_index].tolist()
+        # a declared break may fall in a sleep-in (rest), never in another visit
+        resting = np.array([kind == SLEEP_IN for kind in node_kinds(data)])
+        service = np.where(resting, 0, data.duration)[self.node_of_index].tolist()
         out: dict[int, list] = {}
         for v in self.break_vehicles:
             veh = data.vehicles[v]

@@ -26,6 +26,13 @@ cultural background or diet (soft, ``preference_weight`` per visit). The shares 
 :class:`GeneratorSettings` fields, with their sources there. Tags are drawn from a
 random stream of their own, so they leave the rest of a seed's day as it was.
 
+Night care (off by default, so a day's visits and carers do not change): the separate
+out-of-hours service (DOMAIN.md: 21:15-07:00, up to 3 visits a night: a late call, a turn or
+check in the small hours, an early call), sleep-ins and waking nights (22:00-07:00), done
+by carers on a night shift 21:15-07:00 the next day (``night_clients``, ``sleep_ins``,
+``waking_nights``, ``night_carers``). Night work is drawn with its own random stream
+after the day is made, so the day part is the same with or without it.
+
 Places default to a Leicester-like town: a dense centre, suburbs and a few outlying
 villages; the area grows with the number of visits so travel per visit stays
 realistic. With ``osm_file`` the homes are put on residential streets of that
@@ -160,6 +167,27 @@ DIET_OF_FAITH: dict[str, str] = {
 NON_SMOKER = "non_smoker"
 NO_PETS_ALLERGY = "no_pets_allergy"
 NATIONAL_LIVING_WAGE = 12.71
+#: The night shift and the out-of-hours run, in minutes after the day's midnight (DOMAIN.md:
+#: e.g. 21:15-07:00): it ends the next morning.
+NIGHT_SHIFT: tuple[int, int] = (21 * 60 + 15, 31 * 60)
+#: The night service's calls (planned start range, minutes after the day's midnight):
+#: a late call, a turn or check in the small hours, an early call; up to 3 a night.
+NIGHT_CALLS: dict[str, tuple[int, int]] = {
+    "late": (21 * 60 + 45, 23 * 60 + 30),
+    "turn": (25 * 60, 27 * 60 + 30),
+    "early": (29 * 60, 30 * 60 + 15),
+}
+#: How many calls a night-service client has (1-3), with weights, and which.
+NIGHT_PACKAGES: list[tuple[tuple[str, ...], float]] = [
+    (("late",), 0.25),
+    (("late", "early"), 0.35),
+    (("late", "turn", "early"), 0.40),
+]
+#: A sleep-in or waking night starts 21:45-22:00 and lasts until 06:45-07:00.
+NIGHT_STAY: tuple[int, int, int] = (21 * 60 + 45, 22 * 60, 9 * 60)
+#: Night-service clients one night carer is planned to cover: every client has a late
+#: call, and the late round (about 21:15-00:00) is the busiest part of the night.
+NIGHT_CLIENTS_PER_CARER = 3
 #: Planning estimate of travel per carer-visit when sizing shifts (minutes).
 TRAVEL_ESTIMATE_MINUTES = 8
 
@@ -210,6 +238,26 @@ class GeneratorSettings(BaseModel):
         default=1.5,
         gt=0,
         description="Aim for shift minutes in each run >= this x the run's demand",
+    )
+    night_clients: int = Field(
+        default=0,
+        ge=0,
+        le=5_000,
+        description="Clients of the out-of-hours night service (21:15-07:00): 1-3 calls each "
+        "(late, turn, early); drawn from the day's clients first. 0 (default): no night service",
+    )
+    sleep_ins: int = Field(
+        default=0, ge=0, le=5_000, description="Clients with a sleep-in tonight (22:00-07:00); 0 by default"
+    )
+    waking_nights: int = Field(
+        default=0, ge=0, le=5_000, description="Clients with a waking night tonight (22:00-07:00); 0 by default"
+    )
+    night_carers: int | None = Field(
+        default=None,
+        ge=0,
+        le=5_000,
+        description="Carers on the night shift (21:15-07:00 the next day), besides `carers`; default: "
+        f"one per sleep-in and waking night and one per {NIGHT_CLIENTS_PER_CARER} night-service clients",
     )
     # matching beyond language: carer attributes, client requirements and preferences
     non_smoker_share: float = Field(
@@ -909,6 +957,93 @@ def _history(
         client.known_carers = dict(sorted(counts.items()))
 
 
+# --------------------------------------------------------------------------- the night
+
+
+def _night(
+    settings: GeneratorSettings,
+    clients: dict[str, Client],
+    place,
+    day: datetime,
+    width: int,
+) -> tuple[list[Visit], list[Carer]]:
+    """The night's visits (night-service calls, sleep-ins, waking nights) and the night
+    carers; new clients are added to ``clients`` when the day has too few."""
+    wanted = settings.night_clients + settings.sleep_ins + settings.waking_nights
+    if not wanted:
+        return [], []
+    rng = random.Random(f"carerota-{settings.seed}-night")  # the day's stream is left alone
+    ids = list(clients)
+    rng.shuffle(ids)
+    new_clients = []
+    for k in range(wanted - len(ids)):
+        cid = f"client-n{k + 1:0{width}d}"
+        clients[cid] = _draw_client(cid, place.sample(rng), rng)
+        new_clients.append(clients[cid])
+        ids.append(cid)
+    chosen = ids[:wanted]
+    visits: list[Visit] = []
+    for n, cid in enumerate(chosen):
+        if n < settings.night_clients:
+            package = _weighted(rng, NIGHT_PACKAGES)
+            medication = rng.random() < 0.5
+            for call in package:
+                lo, hi = NIGHT_CALLS[call]
+                planned = lo + 15 * rng.randint(0, (hi - lo) // 15)
+                visits.append(
+                    Visit(
+                        id=f"{cid}-night-{call}",
+                        client=cid,
+                        window=Window(start=_at(day, planned - 30), end=_at(day, planned + 30)),
+                        duration_minutes=_weighted(rng, [(15, 0.1), (30, 0.75), (45, 0.15)]),
+                        skills=["medication"] if medication and call != "turn" else [],
+                        priority="normal" if call == "turn" else "high",
+                    )
+                )
+        else:
+            kind = "sleep_in" if n < settings.night_clients + settings.sleep_ins else "waking_night"
+            earliest, latest, length = NIGHT_STAY
+            visits.append(
+                Visit(
+                    id=f"{cid}-{kind.replace('_', '-')}",
+                    client=cid,
+                    window=Window(start=_at(day, earliest), end=_at(day, latest)),
+                    duration_minutes=length,
+                    priority="high",
+                    kind=kind,
+                )
+            )
+    n_carers = settings.night_carers
+    if n_carers is None:
+        n_carers = settings.sleep_ins + settings.waking_nights + math.ceil(settings.night_clients / NIGHT_CLIENTS_PER_CARER)
+    if n_carers == 0:
+        raise InputError(
+            f"generator settings: night_carers is 0 but the night has {len(visits)} visits; "
+            "give at least 1, or leave it out to size it to the night's work"
+        )
+    width_c = max(2, len(str(n_carers)))
+    carers = []
+    for k in range(n_carers):
+        skills = {s for s, share in CARER_SKILLS.items() if rng.random() < share}
+        languages = ["English"] + [lang for lang, share in CARER_LANGUAGES.items() if rng.random() < share]
+        carers.append(
+            Carer(
+                id=f"night-carer-{k + 1:0{width_c}d}",
+                home=place.sample(rng, village_share=0.05),
+                travel_mode="car",  # nobody walks the night round
+                shifts=[Shift(start=_at(day, NIGHT_SHIFT[0]), end=_at(day, NIGHT_SHIFT[1]))],
+                skills=sorted(skills),
+                languages=languages,
+                gender="female" if rng.random() < settings.female_carer_share else "male",
+                max_work_minutes=600,  # a sleep-in is not working time: it does not count
+                hourly_wage=round(NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.5, 0.4)]), 2),
+            )
+        )
+    _draw_attributes(settings, new_clients, carers, rng)  # tags as the day's carers and clients have
+    _repair(clients, visits, carers, rng)
+    return visits, carers
+
+
 # --------------------------------------------------------------------------- the day
 
 
@@ -967,6 +1102,10 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
             client.excluded_carers = [rng.choice(carer_ids)]
     _repair(clients, visits, carers, rng)
     _history(clients, visits, carers, rng)
+    night_visits, night_carers = _night(settings, clients, place, day, width)
+    night = ""
+    if night_visits or night_carers:
+        night = f"-night{settings.night_clients}s{settings.sleep_ins}w{settings.waking_nights}"
 
     travel = (
         Travel(road_network=RoadNetwork(osm_file=str(settings.osm_file)))
@@ -974,10 +1113,10 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
         else Travel()
     )
     return Problem(
-        id=f"uk-day-{settings.date}-{settings.visits}v-{settings.carers}c-seed{settings.seed}",
-        carers=carers,
+        id=f"uk-day-{settings.date}-{settings.visits}v-{settings.carers}c-seed{settings.seed}{night}",
+        carers=carers + night_carers,
         clients=list(clients.values()),
-        visits=visits,
+        visits=visits + night_visits,
         travel=travel,
     )
 
@@ -985,20 +1124,34 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
 def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
     """Per run: carer-minutes the visits need (no travel) vs carer-minutes on duty.
 
-    A visit counts in the run its window starts in; a double-up counts twice.
+    A visit counts in the run its window starts in; a double-up counts twice. Times are
+    minutes from the first day's midnight, so a night shift (21:15-07:00) counts in the
+    ``night`` run (22:00-07:00), listed when the problem has one; sleep-ins and waking
+    nights count there too.
     """
+    starts = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
+    if not starts:
+        return {}
+    day = datetime.combine(min(starts).date(), datetime.min.time())
+
+    def minute(t: datetime) -> float:
+        return (t - day).total_seconds() / 60
+
+    runs = dict(RUNS)
+    if any(minute(s.end) > 24 * 60 for c in problem.carers for s in c.shifts):
+        runs["night"] = (RUNS["bed"][1], NIGHT_SHIFT[1])
     out: dict[str, dict[str, float]] = {}
-    for run, (rs, re_) in RUNS.items():
-        need = sum(
-            v.duration_minutes * v.carers_required
-            for v in problem.visits
-            if rs <= v.window.start.hour * 60 + v.window.start.minute < re_
-        )
+    def run_of(v: Visit) -> str | None:
+        if v.kind != "visit" and "night" in runs:
+            return "night"
+        return next((r for r, (rs, re_) in runs.items() if rs <= minute(v.window.start) < re_), None)
+
+    for run, (rs, re_) in runs.items():
+        need = sum(v.duration_minutes * v.carers_required for v in problem.visits if run_of(v) == run)
         duty = 0.0
         for c in problem.carers:
             for s in c.shifts:
-                a, b = s.start.hour * 60 + s.start.minute, s.end.hour * 60 + s.end.minute
-                duty += max(0, min(b, re_) - max(a, rs))
+                duty += max(0.0, min(minute(s.end), re_) - max(minute(s.start), rs))
         out[run] = {
             "visit_minutes": float(need),
             "carer_minutes": duty,

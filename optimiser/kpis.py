@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from pydantic import BaseModel, Field
 
+from . import rules
 from .model import PRIORITIES, Problem, Solution
 from .roster import Roster, minutes
 from .rules import unmet_preferences
@@ -37,7 +38,9 @@ class PriorityKpis(_Out):
 class CarerKpis(_Out):
     visits: int = 0
     shifts_used: int = 0
-    contact_minutes: float = 0.0
+    contact_minutes: float = 0.0  # visits paid by the hour (waking nights too; not sleep-ins)
+    sleep_ins: int = 0
+    sleep_in_allowance: float = 0.0  # GBP: policy.sleep_in_allowance per sleep-in
     travel_minutes: float = 0.0  # paid: between visits within a shift
     travel_km: float = 0.0
     commute_minutes: float = 0.0  # unpaid: home -> first visit and last visit -> home
@@ -81,6 +84,7 @@ class CostKpis(_Out):
     contact_hours: float = 0.0
     contact_wage: float = 0.0
     travel_time_wage: float = 0.0
+    sleep_in_allowances: float = 0.0  # flat policy.sleep_in_allowance per sleep-in, instead of hourly pay
     mileage: float = 0.0
     ni_pension: float = 0.0
     other_on_costs: float = 0.0
@@ -109,7 +113,11 @@ class Kpis(_Out):
     )
     carers_total: int = 0
     carers_used: int = 0
-    contact_minutes: float = 0.0  # per carer: a double-up counts twice
+    contact_minutes: float = 0.0  # per carer: a double-up counts twice; sleep-ins are not contact time
+    sleep_ins: int = 0  # carer-sleep-ins placed (paid the allowance)
+    sleep_in_minutes: float = 0.0
+    waking_nights: int = 0  # carer-waking-nights placed (working time, in contact_minutes)
+    waking_night_minutes: float = 0.0
     travel_minutes: float = 0.0
     travel_km: float = 0.0
     travel_miles: float = 0.0
@@ -204,12 +212,21 @@ def kpis_of(r: Roster) -> Kpis:
                 ck.travel_minutes += leg.minutes
                 ck.travel_km += leg.km
                 ck.waiting_minutes += max(0.0, b.start - a.end - leg.minutes)
-            ck.contact_minutes += sum(pl.visit.duration_minutes for pl in run)
+            ck.contact_minutes += sum(rules.paid_minutes(pl.visit) for pl in run)
+            for pl in run:
+                if pl.visit.kind == rules.SLEEP_IN:
+                    ck.sleep_ins += 1
+                    k.sleep_in_minutes += pl.visit.duration_minutes
+                elif pl.visit.kind == rules.WAKING_NIGHT:
+                    k.waking_nights += 1
+                    k.waking_night_minutes += pl.visit.duration_minutes
         ck.paid_minutes = ck.contact_minutes + ck.travel_minutes
         if carer.contracted_minutes is not None:
             ck.vs_contracted_minutes = ck.paid_minutes - carer.contracted_minutes
         wage = carer.hourly_wage or policy.hourly_wage
         ck.wage_cost = ck.paid_minutes / 60 * wage
+        ck.sleep_in_allowance = ck.sleep_ins * policy.sleep_in_allowance
+        cost.sleep_in_allowances += ck.sleep_in_allowance
         ck.mileage_cost = ck.travel_km / KM_PER_MILE * policy.mileage_per_mile.get(carer.travel_mode, 0.0)
         cost.contact_wage += ck.contact_minutes / 60 * wage
         cost.travel_time_wage += ck.travel_minutes / 60 * wage
@@ -227,6 +244,7 @@ def kpis_of(r: Roster) -> Kpis:
     carers = k.per_carer.values()
     k.carers_used = sum(1 for c in carers if c.visits)
     k.contact_minutes = sum(c.contact_minutes for c in carers)
+    k.sleep_ins = sum(c.sleep_ins for c in carers)
     k.travel_minutes = sum(c.travel_minutes for c in carers)
     k.travel_km = sum(c.travel_km for c in carers)
     k.travel_miles = k.travel_km / KM_PER_MILE
@@ -299,7 +317,7 @@ def kpis_of(r: Roster) -> Kpis:
     # money: wages + on-costs + mileage are the direct cost; the price grosses up for
     # running the business and profit (shares of the price)
     cost.contact_hours = k.contact_minutes / 60
-    wages = cost.contact_wage + cost.travel_time_wage
+    wages = cost.contact_wage + cost.travel_time_wage + cost.sleep_in_allowances
     cost.ni_pension = wages * policy.ni_pension_rate
     cost.other_on_costs = wages * policy.other_on_cost_rate
     direct = wages + cost.ni_pension + cost.other_on_costs + cost.mileage
@@ -307,7 +325,8 @@ def kpis_of(r: Roster) -> Kpis:
     cost.running_business = price * policy.business_cost_share
     cost.profit = price * policy.profit_share
     cost.total = price
-    items = ("contact_wage", "travel_time_wage", "mileage", "ni_pension", "other_on_costs", "running_business", "profit")
+    items = ("contact_wage", "travel_time_wage", "sleep_in_allowances", "mileage", "ni_pension", "other_on_costs",
+             "running_business", "profit")
     cost.breakdown_share = {i: getattr(cost, i) / price for i in items} if price > 0 else {}
     cost.fee_income = cost.contact_hours * policy.fee_per_hour
     if cost.contact_hours > 0:

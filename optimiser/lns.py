@@ -78,6 +78,9 @@ def improve(
     point = data.node_point[first]
     minutes = next(iter(data.minutes_int.values()))
     ws, lw = data.window_start[first], data.window_end[first] + data.late_limit[first]
+    # how far past an hour each sleep-in or waking night reaches (0 for other visits)
+    stay = np.array([problem.visits[vi].kind != "visit" for vi in in_model], dtype=bool)
+    overrun = np.where(stay, np.maximum(0, data.duration[first] - 60), 0)
     rank = {vi: PRIORITY_RANK[problem.visits[vi].priority] for vi in in_model}
     position = {vi: i for i, vi in enumerate(in_model)}
     fixed_costs = any(c.fixed_cost)
@@ -107,7 +110,7 @@ def improve(
         elif rng.random() < params.string_share:
             target, out, focus = _ruin_strings(c, params, rng, in_model, rank, position, point, minutes)
         else:
-            target, out, focus = _ruin(c, params, rng, in_model, rank, position, point, minutes, ws, lw)
+            target, out, focus = _ruin(c, params, rng, in_model, rank, position, point, minutes, ws, lw, overrun)
         # an `after` pair leaves and comes back together, so it can move as one
         out = sorted(set(out) | c.placed_partners([*out, target]))
         snap = c.snapshot()
@@ -187,12 +190,23 @@ def _focus(c: Construction, params: LNSParams, rng, in_model, ranked, dist) -> s
     return focus
 
 
-def _ruin(c: Construction, params: LNSParams, rng, in_model, rank, position, point, minutes, ws, lw):
+def _ruin(c: Construction, params: LNSParams, rng, in_model, rank, position, point, minutes, ws, lw, overrun):
     """Take out the placed visits nearest a target in space among those whose
-    windows overlap its own; return ``(target, visits to take out, routes to re-insert into)``."""
+    windows overlap its own (a sleep-in or waking night reaching ``overrun`` further, as far
+    as it lasts, so it meets the night's calls); return ``(target, visits to take out,
+    routes to re-insert into)``. For a sleep-in or waking night left out, half the time,
+    what one of its carers does during it instead."""
     target = _target(c, rng, in_model, rank)
     t = position[target]
-    near = (ws <= lw[t] + 60) & (lw >= ws[t] - 60)
+    if overrun[t] and target not in c.placed and rng.random() < 0.5:
+        data = c.data
+        u = data.nodes_of_visit[target][0]
+        r = c.routes[rng.choice(data.allowed[u])]
+        until = lw[t] + int(data.duration[u])
+        out = sorted({int(data.node_visit[w]) for w, a, b in zip(r.nodes, r.est, r.lst, strict=True)
+                      if a < until and b + int(data.duration[w]) > ws[t]})
+        return target, out, None
+    near = (ws <= lw[t] + 60 + overrun[t]) & (lw + overrun >= ws[t] - 60)
     dist = minutes[point[t], point] + rng.random() * 5
     dist[~near] = 1e9
     k = rng.randint(*params.size)

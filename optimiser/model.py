@@ -36,6 +36,8 @@ TRAVEL_MODES: tuple[TravelMode, ...] = ("car", "walk", "bike")
 Priority = Literal["critical", "high", "normal", "flexible"]
 PRIORITIES: tuple[Priority, ...] = ("critical", "high", "normal", "flexible")
 Gender = Literal["female", "male"]
+VisitKind = Literal["visit", "sleep_in", "waking_night"]
+VISIT_KINDS: tuple[VisitKind, ...] = ("visit", "sleep_in", "waking_night")
 
 
 # --------------------------------------------------------------------------- bounds
@@ -357,6 +359,15 @@ class Visit(_Doc):
     priority: Priority = "normal"
     pinned_carers: list[Id] = []
     after: After | None = None
+    kind: VisitKind = Field(
+        default="visit",
+        description="'visit': an ordinary call, paid working time. 'sleep_in': the carer sleeps at the "
+        "client's home, on call; not working time (Mencap, UK Supreme Court 2021), so it ends a working "
+        "stretch like a break, adds nothing to paid minutes (max_work_minutes, contracted_minutes) and is "
+        "paid policy.sleep_in_allowance instead of the hourly wage. 'waking_night': the carer stays awake "
+        "at the client's home all night; working time paid by the hour, with on-site breaks "
+        "(policy.waking_night_break_after_minutes, waking_night_break_minutes).",
+    )
     demand: Int = Field(default=0, ge=0, le=MAX_LOAD, description="Load used against carer `capacity`.")
     late_limit_minutes: Minutes = Field(
         default=0,
@@ -433,7 +444,19 @@ class Policy(_Doc):
     break_after_minutes: PositiveMinutes | None = Field(
         default=360, description="A working stretch longer than this needs a break; null switches it off."
     )
-    break_minutes: PositiveMinutes = 20
+    break_minutes: PositiveMinutes = Field(
+        default=20, description="Idle time (gap minus travel) at least this long is a break; it ends a working stretch."
+    )
+    waking_night_break_after_minutes: PositiveMinutes | None = Field(
+        default=360,
+        description="A working stretch holding waking-night work longer than this needs a break, taken on site "
+        "during the night (the carer cannot leave the client); null switches it off. The Working Time "
+        "Regulations' 20 min after 6 h (reg 12) apply to night work too; taken on site as the rest that "
+        "continuity of care allows (regs 21(c), 24). Working assumption: the break is part of the paid night.",
+    )
+    waking_night_break_minutes: PositiveMinutes = Field(
+        default=20, description="Length of an on-site break in a waking night."
+    )
     max_commute_minutes: dict[TravelMode, Minutes] | None = Field(
         default={"car": 45, "bike": 30, "walk": 25},
         description="Longest commute leg (home to a shift's first visit, last visit to home) per travel "
@@ -447,6 +470,13 @@ class Policy(_Doc):
         "bike": 0.20,
         "walk": 0.0,
     }
+    sleep_in_allowance: Float = Field(
+        default=75.0,
+        ge=0,
+        le=MAX_MONEY,
+        description="GBP paid per sleep-in instead of the hourly wage. Working assumption: the middle of the "
+        "usual £50-£100 a night (DOMAIN.md); unverified.",
+    )
     ni_pension_rate: Float = Field(default=0.11, ge=0, le=MAX_RATE, description="Employer NI + pension, share of wages.")
     other_on_cost_rate: Float = Field(
         default=0.19, ge=0, le=MAX_RATE, description="Holiday, training, sickness: share of wages."

@@ -52,6 +52,9 @@ def kpi_summary(solution: Solution) -> str:
         f"(fee {_money(cost.get('fee_per_hour'))}, margin {_money(cost.get('margin_per_hour'))}/h)",
         f"unassigned {len(solution.unassigned)}",
     ]
+    if k.get("sleep_ins") or k.get("waking_nights"):
+        lines.insert(-1, f"night: {k.get('sleep_ins', 0)} sleep-ins ({_money(cost.get('sleep_in_allowances'))} "
+                         f"allowance), {k.get('waking_nights', 0)} waking nights")
     return "\n".join(lines)
 
 
@@ -95,8 +98,12 @@ def kpi_table(k: Mapping[str, Any]) -> str:
                                             f"{_num(k.get('overtime_minutes'))} min"),
         ("contact hours", _num(cost.get("contact_hours"), ",.2f")),
     ]
-    for item in ("contact_wage", "travel_time_wage", "mileage", "ni_pension", "other_on_costs",
-                 "running_business", "profit"):
+    if k.get("sleep_ins") or k.get("waking_nights"):
+        rows.append(("sleep-ins / waking nights", f"{k.get('sleep_ins', 0)} / {k.get('waking_nights', 0)}"))
+    for item in ("contact_wage", "travel_time_wage", "sleep_in_allowances", "mileage", "ni_pension",
+                 "other_on_costs", "running_business", "profit"):
+        if item == "sleep_in_allowances" and not cost.get(item):
+            continue
         share = cost.get("breakdown_share", {}).get(item)
         rows.append((f"  {item.replace('_', ' ')}", f"{_money(cost.get(item))} ({_pct(share)})"))
     rows += [
@@ -140,6 +147,8 @@ def _timeline(route: Route, problem: Problem | None, widths: tuple[int, int]) ->
             parts.append(f"wait {wait:.0f} min" + (" (counts as a break)" if rest else ""))
         if v is not None and v.carers_required == 2:
             parts.append("double-up")
+        if v is not None and v.kind != "visit":
+            parts.append(v.kind.replace("_", "-"))
         events.append((stop.start, "  ".join(parts)))
         prev_shift, prev_end = shift, stop.end
     for b in route.breaks:

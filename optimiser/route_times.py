@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compile import ProblemData
+from .compile import ProblemData, node_kinds
+from .rules import Stretches, has_waking_nights, needs_breaks
 
 VIEW_LIST_NODES = 700  # up to this many nodes, insertion reads matrices from lists (memory ~ n^2)
 
@@ -68,11 +69,10 @@ class RouteTimes:
         self.ws = data.window_start.copy()
         self.lw = data.window_end + data.late_limit
         self.views = self._views()
-        policy = data.problem.policy
-        limit = policy.break_after_minutes
-        self.break_after = limit
-        self.break_minutes = policy.break_minutes
-        self.needs_breaks = [limit is not None and veh.end - veh.start > limit for veh in data.vehicles]
+        self.policy = policy = data.problem.policy
+        nights = has_waking_nights(data.problem.visits)
+        self.needs_breaks = [needs_breaks(veh.end - veh.start, policy, nights) for veh in data.vehicles]
+        self.kind = node_kinds(data)  # sleep-ins and waking nights keep the break rule their own way
 
     def refresh(self, r: Route) -> None:
         """Recompute ``r``'s arcs and start ranges from its stops."""
@@ -202,25 +202,21 @@ class RouteTimes:
 
     def starts(self, r: Route, nodes: list[int]) -> list[int] | None:
         """Earliest start times; on a shift that needs breaks, idle ``break_minutes``
-        whenever a working block would otherwise run too long. None if infeasible."""
+        whenever a working stretch would otherwise run too long (:class:`optimiser.rules.Stretches`).
+        None if infeasible."""
         T = self.vehicle_T[r.vehicle]
-        breaks = self.needs_breaks[r.vehicle]
-        limit, brk = self.break_after, self.break_minutes
+        stretches = Stretches(self.policy) if self.needs_breaks[r.vehicle] else None
+        duration, kind = self.data.duration, self.kind
         t = r.start
-        block = None
         prev = None
         starts = []
         for u in nodes:
-            dur = int(self.data.duration[u])
-            arrive = t if prev is None else t + int(T[prev, u]) - int(self.data.duration[prev])
-            s = max(int(self.ws[u]), arrive)
-            if breaks:
-                if block is None or s - arrive >= brk:
-                    block = s
-                elif s + dur - block > limit:
-                    s = max(s, arrive + brk)
-                    block = s
-                if s + dur - block > limit:
+            dur = int(duration[u])
+            travel = 0 if prev is None else int(T[prev, u]) - int(duration[prev])
+            s = max(int(self.ws[u]), t + travel)
+            if stretches is not None:
+                s = stretches.place(kind[u], s, dur, travel)
+                if s is None:
                     return None
             if s > self.lw[u]:
                 return None
@@ -233,8 +229,8 @@ class RouteTimes:
     def schedule(self, routes: list[Route]) -> list[tuple[int, list[tuple[int, int]], list[tuple[int, int]]]]:
         """``[(vehicle, [(node, start)], [(break start, break end)])]`` of used vehicles.
 
-        Breaks are listed where an idle gap separates blocks that together would
-        exceed ``break_after_minutes``."""
+        Breaks are listed where an idle gap separates stretches that together would
+        exceed their limit, and on site in waking nights (:meth:`optimiser.rules.Stretches.listed_breaks`)."""
         out = []
         for r in routes:
             if not r.nodes:
@@ -245,23 +241,13 @@ class RouteTimes:
             breaks = []
             if self.needs_breaks[r.vehicle]:
                 T, dur = self.vehicle_T[r.vehicle], self.data.duration
-                block_start = starts[0]
-                for k in range(1, len(stops)):
-                    (p, sp), (u, su) = stops[k - 1], stops[k]
-                    free = sp + int(T[p, u])  # end of p's visit + travel
-                    if su - free >= self.break_minutes:
-                        if self._block_end(stops, k, T, dur) - block_start > self.break_after:
-                            breaks.append((free, free + self.break_minutes))
-                        block_start = su
+                stretches = Stretches(self.policy)
+                prev = None
+                for u, s in stops:
+                    travel = 0 if prev is None else int(T[prev, u]) - int(dur[prev])
+                    stretches.add(self.kind[u], s, s + int(dur[u]), travel)
+                    prev = u
+                stretches.finish()
+                breaks = [(int(a), int(b)) for a, b in stretches.listed_breaks()]
             out.append((r.vehicle, stops, breaks))
         return out
-
-    def _block_end(self, stops, k: int, T, dur) -> int:
-        """End of the working block that starts at stop ``k``."""
-        end = stops[k][1] + int(dur[stops[k][0]])
-        for j in range(k + 1, len(stops)):
-            (p, sp), (u, su) = stops[j - 1], stops[j]
-            if su - (sp + int(T[p, u])) >= self.break_minutes:
-                break
-            end = su + int(dur[u])
-        return end

@@ -1,4 +1,8 @@
-"""The hard rules of a roster that decide who may do a visit: one name and one definition each.
+"""The hard rules of a roster: one name and one definition each.
+
+Two families live here: the rules that decide who may do a visit (eligibility), and the
+working-time rule of breaks (:class:`Stretches`: what a working stretch is, and when it
+needs a break), with what a sleep-in and a waking night are to it.
 
 Every layer that needs one of these calls it here: the compiled problem the solver
 searches (``optimiser.compile``), the validator's violations (``optimiser.validator``),
@@ -15,7 +19,9 @@ KPIs (``optimiser.kpis``) read it from here. It never makes a carer ineligible.
 
 from __future__ import annotations
 
-from .model import Carer, Client, Policy, Visit
+from math import inf
+
+from .model import Carer, Client, Policy, Visit, VisitKind
 
 SKILLS = "skills"
 """The carer holds every skill the visit needs (insulin, hoist ...)."""
@@ -36,7 +42,20 @@ PINNED = "pinned_carers"
 """A visit pinned to carers is done by them, and by nobody else in their place."""
 SHIFTS = "shifts"
 """A visit lies inside one of its carer's shifts."""
-
+BREAK = "break"
+"""No working stretch lasts longer than ``policy.break_after_minutes`` (Working Time
+Regulations 1998 reg 12: 20 min when the working day exceeds 6 h); see :class:`Stretches`."""
+WAKING_NIGHT_BREAK = "waking_night_break"
+"""A working stretch that holds waking-night work lasts at most
+``policy.waking_night_break_after_minutes``; its breaks are taken on site during the night."""
+AFTER = "after"
+"""Start-to-start gap to another visit of the same client, when both are placed."""
+DOUBLE_HANDED = "double_handed"
+"""A double-handed visit has two different carers starting together, or none."""
+BUSY = "busy"
+"""Not a rule: every carer who may do the visit and works then has no room for it."""
+SEARCH = "search"
+"""Not a rule: a carer could take the visit in the roster as it stands; the search left it out."""
 COMMUTE = "commute"
 """Each trip from home to a shift's first visit, and from its last visit home, takes at
 most the carer's commute limit (:func:`commute_limit`)."""
@@ -83,8 +102,8 @@ def over_capacity(visit: Visit, carer: Carer) -> bool:
 
 
 def longer_than_work_cap(visit: Visit, carer: Carer) -> bool:
-    """The visit alone lasts longer than the carer may be paid for."""
-    return carer.max_work_minutes is not None and visit.duration_minutes > carer.max_work_minutes
+    """The visit alone is paid for longer than the carer may be (a sleep-in never is)."""
+    return carer.max_work_minutes is not None and paid_minutes(visit) > carer.max_work_minutes
 
 
 def pinned_elsewhere(visit: Visit, carer: Carer) -> bool:
@@ -120,6 +139,183 @@ def ineligible(visit: Visit, client: Client, carer: Carer) -> str | None:
     if longer_than_work_cap(visit, carer):
         return MAX_WORK
     return None
+
+
+# --------------------------------------------------------------------------- working time
+
+SLEEP_IN: VisitKind = "sleep_in"
+WAKING_NIGHT: VisitKind = "waking_night"
+_TOL = 1e-6  # minutes of float noise (the validator's times); whole minutes are exact
+
+
+def working(visit: Visit) -> bool:
+    """Whether the visit is working time: every kind but a sleep-in (not working time for
+    minimum-wage purposes unless woken, UK Supreme Court, Mencap 2021; a roster plans no waking)."""
+    return visit.kind != SLEEP_IN
+
+
+def paid_minutes(visit: Visit) -> int:
+    """Minutes of the visit paid by the hour and counted against ``max_work_minutes`` and
+    ``contracted_minutes``: none for a sleep-in (paid ``policy.sleep_in_allowance``)."""
+    return visit.duration_minutes if working(visit) else 0
+
+
+def needs_breaks(shift_minutes: float, policy: Policy, waking_nights: bool) -> bool:
+    """Whether a shift this long can hold a stretch the break rules limit (shorter ones never
+    do); ``waking_nights``: whether the problem has any (else their limit cannot apply)."""
+    limits = [policy.break_after_minutes] + ([policy.waking_night_break_after_minutes] if waking_nights else [])
+    limits = [x for x in limits if x is not None]
+    return bool(limits) and shift_minutes > min(limits)
+
+
+def has_waking_nights(visits: list[Visit]) -> bool:
+    """Whether any visit is a waking night (only then can its break limit bind)."""
+    return any(v.kind == WAKING_NIGHT for v in visits)
+
+
+class Stretches:
+    """The working stretches of one shift, fed its visits in time order: the break rule's
+    one definition, used by the construction, the OR-Tools model's vehicles, the validator
+    and the unassigned reasons.
+
+    * Working time is the visits (sleep-ins excepted) and the travel between them. Rest is
+      the idle time between two working visits (the gap minus the travel in it: she may
+      travel first and wait after, or the other way round) and the whole of any sleep-in
+      between them (she sleeps at the client's home).
+    * A stretch ends at rest of at least ``policy.break_minutes``. A stretch may last
+      ``policy.break_after_minutes`` (:data:`BREAK`), measured from its first visit's start
+      to its last visit's end; one that holds waking-night work
+      ``policy.waking_night_break_after_minutes`` (:data:`WAKING_NIGHT_BREAK`). ``None``
+      switches a limit off.
+    * A waking night takes its breaks on site: a break of ``waking_night_break_minutes`` as
+      late as the limit allows (and inside the night), again and again until the rest of
+      the night fits; the work after the last one continues the stretch.
+
+    :meth:`add` reads a roster as placed (the validator, the unassigned reasons);
+    :meth:`place` chooses the earliest start that keeps the rule (the construction); both
+    are the one method, ``place(..., fixed=True)`` being :meth:`add`. :attr:`closed` then holds the
+    stretches ``(start, end, holds waking-night work, first visit, last visit)`` (indices in
+    the order fed), :meth:`over` says which break a stretch lacks, and :meth:`listed_breaks`
+    gives the breaks a roster lists.
+    """
+
+    __slots__ = ("limit", "rest", "night_limit", "night_rest", "start", "end", "night", "free", "travel",
+                 "first", "last", "count", "closed", "on_site", "idle_breaks", "slept")
+
+    def __init__(self, policy: Policy):
+        self.limit = policy.break_after_minutes
+        self.rest = policy.break_minutes
+        self.night_limit = policy.waking_night_break_after_minutes
+        self.night_rest = policy.waking_night_break_minutes
+        self.start: float | None = None  # the open stretch's start (None: no stretch open)
+        self.end: float = 0  # ... and the end of its work so far
+        self.night = False  # ... it holds waking-night work
+        self.free: float | None = None  # end of the last working visit
+        self.travel: float = 0  # paid travel since then (work, not rest)
+        self.slept = False  # a sleep-in since then
+        self.first = self.last = self.count = 0
+        self.closed: list[tuple[float, float, bool, int, int]] = []
+        self.on_site: list[tuple[float, float]] = []  # breaks inside waking nights
+        self.idle_breaks: list[tuple[int, float]] = []  # (stretches closed before it, start) of idle splits
+
+    def _cap(self, night: bool) -> int | None:
+        return self.night_limit if night else self.limit
+
+    def _close(self) -> None:
+        if self.start is not None:
+            self.closed.append((self.start, self.end, self.night, self.first, self.last))
+        self.start = None
+
+    def idle(self, start: float, travel: float) -> float:
+        """Rest before a working visit starting at ``start`` after ``travel`` paid minutes on the road."""
+        return inf if self.free is None else start - self.free - self.travel - travel
+
+    def add(self, kind: VisitKind, start: float, end: float, travel: float) -> None:
+        """Feed the next visit as placed; ``travel`` is the paid travel into it (0 from home)."""
+        self.place(kind, start, end - start, travel, fixed=True)
+
+    def _night_breaks(self, start: float, end: float, i: int) -> None:
+        limit, rest = self.night_limit, self.night_rest
+        while self.start is not None and end - self.start > limit + _TOL:
+            at = min(self.start + limit, end - rest)
+            if at < start - _TOL:  # the stretch was too long before the night began
+                at = start
+            if at + rest > end + _TOL:
+                return  # no room for a break in this night
+            self.end = at
+            self._close()
+            self.on_site.append((at, at + rest))
+            if at + rest < end - _TOL:
+                self.start, self.night, self.first, self.end = at + rest, True, i, end
+
+    def place(self, kind: VisitKind, earliest: float, duration: float, travel: float,
+              fixed: bool = False) -> float | None:
+        """Start the next visit at ``earliest``, or, when its stretch would then run too long,
+        after a break of idle time, and feed it; return the start, or None when no start keeps
+        the rule. ``fixed``: the start is given (:meth:`add`)."""
+        start = earliest
+        i = self.count
+        self.count = i + 1
+        if kind == SLEEP_IN:
+            self.travel += travel
+            self.slept = True
+            return start
+        night = kind == WAKING_NIGHT
+        idle = inf if self.free is None else start - self.free - self.travel - travel
+        if self.start is not None and idle < self.rest - _TOL:
+            cap = self.night_limit if self.night or night else self.limit
+            # a waking night can break on site, but not before it begins
+            if not fixed and cap is not None and (start if night else start + duration) - self.start > cap:
+                late = self.free + self.travel + travel + self.rest
+                if late > start:
+                    idle += late - start
+                    start = late
+        if self.start is None or idle >= self.rest - _TOL:
+            if self.start is not None:
+                if not self.slept:
+                    self.idle_breaks.append((len(self.closed) + 1, start - idle))
+                self.closed.append((self.start, self.end, self.night, self.first, self.last))
+            self.start, self.night, self.first = start, False, i
+        end = start + duration
+        self.last, self.end = i, end
+        if night:
+            self.night = True
+            if self.night_limit is not None:
+                self._night_breaks(start, end, i)
+        self.free, self.travel, self.slept = end, 0, False
+        if not fixed and self.start is not None:
+            cap = self.night_limit if self.night else self.limit
+            if cap is not None and self.end - self.start > cap + _TOL:
+                return None
+        return start
+
+    def over(self, stretch: tuple[float, float, bool, int, int]) -> tuple[str, int] | None:
+        """``(rule, limit)`` when a closed stretch is longer than its limit, else None."""
+        start, end, night, _, _ = stretch
+        cap = self._cap(night)
+        if cap is not None and end - start > cap + _TOL:
+            return (WAKING_NIGHT_BREAK if night else BREAK), cap
+        return None
+
+    def finish(self) -> list[tuple[float, float, bool, int, int]]:
+        """Close the open stretch; return every stretch of the shift."""
+        self._close()
+        return self.closed
+
+    def listed_breaks(self) -> list[tuple[float, float]]:
+        """The breaks a roster lists (after :meth:`finish`): every on-site break of a waking
+        night, and every idle break between two stretches that together would run too long."""
+        out = list(self.on_site)
+        for k, at in self.idle_breaks:
+            if 0 < k < len(self.closed):
+                a, b = self.closed[k - 1], self.closed[k]
+                cap = self._cap(a[2] or b[2])
+                if cap is not None and b[1] - a[0] > cap:
+                    out.append((at, at + self.rest))
+        return sorted(out)
+
+
+# --------------------------------------------------------------------------- commuting
 
 
 def commute_limit(carer: Carer, policy: Policy) -> int | None:

@@ -7,9 +7,9 @@ rule it breaks, which carer and visit, and the numbers a coordinator needs.
 
 Semantics follow ``notes/PREAMBLE.md``: a visit lies inside one shift of its carer;
 consecutive visits of a shift leave the matrix travel time of her travel mode between
-them; paid time is visit minutes plus travel between visits within a shift; a working
-block (split wherever idle time >= ``break_minutes``) lasts at most
-``break_after_minutes``.
+them; paid time is visit minutes (sleep-ins excepted) plus travel between visits within a
+shift; a working stretch (:class:`optimiser.rules.Stretches`: split wherever idle time >=
+``break_minutes``, and by sleep-ins) lasts at most ``break_after_minutes``.
 """
 
 from __future__ import annotations
@@ -413,7 +413,7 @@ def carers_required(r: Roster) -> Iterator[Violation]:
             )
 
 
-@rule("double_handed")
+@rule(rules.DOUBLE_HANDED)
 def double_handed(r: Roster) -> Iterator[Violation]:
     """A double-up has exactly two different carers starting together, or none."""
     for visit_id, placements in r.by_visit.items():
@@ -422,21 +422,21 @@ def double_handed(r: Roster) -> Iterator[Violation]:
         doers = ", ".join(f"{pl.carer.id} at {hm(pl.stop.start)}" for pl in placements)
         if len(placements) != 2:
             yield _v(
-                "double_handed",
+                rules.DOUBLE_HANDED,
                 f"double-handed visit {visit_id} needs two different carers together (or none) but "
                 f"has {len(placements)}: {doers}",
                 visit=visit_id,
             )
         elif abs(placements[0].start - placements[1].start) > TOL:
             yield _v(
-                "double_handed",
+                rules.DOUBLE_HANDED,
                 f"double-handed visit {visit_id}: the two carers must start together but start "
                 f"{abs(placements[0].start - placements[1].start):g} min apart ({doers})",
                 visit=visit_id,
             )
 
 
-@rule("after")
+@rule(rules.AFTER)
 def after(r: Roster) -> Iterator[Violation]:
     """Start-to-start gap to the `after` visit within [min, max] when both are placed."""
     for v in r.problem.visits:
@@ -448,16 +448,17 @@ def after(r: Roster) -> Iterator[Violation]:
         when = f"{gap:g} min after" if gap >= 0 else f"{-gap:g} min before"
         said = f"visit {v.id} ({v.client}) starts {hm(this)}, {when} visit {v.after.visit} ({hm(other)})"
         if gap < lo - TOL:
-            yield _v("after", f"{said}; it must start at least {lo} min after it", visit=v.id)
+            yield _v(rules.AFTER, f"{said}; it must start at least {lo} min after it", visit=v.id)
         elif hi is not None and gap > hi + TOL:
-            yield _v("after", f"{said}; it must start at most {hi} min after it", visit=v.id)
+            yield _v(rules.AFTER, f"{said}; it must start at most {hi} min after it", visit=v.id)
 
 
 def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:
-    """(visit minutes, paid travel minutes) of a carer: travel between visits within a shift."""
+    """(visit minutes, paid travel minutes) of a carer: visits paid by the hour (not sleep-ins),
+    travel between visits within a shift."""
     visit_min = travel_min = 0.0
     for run in r.runs(carer_id):
-        visit_min += sum(pl.visit.duration_minutes for pl in run)
+        visit_min += sum(rules.paid_minutes(pl.visit) for pl in run)
         travel_min += sum(leg.minutes for leg in r.legs(run) if leg.paid)
     return visit_min, travel_min
 
@@ -479,48 +480,60 @@ def max_work(r: Roster) -> Iterator[Violation]:
             )
 
 
-def working_blocks(r: Roster, run: list[Placement]) -> list[list[Placement]]:
-    """Split a shift's placements wherever idle time (gap minus travel) >= break_minutes."""
-    need = r.problem.policy.break_minutes
-    blocks = [[run[0]]]
-    for a, b, leg in zip(run, run[1:], r.legs(run)[1:], strict=False):
-        idle = b.start - a.end - leg.minutes
-        if idle >= need - TOL:
-            blocks.append([b])
-        else:
-            blocks[-1].append(b)
-    return blocks
+def stretches(r: Roster, run: list[Placement]) -> rules.Stretches:
+    """The working stretches of a shift's placements (:class:`optimiser.rules.Stretches`)."""
+    out = rules.Stretches(r.problem.policy)
+    for pl, leg in zip(run, r.legs(run), strict=True):
+        out.add(pl.visit.kind, pl.start, pl.end, leg.minutes if leg.paid else 0.0)
+    out.finish()
+    return out
 
 
-@rule("break")
-def break_rule(r: Roster) -> Iterator[Violation]:
-    """No working block (split at idle >= break_minutes) lasts more than break_after_minutes."""
+def _stretch_breaches(r: Roster, name: str) -> Iterator[Violation]:
     policy = r.problem.policy
-    limit = policy.break_after_minutes
-    if limit is None:
-        return
     for carer, run in r.all_runs():
-        for block in working_blocks(r, run):
-            first, last = block[0], block[-1]
-            length = last.end - first.start
-            if length > limit + TOL:
-                yield _v(
-                    "break",
-                    f"carer {carer.id} works {span(first.stop.start, last.stop.end)} ({length:g} min, "
-                    f"visits {first.visit.id}…{last.visit.id}) without a {policy.break_minutes}-min "
-                    f"break; the limit is {limit} min",
-                    carer.id,
-                    last.visit.id,
-                )
+        found = stretches(r, run)
+        for stretch in found.closed:
+            breach = found.over(stretch)
+            if breach is None or breach[0] != name:
+                continue
+            start, end, _, i, j = stretch
+            first, last = run[i], run[j]
+            if name == rules.WAKING_NIGHT_BREAK:
+                need = f"an on-site {policy.waking_night_break_minutes}-min break (waking night)"
+            else:
+                need = f"a {policy.break_minutes}-min break"
+            yield _v(
+                name,
+                f"carer {carer.id} works {span(first.stop.start, last.stop.end)} ({end - start:g} min, "
+                f"visits {first.visit.id}…{last.visit.id}) without {need}; the limit is {breach[1]} min",
+                carer.id,
+                last.visit.id,
+            )
+
+
+@rule(rules.BREAK)
+def break_rule(r: Roster) -> Iterator[Violation]:
+    """No working stretch (split at idle >= break_minutes or a sleep-in) lasts more than break_after_minutes."""
+    yield from _stretch_breaches(r, rules.BREAK)
+
+
+@rule(rules.WAKING_NIGHT_BREAK)
+def waking_night_break(r: Roster) -> Iterator[Violation]:
+    """A stretch holding waking-night work, with its on-site breaks, lasts at most waking_night_break_after_minutes."""
+    yield from _stretch_breaches(r, rules.WAKING_NIGHT_BREAK)
 
 
 @rule("break_listed")
 def break_listed(r: Roster) -> Iterator[Violation]:
-    """A break listed in a route is not taken during one of the carer's visits."""
+    """A break listed in a route is not taken during one of the carer's visits (but may be
+    during a sleep-in or, on site, a waking night)."""
     for carer_id, breaks in r.breaks.items():
         for b in breaks:
             b0, b1 = minutes(b.start), minutes(b.end)
             for pl in r.by_carer.get(carer_id, []):
+                if pl.visit.kind in (rules.SLEEP_IN, rules.WAKING_NIGHT):
+                    continue
                 if b0 < pl.end - TOL and pl.start < b1 - TOL:
                     yield _v(
                         "break_listed",
