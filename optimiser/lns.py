@@ -194,18 +194,22 @@ def _ruin(c: Construction, params: LNSParams, rng, in_model, rank, position, poi
     """Take out the placed visits nearest a target in space among those whose
     windows overlap its own (a sleep-in or waking night reaching ``overrun`` further, as far
     as it lasts, so it meets the night's calls); return ``(target, visits to take out,
-    routes to re-insert into)``. For a sleep-in or waking night left out, half the time,
-    what one of its carers does during it instead."""
+    routes to re-insert into)``. For a visit left out, ``params.free_share`` of the time,
+    what one of the carers who may do it does during its window instead (the visits near
+    it in space may belong to carers who cannot do it: a scarce skill, a language, a
+    carer who lives near enough, a night)."""
     target = _target(c, rng, in_model, rank)
     t = position[target]
-    if overrun[t] and target not in c.placed and rng.random() < 0.5:
+    if target not in c.placed and rng.random() < params.free_share:
         data = c.data
         u = data.nodes_of_visit[target][0]
-        r = c.routes[rng.choice(data.allowed[u])]
         until = lw[t] + int(data.duration[u])
-        out = sorted({int(data.node_visit[w]) for w, a, b in zip(r.nodes, r.est, r.lst, strict=True)
-                      if a < until and b + int(data.duration[w]) > ws[t]})
-        return target, out, None
+        on_duty = [v for v in data.allowed[u] if c.routes[v].start < until and c.routes[v].end > ws[t]]
+        if on_duty:
+            r = c.routes[rng.choice(on_duty)]
+            out = sorted({int(data.node_visit[w]) for w, a, b in zip(r.nodes, r.est, r.lst, strict=True)
+                          if a < until and b + int(data.duration[w]) > ws[t]})
+            return target, out, None
     near = (ws <= lw[t] + 60 + overrun[t]) & (lw + overrun >= ws[t] - 60)
     dist = minutes[point[t], point] + rng.random() * 5
     dist[~near] = 1e9

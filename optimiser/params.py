@@ -105,6 +105,12 @@ class LNSParams:
     """Share of the other steps that take out strings of consecutive stops (SISR) instead
     of the visits nearest the target (8d47ae5, measured with ``threshold_share``)."""
 
+    free_share: float = field(default=0.5, metadata={"expect": SHARE})
+    """Share of the nearest-visit steps centred on a visit left out that instead clear
+    what one carer who may do it does during its window (first for sleep-ins and waking
+    nights at 0.5; for every visit left out since the commute rules, which confine
+    walkers and cyclists to visits near home: see benchmarks/RESULTS.md, issue 14)."""
+
     def __post_init__(self) -> None:
         _check(self)
 
