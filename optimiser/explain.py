@@ -139,8 +139,14 @@ def _explain(data: ProblemData, vi: int, placed, roster: _Roster, multi_day: boo
         return (f"the client lives beyond the commute limit (from home or back) of all {far} eligible carers "
                 f"working at {window}, and none of their rounds could pass by on the way{double}", rules.COMMUTE)
 
-    # each carer who may do it and works then, tried in the roster as it stands
-    tries = {i: _try_carer(data, vi, i, ws, latest, roster, multi_day) for i in covering}
+    # each carer who may do it and works then, tried in the roster as it stands, at the
+    # starts its window and the `after` gaps to partners already placed allow
+    first, last = _after_range(data, vi, placed, ws, latest)
+    if (first, last) != (ws, latest):
+        window = (f"{_clock(data.time(first), multi_day)}-{_clock(data.time(last), multi_day)} "
+                  "(the starts its after gap allows)")
+        span = f"{window} ({visit.duration_minutes} min)"
+    tries = {i: _try_carer(data, vi, i, first, last, roster, multi_day) for i in covering}
     for pid in visit.pinned_carers:
         ci = next(i for i, c in enumerate(problem.carers) if c.id == pid)
         if tries[ci].rule is not None:
@@ -349,6 +355,27 @@ def _lacking(client, before: list[Carer]) -> str:
     if nobody:
         return f" (none has {', '.join(repr(t) for t in nobody)})"
     return " (none has them all)"
+
+
+def _after_range(data: ProblemData, vi: int, placed, ws: int, latest: int) -> tuple[int, int]:
+    """The starts of visit ``vi`` in ``[ws, latest]`` that keep its `after` gaps to the
+    partners already placed."""
+    problem = data.problem
+    visit = problem.visits[vi]
+    index = {v.id: i for i, v in enumerate(problem.visits)}
+    ties = []  # (partner start, lowest, highest gap start(vi) - start(partner))
+    if visit.after is not None and index[visit.after.visit] in placed:
+        ties.append((placed[index[visit.after.visit]][0][1], visit.after.min_minutes, visit.after.max_minutes))
+    for oi, other in enumerate(problem.visits):
+        if other.after is not None and other.after.visit == visit.id and oi in placed:
+            a = other.after
+            ties.append((placed[oi][0][1], None if a.max_minutes is None else -a.max_minutes, -a.min_minutes))
+    for start, lo, hi in ties:
+        if lo is not None:
+            ws = max(ws, start + lo)
+        if hi is not None:
+            latest = min(latest, start + hi)
+    return ws, latest
 
 
 def _after_clash(data: ProblemData, visit: Visit, other: Visit, lo: int | None, hi: int | None,

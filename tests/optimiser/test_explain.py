@@ -129,6 +129,17 @@ def test_after():
     assert "240..inf min after visit am's start (placed at 08:00)" in u.reason
 
 
+def test_a_carer_free_only_outside_the_after_gap_is_busy():
+    # m2 may start from 12:00 (4 h after m1); ann is free before, busy from 11:50 to 13:10
+    p = problem(carers=[carer("ann", 0, 0)], clients=[client("c1", 0.3, 0), client("c2", 0.3, 0)],
+                visits=[visit("m1", "c1", "08:00", "08:00", 15, priority="critical"),
+                        visit("busy", "c2", "11:50", "11:50", 80, priority="critical"),
+                        visit("v1", "c1", "10:00", "13:00", 15, after={"visit": "m1", "min_minutes": 240})])
+    u = left_out(p, "v1")
+    assert u.rule == rules.BUSY
+    assert u.reason == "the one eligible carer working then, ann, is busy 12:00-13:00 (the starts its after gap allows)"
+
+
 def test_double_handed_with_one_carer_on_duty():
     p = problem(carers=[carer("ann", 0, 0), carer("bob", 1, 0, shifts=[("14:00", "18:00")])],
                 clients=[client("c1", 0.3, 0)], visits=[visit("v1", "c1", "09:00", "09:30", 30, carers_required=2)])
