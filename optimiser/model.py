@@ -282,6 +282,9 @@ class Window(Interval):
 
 
 class Carer(_Doc):
+    """A carer. Shifts that touch (one ends as the next starts) are read as one stretch
+    of duty: she does not go home between them (see the ``between_shifts`` rule)."""
+
     id: Id
     home: Location
     travel_mode: TravelMode = "car"
@@ -312,6 +315,21 @@ class Carer(_Doc):
         description="Longest trip from home to a shift's first visit, or from its last visit home; "
         "policy.max_commute_minutes for her travel mode when absent.",
     )
+
+    @model_validator(mode="after")
+    def _join_touching_shifts(self) -> Carer:
+        # a coordinator who writes 07:00-12:00 and 12:00-17:00 means one working day: with
+        # two shifts, the between_shifts rule would send her home and back in no time
+        shifts = sorted(self.shifts, key=lambda s: s.start)
+        if any(b.start == a.end for a, b in zip(shifts, shifts[1:], strict=False)):
+            joined = [shifts[0]]
+            for s in shifts[1:]:
+                if s.start == joined[-1].end:
+                    joined[-1] = Shift(start=joined[-1].start, end=s.end)
+                else:
+                    joined.append(s)
+            self.shifts = joined
+        return self
 
 
 class Client(_Doc):
@@ -489,13 +507,14 @@ class Policy(_Doc):
         default=1.0, ge=0, le=1_000, description="Multiplier on paid travel time + mileage cost."
     )
     commute_weight: Float = Field(
-        default=0.5,
+        default=0.1,
         ge=0,
         le=1_000,
         description="The unpaid commute's time priced at this share of the carer's hourly wage "
-        "(times travel_weight), so carers get the visits near home. Below 1, paid time comes "
-        "first: at 0.5 the solver buys a minute less commute with at most half a minute more "
-        "paid travel.",
+        "(times travel_weight), so that between rosters otherwise near equal, carers get the "
+        "visits near home. Paid time comes first: at 0.1 the solver buys ten minutes less "
+        "commute with at most one minute more paid travel (max_commute_minutes bounds each "
+        "leg in any case).",
     )
     new_carer_penalty: Money = Field(
         default=6.0, description="Per distinct carer a client sees who is not in known_carers."

@@ -115,3 +115,16 @@ def test_or_tools_local_search_keeps_the_commute_rules():
                 policy={"break_after_minutes": None, "max_commute_minutes": {"bike": 12}})
     s = valid(p, time_limit=3.0)
     assert s.statistics.strategy == "GREEDY_INSERTION+LNS+GLS"
+
+
+def test_shifts_that_touch_are_one_stretch_of_duty():
+    # 07:00-12:00 then 12:00-17:00: she does not go home at noon, so a client beyond her
+    # commute limit may be visited across it, between two visits near home
+    p = problem(carers=[carer("w", 0, 0, shifts=(("12:00", "17:00"), ("07:00", "12:00")), travel_mode="walk")],
+                clients=[client("x", 0.5, 0), client("y", 2.0, 0)],
+                visits=[visit("a", "x", "11:00", "11:00"), visit("b", "y", "12:00", "12:00"),
+                        visit("c", "x", "13:00", "13:00")],
+                policy={"break_after_minutes": None})
+    assert [(s.start.hour, s.end.hour) for s in p.carers[0].shifts] == [(7, 17)]
+    s = valid(p)
+    assert not s.unassigned

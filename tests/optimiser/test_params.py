@@ -22,7 +22,7 @@ def test_defaults_are_the_measured_values():
     """The values the search ran with before they became parameter objects."""
     assert dataclasses.asdict(LNSParams()) == {
         "size": (4, 25), "threshold": 30.0, "threshold_share": 0.02, "plateau": True, "focus_size": 40,
-        "target_first": True, "route_share": 0.3, "string_share": 0.5,
+        "target_first": True, "route_share": 0.3, "string_share": 0.5, "free_share": 0.5,
     }
     search = SearchParams()
     assert (search.fleet_share, search.lns_share, search.linked_gls_limit) == (0.4, 0.5, 300)
