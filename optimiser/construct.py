@@ -558,7 +558,7 @@ class Construction:
         once; each visit by a known carer earns ``familiar_carer_reward``; each visit by
         a carer without a preferred language costs ``language_preference_penalty``, and
         one lacking tags the client prefers costs their weights (``client.preferences``)."""
-        from .rules import preference_cost
+        from .rules import misses_preferred_language, preference_cost
 
         data = self.data
         problem, policy = data.problem, data.problem.policy
@@ -575,8 +575,7 @@ class Construction:
         self.reward = int(round(policy.familiar_carer_reward * COST_SCALE))
         lang = int(round(policy.language_preference_penalty * COST_SCALE))
         self.language_cost = [
-            [lang if c.language_match == "preferred" and c.languages and not set(c.languages) & set(k.languages)
-             else 0 for k in problem.carers]
+            [lang if misses_preferred_language(c, k) else 0 for k in problem.carers]
             for c in problem.clients
         ]
         self.preference_cost = [

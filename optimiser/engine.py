@@ -116,7 +116,13 @@ from .construct import Construction
 from .fleet import minimise_fleet
 from .model import Break, Problem, Progress, Route, Solution, Statistics, Stop, Unassigned
 from .params import SearchParams
-from .rules import SLEEP_IN, has_waking_nights, needs_breaks, preference_cost
+from .rules import (
+    SLEEP_IN,
+    has_waking_nights,
+    misses_preferred_language,
+    needs_breaks,
+    preference_cost,
+)
 from .travel import TravelTimes
 
 # first solution by optimiser.construct, then either optimiser.lns's ruin-and-recreate (when the model
@@ -285,9 +291,7 @@ class RoutingModel:
                     cost = 0.0
                 else:
                     cost = offset + policy.new_carer_penalty / visits_per_client[visit.client]
-                if client.language_match == "preferred" and client.languages and not (
-                    set(client.languages) & set(carer.languages)
-                ):
+                if misses_preferred_language(client, carer):
                     cost += policy.language_preference_penalty
                 cost += preference_cost(client, carer)
                 values[node] = int(round(cost * COST_SCALE))

@@ -340,6 +340,13 @@ def home_in_between(last_end: float, back: float, out: float, next_start: float)
 # --------------------------------------------------------------------------- soft matching
 
 
+def misses_preferred_language(client: Client, carer: Carer) -> bool:
+    """The client prefers (``language_match: preferred``) a language the carer does not
+    speak: soft, priced ``policy.language_preference_penalty`` per visit."""
+    return client.language_match == "preferred" and bool(client.languages) and not (
+        set(client.languages) & set(carer.languages))
+
+
 def unmet_preferences(client: Client, carer: Carer) -> list[str]:
     """The tags the client prefers that are not among the carer's attributes (sorted)."""
     return sorted(set(client.preferences) - set(carer.attributes))
