@@ -41,6 +41,19 @@ class Vehicle:
     out_limit: int | None = None
     back_limit: int | None = None
 
+    @property
+    def commute_limited(self) -> bool:
+        return self.out_limit is not None or self.back_limit is not None
+
+    def opens(self, minutes_out: float | np.ndarray) -> bool | np.ndarray:
+        """Whether a client ``minutes_out`` from her home may be the shift's first visit
+        (a number, or element-wise on an array)."""
+        return minutes_out <= (math.inf if self.out_limit is None else self.out_limit)
+
+    def closes(self, minutes_back: float | np.ndarray) -> bool | np.ndarray:
+        """Whether a client ``minutes_back`` from her home may be the shift's last visit."""
+        return minutes_back <= (math.inf if self.back_limit is None else self.back_limit)
+
 
 @dataclass(frozen=True)
 class ProblemData:
@@ -75,17 +88,11 @@ class ProblemData:
         """Which nodes may be vehicle ``v``'s first and its last visit under the commute
         rules (two boolean arrays over nodes), or None when every node may."""
         veh = self.vehicles[v]
-        if veh.out_limit is None and veh.back_limit is None:
+        if not veh.commute_limited:
             return None
-        carer = self.problem.carers[veh.carer]
-        minutes = self.minutes_int[carer.travel_mode]
+        minutes = self.minutes_int[self.problem.carers[veh.carer].travel_mode]
         home = self.node_point[veh.carer]
-        out = minutes[home, self.node_point]
-        back = minutes[self.node_point, home]
-        big = np.iinfo(np.int64).max
-        first = out <= (big if veh.out_limit is None else veh.out_limit)
-        last = back <= (big if veh.back_limit is None else veh.back_limit)
-        return first, last
+        return veh.opens(minutes[home, self.node_point]), veh.closes(minutes[self.node_point, home])
 
     def minute(self, t: datetime) -> int:
         return minutes_between(self.t0, t)

@@ -266,9 +266,9 @@ def _rules_at(data: ProblemData, v: int, vi: int, k: int, start: int, items, ros
     seq = [*items[:k], (start, vi), *items[k:]]
     policy = problem.policy
     home, here = data.node_point[veh.carer], index[visit.client]
-    if k == 0 and veh.out_limit is not None and m[home, here] > veh.out_limit:
+    if k == 0 and not veh.opens(m[home, here]):
         return rules.COMMUTE, f"{int(m[home, here])} min from home against a limit of {veh.out_limit} min"
-    if k == len(items) and veh.back_limit is not None and m[here, home] > veh.back_limit:
+    if k == len(items) and not veh.closes(m[here, home]):
         return rules.COMMUTE, f"{int(m[here, home])} min home against a limit of {veh.back_limit} min"
     if roster.breaks[v]:
         stretches = Stretches(policy)
@@ -338,9 +338,8 @@ def _beyond_commute(data: ProblemData, vi: int, covering: list[int], ws: int, la
             veh = data.vehicles[v]
             if not fits(veh, ws, latest, visit.duration_minutes):
                 continue
-            limited = limited or veh.out_limit is not None or veh.back_limit is not None
-            if (veh.out_limit is None or minutes[home, point] <= veh.out_limit) and (
-                    veh.back_limit is None or minutes[point, home] <= veh.back_limit):
+            limited = limited or veh.commute_limited
+            if veh.opens(minutes[home, point]) and veh.closes(minutes[point, home]):
                 reachable = True
         far += not reachable
     return far if limited else None
