@@ -10,6 +10,7 @@ rates in :class:`optimiser.model.Policy`.
 from __future__ import annotations
 
 from collections import defaultdict
+from statistics import median
 
 from pydantic import BaseModel, Field
 
@@ -339,13 +340,6 @@ def kpis_of(r: Roster) -> Kpis:
     return k
 
 
-def _median(values: list[float]) -> float | None:
-    if not values:
-        return None
-    v, n = sorted(values), len(values)
-    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
-
-
 def _commute_by_mode(r: Roster, per_carer: dict[str, CarerKpis]) -> dict[str, CommuteKpis]:
     by_mode: dict[str, list[CarerKpis]] = defaultdict(list)
     legs: dict[str, list[float]] = defaultdict(list)
@@ -358,10 +352,10 @@ def _commute_by_mode(r: Roster, per_carer: dict[str, CarerKpis]) -> dict[str, Co
     return {
         mode: CommuteKpis(
             carers=len(group),
-            median_minutes=_median([ck.commute_minutes for ck in group]),
+            median_minutes=median(ck.commute_minutes for ck in group),
             max_minutes=max(ck.commute_minutes for ck in group),
             legs=len(legs[mode]),
-            median_leg_minutes=_median(legs[mode]),
+            median_leg_minutes=median(legs[mode]),
             longest_leg_minutes=max(legs[mode]),
             km=sum(ck.commute_km for ck in group),
         )
