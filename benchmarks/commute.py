@@ -29,9 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from optimiser.io import read_problem, read_solution
-from optimiser.kpis import build_kpis
-from optimiser.sources import travel_times
-from optimiser.validator import check
+from optimiser.validator import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 TIME_LIMIT = {"example": 30.0, 300: 30.0, 1000: 60.0}
@@ -79,16 +77,15 @@ def _python(tree: Path, code: str, *args: str) -> subprocess.Popen:
 
 def measure(problem_file: Path, solution_file: Path) -> dict[str, Any]:
     """The figures of one roster, by this checkout's validator and KPIs."""
-    problem, solution = read_problem(problem_file), read_solution(solution_file)
-    travel = travel_times(problem)
-    broken = Counter(v.rule for v in check(problem, solution, travel))
-    k = build_kpis(problem, solution, travel)
+    report = validate(read_problem(problem_file), read_solution(solution_file))  # the roster read once
+    broken = Counter(v.rule for v in report.violations)
+    k = report.kpis
     return {
-        "placed": k.visits_scheduled,
-        "visits": k.visits_total,
-        "paid_travel_per_visit": k.travel_minutes / max(1, k.visits_scheduled),
-        "distinct_carers": k.distinct_carers_per_client_mean,
-        "commute": {m: c.model_dump() for m, c in k.commute_by_mode.items()},
+        "placed": k["visits_scheduled"],
+        "visits": k["visits_total"],
+        "paid_travel_per_visit": k["travel_minutes"] / max(1, k["visits_scheduled"]),
+        "distinct_carers": k["distinct_carers_per_client_mean"],
+        "commute": k["commute_by_mode"],
         "commute_violations": sum(broken[r] for r in COMMUTE_RULES),
         "other_violations": sum(n for r, n in broken.items() if r not in COMMUTE_RULES),
     }
