@@ -562,6 +562,7 @@ class RoutingModel:
                 until = finish.share(self.params.lns_share) if strategy == GREEDY_LNS_GLS else finish
                 objective = improve(construction, until, seed=seed, on_improve=on_improve)
                 stats.objective = objective / COST_SCALE
+                stats.steps = construction.steps
                 if strategy != GREEDY_LNS_GLS:  # no OR-Tools phase follows
                     return GreedyPlan(construction)
                 sequences = [list(r.nodes) for r in construction.routes]

@@ -536,6 +536,11 @@ class Options(_Doc):
     time_limit_seconds: Float = Field(default=30.0, gt=0, le=MAX_TIME_LIMIT_SECONDS)
     seed: Int = Field(default=0, ge=0, le=MAX_SEED)
     first_solution: Label | None = Field(default=None, description="OR-Tools first-solution strategy name.")
+    max_steps: Int | None = Field(
+        default=None, gt=0,
+        description="Stop the search after this many steps as well as at the time limit: the same seed and "
+                    "step budget give the same roster when the time limit is not reached first.",
+    )
 
 
 # --------------------------------------------------------------------------- problem
@@ -711,6 +716,10 @@ class Statistics(_Doc):
     objective: Float | None = None
     history: list[tuple[Float, Float]] = Field(default_factory=list, description="(seconds, objective)")
     strategy: str | None = None
+    steps: Int = Field(default=0, description="Ruin-and-recreate steps the search ran")
+    compile_seconds: Float = Field(
+        default=0.0, description="Seconds spent compiling the search's loops (first run only; not in the time limit)"
+    )
 
 
 SolutionStatus = Literal["feasible", "partial", "no_solution"]
