@@ -94,7 +94,6 @@ from optimiser.model import (
     Carer,
     Client,
     Options,
-    Policy,
     Problem,
     Route,
     Solution,
@@ -436,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     for visits in sizes:
         for seed in seeds:
             rows.append(run_day(visits, seed, args.seconds, args.out))
-            print(json.dumps({k: v for k, v in rows[-1].items()}, default=str), flush=True)
+            print(json.dumps(rows[-1], default=str), flush=True)
     print(table(rows))
     return 0
 
