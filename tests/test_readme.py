@@ -58,6 +58,10 @@ NOT_RUN = {
         "minutes: a record run",
     "python -m benchmarks.step_rate R104,R211":
         "minutes, on the shared Solomon instances: a record run",
+    "python -m benchmarks.step_rate --day 1000 --mankowska F1 --kummer HHCRSP_200_40_7_1.2_R_C --seconds 20":
+        "a minute, on the shared home-care instances: a record run; tests/benchmarks/test_step_rate.py runs it small",
+    "python -m benchmarks.vroom_days --visits 300,1000 --seconds 30 --seeds 1,2":
+        "minutes: a record run; tests/benchmarks/test_vroom_days.py runs it on a 30-visit day",
     "python -m benchmarks.api_load":
         "a 60 s load test with 20 clients: a record run",
     "python -m benchmarks.api_fuzz --examples 50":
