@@ -71,8 +71,10 @@ rosters are checked by the same code: :func:`optimiser.validator.validate` (ever
 rule; a carerota roster with a violation stops the run, VROOM's are counted and
 listed by rule) and its KPIs: visits placed, **paid travel minutes per placed visit**
 (travel between visits within a shift; the commute is not paid and not counted),
-carers used. The table has one line per solver and day, and a line of ratios
-carerota / VROOM (below 1 is less travel or fewer carers; above 1 is more placed).
+carers used; and, as a check that both minimised the same thing, the travel cost both
+objectives price (:func:`travel_cost`: paid travel, the commute at ``commute_weight``,
+mileage). The table has one line per solver and day, and a line of ratios
+carerota / VROOM (below 1 is less travel, cost or carers; above 1 is more placed).
 """
 
 from __future__ import annotations
@@ -221,8 +223,8 @@ def vroom_solve(problem: Problem, time_limit: float, travel: TravelTimes | None 
     Solution
         One route per carer who works (the stops of all her shifts in time order, each
         with carerota's travel from the previous stop of the shift or from home), VROOM's
-        left-out visits in ``unassigned``, and ``statistics.runtime_seconds`` the wall
-        time of VROOM's solve.
+        left-out visits in ``unassigned``, ``statistics.runtime_seconds`` the wall
+        time of VROOM's solve and ``statistics.objective`` VROOM's cost in GBP.
     """
     import vroom
 
@@ -302,11 +304,25 @@ def _solution(problem: Problem, travel: TravelTimes, t0: datetime, vehicles: lis
                 for c in problem.carers if c.id in stops],
         unassigned=unassigned,
         statistics=Statistics(runtime_seconds=round(wall, 3), solutions=1,
+                              objective=result["summary"]["cost"] / COST_SCALE,
                               strategy=f"vroom exploration_level={EXPLORATION_LEVEL}, {THREADS} thread"),
     )
 
 
 # --------------------------------------------------------------------------- scoring
+
+
+def travel_cost(problem: Problem, per_carer: dict[str, dict[str, float]]) -> float:
+    """GBP of the travel both solvers minimise (the VROOM cost matrix; carerota's arc costs):
+    paid travel at the policy wage, the commute at ``commute_weight`` of it, mileage on
+    every leg, times ``travel_weight``; from the validator's per-carer KPIs."""
+    policy, carers = problem.policy, {c.id: c for c in problem.carers}
+    total = 0.0
+    for carer_id, ck in per_carer.items():
+        per_km = policy.mileage_per_mile.get(carers[carer_id].travel_mode, 0.0) / KM_PER_MILE
+        minutes = ck["travel_minutes"] + policy.commute_weight * ck["commute_minutes"]
+        total += minutes * policy.hourly_wage / 60 + (ck["travel_km"] + ck["commute_km"]) * per_km
+    return total * policy.travel_weight
 
 
 def measure(problem: Problem, solution: Solution, travel: TravelTimes | None = None) -> dict[str, Any]:
@@ -316,8 +332,9 @@ def measure(problem: Problem, solution: Solution, travel: TravelTimes | None = N
     -------
     dict
         ``placed``, ``visits``, ``paid_travel_per_visit`` (paid travel minutes per placed
-        visit; None when nothing is placed), ``carers_used``, ``violations`` (count) and
-        ``violation_rules`` (rule -> count).
+        visit; None when nothing is placed), ``carers_used``, ``travel_cost``
+        (:func:`travel_cost`), ``commute_minutes`` (unpaid, all carers), ``violations``
+        (count), ``violation_rules`` (rule -> count) and the first violations' messages.
     """
     report = validate(problem, solution, travel)
     k = report.kpis
@@ -327,6 +344,8 @@ def measure(problem: Problem, solution: Solution, travel: TravelTimes | None = N
         "visits": k["visits_total"],
         "paid_travel_per_visit": k["travel_minutes"] / placed if placed else None,
         "carers_used": k["carers_used"],
+        "travel_cost": travel_cost(problem, k["per_carer"]),
+        "commute_minutes": k["commute_minutes"],
         "violations": len(report.violations),
         "violation_rules": dict(Counter(v.rule for v in report.violations)),
         "first_violations": [v.message for v in report.violations[:5]],
@@ -386,8 +405,9 @@ def _num(x: float | None, spec: str) -> str:
 
 def table(rows: list[dict[str, Any]]) -> str:
     """Markdown: per day and seed, carerota's line, VROOM's line and their ratio."""
-    lines = ["| day | seed | solver | placed | paid travel min/visit | carers used | violations | seconds |",
-             "|---|---:|---|---:|---:|---:|---:|---:|"]
+    lines = ["| day | seed | solver | placed | paid travel min/visit | carers used | violations | seconds "
+             "| travel cost £ (the objective's travel part) |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         for name, key in (("carerota", "carerota"), ("VROOM", "vroom")):
             m = row[key]
@@ -395,13 +415,15 @@ def table(rows: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {row['day']} | {row['seed']} | {name} | {m['placed']}/{m['visits']} | "
                 f"{_num(m['paid_travel_per_visit'], '.2f')} | {m['carers_used']} | "
-                f"{m['violations']}{f' ({broken})' if broken else ''} | {m['seconds']:.1f} |"
+                f"{m['violations']}{f' ({broken})' if broken else ''} | {m['seconds']:.1f} | "
+                f"{m['travel_cost']:,.2f} |"
             )
         a, b = row["carerota"], row["vroom"]
         lines.append(
             f"| {row['day']} | {row['seed']} | carerota/VROOM | {_ratio(a['placed'], b['placed'])} | "
             f"{_ratio(a['paid_travel_per_visit'], b['paid_travel_per_visit'])} | "
-            f"{_ratio(a['carers_used'], b['carers_used'])} | | {_ratio(a['seconds'], b['seconds'])} |"
+            f"{_ratio(a['carers_used'], b['carers_used'])} | | {_ratio(a['seconds'], b['seconds'])} | "
+            f"{_ratio(a['travel_cost'], b['travel_cost'])} |"
         )
     return "\n".join(lines)
 

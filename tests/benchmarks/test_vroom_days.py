@@ -60,6 +60,9 @@ def test_vroom_roster_converts_and_validates(mixed_day):
     # a tiny day has room for everything; VROOM lacks only carerota's between-shifts trip home
     assert set(m["violation_rules"]) <= {"between_shifts"}, m["first_violations"]
     assert m["placed"] == len(p.visits) - len(s.unassigned) and m["placed"] > 0.9 * len(p.visits)
+    # VROOM's own cost is carerota's travel objective for the roster (each arc rounded to 0.001 GBP)
+    arcs = sum(len(r.stops) + 2 for r in s.routes)  # a shift has one arc more than stops; two shifts at most
+    assert s.statistics.objective == pytest.approx(m["travel_cost"], abs=0.001 * arcs)
     assert {r.carer for r in s.routes} <= {c.id for c in p.carers}
     for r in s.routes:  # one route per carer, her shifts' stops in time order
         assert [x.start for x in r.stops] == sorted(x.start for x in r.stops)
