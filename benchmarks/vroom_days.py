@@ -23,10 +23,17 @@ it; everything else is gone:
   solvers (VROOM is given no priorities either); night work is off (the generator's
   default) and refused if present.
 
-Both solvers get the same time limit, one core each (VROOM ``nb_threads=1``,
-exploration level 5; carerota's search is single-threaded), and run one after the
-other. carerota runs its default strategy (``optimiser.engine.solve``); the strategy it
-chose is printed.
+Both solvers get the same time limit, one core each (VROOM ``nb_threads=1``; carerota's
+search is single-threaded), and run one after the other. carerota runs its default
+strategy (``optimiser.engine.solve``); the strategy it chose is in the JSON lines.
+VROOM runs at exploration level 5, its own default (as in :mod:`benchmarks.peers` and
+:mod:`benchmarks.days`), or at each level of ``--exploration 1,5``, one line each. The
+level matters under a time limit: level 5 finishes its search within 30 s on a 300-visit
+day but not on a 1,000-visit one, where VROOM stops at the timeout with what it has, and
+there level 1 (fewest starting solutions, so its local search gets furthest) is VROOM's
+best by far (seed 1, 30 s: paid travel 1.06 min/visit at level 1, 1.12 at 2, 1.54 at 3,
+1.88 at 4, 1.96 at 5); on the 300-visit day the levels are within 3 %. Compare with
+VROOM's best level, not only its default.
 
 How VROOM sees the day (:func:`vroom_solve`)
 --------------------------------------------
@@ -206,7 +213,8 @@ def _arc_costs(data: ProblemData, homes: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def vroom_solve(problem: Problem, time_limit: float, travel: TravelTimes | None = None) -> Solution:
+def vroom_solve(problem: Problem, time_limit: float, travel: TravelTimes | None = None,
+                exploration: int = EXPLORATION_LEVEL) -> Solution:
     """Roster a reduced day (:func:`reduce_day`) with VROOM; its routes as a carerota Solution.
 
     Parameters
@@ -217,6 +225,8 @@ def vroom_solve(problem: Problem, time_limit: float, travel: TravelTimes | None 
         VROOM's timeout (seconds); it may stop earlier on its own.
     travel
         The travel source (default :func:`optimiser.sources.travel_times`).
+    exploration
+        VROOM's exploration level (1-5; 5, its own default, unless asked otherwise).
 
     Returns
     -------
@@ -267,14 +277,14 @@ def vroom_solve(problem: Problem, time_limit: float, travel: TravelTimes | None 
             time_windows=[vroom.TimeWindow(sec(v.window.start), sec(v.window.end))], skills=skills(v.skills),
         ))
     started = time.perf_counter()
-    result = inp.solve(exploration_level=EXPLORATION_LEVEL, nb_threads=THREADS,
+    result = inp.solve(exploration_level=exploration, nb_threads=THREADS,
                        timeout=timedelta(seconds=time_limit)).to_dict()
     wall = time.perf_counter() - started
-    return _solution(problem, travel, data.t0, vehicles, result, wall)
+    return _solution(problem, travel, data.t0, vehicles, result, wall, exploration)
 
 
 def _solution(problem: Problem, travel: TravelTimes, t0: datetime, vehicles: list[str],
-              result: dict[str, Any], wall: float) -> Solution:
+              result: dict[str, Any], wall: float, exploration: int) -> Solution:
     """VROOM's result as a carerota Solution (see :func:`vroom_solve`)."""
     carers = {c.id: c for c in problem.carers}
     stops: dict[str, list[Stop]] = {}
@@ -305,7 +315,7 @@ def _solution(problem: Problem, travel: TravelTimes, t0: datetime, vehicles: lis
         unassigned=unassigned,
         statistics=Statistics(runtime_seconds=round(wall, 3), solutions=1,
                               objective=result["summary"]["cost"] / COST_SCALE,
-                              strategy=f"vroom exploration_level={EXPLORATION_LEVEL}, {THREADS} thread"),
+                              strategy=f"vroom exploration_level={exploration}, {THREADS} thread"),
     )
 
 
@@ -352,8 +362,28 @@ def measure(problem: Problem, solution: Solution, travel: TravelTimes | None = N
     }
 
 
-def run_day(visits: int, seed: int, seconds: float, out: Path | None = None) -> dict[str, Any]:
+def run_day(visits: int, seed: int, seconds: float, out: Path | None = None,
+            explorations: tuple[int, ...] = (EXPLORATION_LEVEL,)) -> dict[str, Any]:
     """Generate, reduce, solve with both, measure both: one day's row.
+
+    Parameters
+    ----------
+    visits, seed
+        The generated day (carers: :func:`carers_for`); ``seed`` is carerota's seed too.
+    seconds
+        Each solver's time limit.
+    out
+        Write the reduced day and both rosters to this folder (not when None).
+    explorations
+        VROOM's exploration levels: VROOM solves the day once at each.
+
+    Returns
+    -------
+    dict
+        ``day``, ``seed``, ``time_limit``; under ``carerota`` :func:`measure`'s figures
+        with ``seconds`` (wall time of the solve) and ``strategy`` (the one its default
+        ran); under ``vroom`` a list of the same figures, one per exploration level
+        (``exploration``).
 
     Raises
     ------
@@ -369,21 +399,23 @@ def run_day(visits: int, seed: int, seconds: float, out: Path | None = None) -> 
     begin = time.perf_counter()
     ours = solve(problem, time_limit=seconds, seed=seed, travel=travel)
     ours_seconds = time.perf_counter() - begin
-    theirs = vroom_solve(problem, seconds, travel)
+    theirs = [vroom_solve(problem, seconds, travel, level) for level in explorations]
     row = {
         "day": f"day{visits}x{len(problem.carers)}",
         "seed": seed,
         "time_limit": seconds,
         "carerota": {**measure(problem, ours, travel), "seconds": ours_seconds,
                      "strategy": ours.statistics.strategy},
-        "vroom": {**measure(problem, theirs, travel), "seconds": theirs.statistics.runtime_seconds},
+        "vroom": [{**measure(problem, s, travel), "seconds": s.statistics.runtime_seconds, "exploration": level}
+                  for level, s in zip(explorations, theirs, strict=True)],
     }
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         name = f"{row['day']}-seed{seed}"
         (out / f"{name}.json").write_text(problem.model_dump_json(exclude_defaults=True))
         (out / f"{name}.carerota.json").write_text(ours.model_dump_json())
-        (out / f"{name}.vroom.json").write_text(theirs.model_dump_json())
+        for level, s in zip(explorations, theirs, strict=True):
+            (out / f"{name}.vroom-x{level}.json").write_text(s.model_dump_json())
     if row["carerota"]["violations"]:
         raise SystemExit(
             f"{row['day']} seed {seed}: carerota's roster breaks {row['carerota']['violation_rules']}: "
@@ -404,13 +436,13 @@ def _num(x: float | None, spec: str) -> str:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    """Markdown: per day and seed, carerota's line, VROOM's line and their ratio."""
+    """Markdown: per day and seed, carerota's line, then per VROOM exploration level VROOM's
+    line and the ratio carerota / VROOM."""
     lines = ["| day | seed | solver | placed | paid travel min/visit | carers used | violations | seconds "
              "| travel cost £ (the objective's travel part) |",
              "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
-        for name, key in (("carerota", "carerota"), ("VROOM", "vroom")):
-            m = row[key]
+        for name, m in (("carerota", row["carerota"]), *((f"VROOM x{v['exploration']}", v) for v in row["vroom"])):
             broken = ", ".join(f"{r} {n}" for r, n in sorted(m["violation_rules"].items()))
             lines.append(
                 f"| {row['day']} | {row['seed']} | {name} | {m['placed']}/{m['visits']} | "
@@ -418,13 +450,15 @@ def table(rows: list[dict[str, Any]]) -> str:
                 f"{m['violations']}{f' ({broken})' if broken else ''} | {m['seconds']:.1f} | "
                 f"{m['travel_cost']:,.2f} |"
             )
-        a, b = row["carerota"], row["vroom"]
-        lines.append(
-            f"| {row['day']} | {row['seed']} | carerota/VROOM | {_ratio(a['placed'], b['placed'])} | "
-            f"{_ratio(a['paid_travel_per_visit'], b['paid_travel_per_visit'])} | "
-            f"{_ratio(a['carers_used'], b['carers_used'])} | | {_ratio(a['seconds'], b['seconds'])} | "
-            f"{_ratio(a['travel_cost'], b['travel_cost'])} |"
-        )
+        a = row["carerota"]
+        for b in row["vroom"]:
+            lines.append(
+                f"| {row['day']} | {row['seed']} | carerota/VROOM x{b['exploration']} | "
+                f"{_ratio(a['placed'], b['placed'])} | "
+                f"{_ratio(a['paid_travel_per_visit'], b['paid_travel_per_visit'])} | "
+                f"{_ratio(a['carers_used'], b['carers_used'])} | | {_ratio(a['seconds'], b['seconds'])} | "
+                f"{_ratio(a['travel_cost'], b['travel_cost'])} |"
+            )
     return "\n".join(lines)
 
 
@@ -444,9 +478,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--visits", default="300,1000", help="comma-separated day sizes (visits)")
     ap.add_argument("--seconds", type=float, default=30.0, help="time limit of each solver, per day")
     ap.add_argument("--seeds", default="1", help="comma-separated generator seeds (also carerota's seed)")
+    ap.add_argument("--exploration", default=str(EXPLORATION_LEVEL),
+                    help=f"comma-separated VROOM exploration levels 1-5, one VROOM run each "
+                         f"(default {EXPLORATION_LEVEL}, VROOM's own default)")
     ap.add_argument("--out", type=Path, default=None, help="write each reduced day and both rosters here")
     args = ap.parse_args(argv)
     sizes, seeds = _ints(args.visits, "--visits", ap), _ints(args.seeds, "--seeds", ap)
+    levels = tuple(_ints(args.exploration, "--exploration", ap))
+    if any(level > 5 for level in levels):
+        ap.error("--exploration: VROOM's levels are 1 to 5")
     if args.seconds <= 0:
         ap.error("--seconds must be positive")
     missing = vroom_missing()
@@ -456,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for visits in sizes:
         for seed in seeds:
-            rows.append(run_day(visits, seed, args.seconds, args.out))
+            rows.append(run_day(visits, seed, args.seconds, args.out, levels))
             print(json.dumps(rows[-1], default=str), flush=True)
     print(table(rows))
     return 0

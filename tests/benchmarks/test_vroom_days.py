@@ -69,14 +69,17 @@ def test_vroom_roster_converts_and_validates(mixed_day):
 
 
 def test_run_day_and_table():
-    row = run_day(30, 1, 2.0)
+    row = run_day(30, 1, 2.0, explorations=(1, 5))
     assert row["carerota"]["violations"] == 0
-    assert row["day"] == "day30x4" and row["vroom"]["placed"] > 0
+    assert row["day"] == "day30x4" and [v["exploration"] for v in row["vroom"]] == [1, 5]
+    assert all(v["placed"] > 0 for v in row["vroom"])
     lines = table([row]).splitlines()
-    assert len(lines) == 5
-    assert lines[2].startswith("| day30x4 | 1 | carerota | ")
-    assert lines[3].startswith("| day30x4 | 1 | VROOM | ")
-    assert lines[4].startswith("| day30x4 | 1 | carerota/VROOM | ")
+    assert len(lines) == 7
+    assert lines[2].startswith("| day30x4 | 1 | carerota | 30/30 | ")
+    assert lines[3].startswith("| day30x4 | 1 | VROOM x1 | ")
+    assert lines[4].startswith("| day30x4 | 1 | VROOM x5 | ")
+    assert lines[5].startswith("| day30x4 | 1 | carerota/VROOM x1 | ")
+    assert lines[6].startswith("| day30x4 | 1 | carerota/VROOM x5 | ")
 
 
 def test_a_carerota_violation_stops_the_run(monkeypatch):
@@ -95,7 +98,12 @@ def test_a_carerota_violation_stops_the_run(monkeypatch):
         run_day(30, 1, 1.0)
 
 
+def test_bad_exploration_level_is_refused():
+    with pytest.raises(SystemExit):
+        vroom_days.main(["--visits", "30", "--exploration", "6"])
+
+
 def test_main_prints_the_table(capsys):
     assert vroom_days.main(["--visits", "30", "--seconds", "1", "--seeds", "2"]) == 0
     out = capsys.readouterr().out
-    assert "| day30x4 | 2 | carerota/VROOM |" in out
+    assert "| day30x4 | 2 | carerota/VROOM x5 |" in out
