@@ -31,8 +31,8 @@ VROOM runs at exploration level 5, its own default (as in :mod:`benchmarks.peers
 level matters under a time limit. On the 300-visit day (seed 1, 30 s) every level ends
 by itself within the limit (level 5 in 26-28 s) and the higher levels do better (travel
 cost GBP 274.75 at level 1, 264.21 at 2 and 3, 261.33 at 4, 262.6-263.6 at 5). On the
-1,000-visit day levels 3-5 stop at the timeout with what they have and level 1 is
-VROOM's best by far (paid travel 1.06 min/visit at level 1, 1.12 at 2, 1.54 at 3, 1.88
+1,000-visit day every level runs into the timeout and returns what it has, and level 1
+is VROOM's best by far (paid travel 1.06 min/visit at level 1, 1.12 at 2, 1.54 at 3, 1.88
 at 4, 1.96-2.46 at 5). Compare with VROOM's best level for the size, not only its default.
 
 How VROOM sees the day (:func:`vroom_solve`)
