@@ -51,28 +51,21 @@ The default, ``GREEDY_INSERTION``, builds the first roster with
 ``after`` gaps, breaks, work caps and loads natively: a 1,000-visit day in well under a
 second), then improves it until the time limit:
 
-* ``GREEDY_INSERTION+LNS`` when the model has rules OR-Tools can only check by a CP
-  search on every move (breaks, ``max_work_minutes`` over split shifts, and on days of
-  more than ``SearchParams.linked_gls_limit`` visits double-handed visits and ``after``): OR-Tools
-  local search then accepts only a few moves per second
-  and restoring a 2,000-visit roster with breaks alone outlasts a 30 s budget, so the
-  construction's own ruin-and-recreate (:func:`optimiser.lns.improve`) runs instead (the
-  OR-Tools model is not even built). ``seed`` drives its random choices.
-* Either way, when carers have a fixed cost, :func:`optimiser.fleet.minimise_fleet`
-  first tries to empty routes (up to ``SearchParams.fleet_share`` of the time; it stops early at a
-  lower bound or when it stalls): fewer carers before less travel.
-* ``GREEDY_INSERTION+SISR`` (reported, chosen only by the default) when the roster has no
-  rule beyond windows, loads, allowed carers and fixed costs (the VRPTW benchmarks; see
-  :func:`optimiser.sisr.applies`): the fleet phase and then the string-removal search run
-  compiled (:mod:`optimiser.sisr`, ~300x the steps a second of the Python code), the
-  search until the time limit (Solomon at 30 s: see benchmarks/RESULTS.md).
-* ``GREEDY_INSERTION+LNS+GLS`` otherwise (e.g. VRPTW benchmarks before the compiled
-  search): the LNS runs for half the time (``SearchParams.lns_share``),
-  then OR-Tools guided local search continues from its roster, whose result
-  is kept only if it is better. Measured on Solomon at 10-15 s: the LNS alone wins on
-  short routes (R101 19 vehicles vs 20 for GLS, RC105 14 vs 16), GLS alone on long
-  ones (R201 and RC201 4 vehicles vs 5); ``GREEDY_INSERTION+GLS`` and
-  ``GREEDY_INSERTION+LNS`` remain selectable.
+* when carers have a fixed cost, :func:`optimiser.fleet.minimise_fleet` first tries to
+  empty routes (up to ``SearchParams.fleet_share`` of the time; it stops early at a lower
+  bound or when it stalls): fewer carers before less travel. On rosters with no rule
+  beyond windows, loads and fixed costs (the VRPTW benchmarks) it runs compiled
+  (:func:`optimiser.sisr.minimise_fleet`);
+* then the compiled ruin-and-recreate over the whole model (:func:`optimiser.search.improve`,
+  reported as ``GREEDY_INSERTION+SISR``): every rule of the construction, continuity
+  priced exactly, until the time limit or ``options.max_steps`` (the same seed and step
+  budget then give the same roster). Its loops are compiled before the clock starts
+  (:func:`warm_up`).
+
+The construction's Python ruin-and-recreate (``GREEDY_INSERTION+LNS``, :func:`optimiser.lns.improve`)
+and OR-Tools guided local search after it (``GREEDY_INSERTION+LNS+GLS``) or after the
+construction alone (``GREEDY_INSERTION+GLS``) remain selectable by name; the OR-Tools
+model prices continuity by an approximation (above), so those paths price it that way.
 
 Any OR-Tools first-solution strategy name (``first_solution``) runs plain OR-Tools
 routing instead; PATH_CHEAPEST_ARC and SAVINGS find no first roster on tight days, and
@@ -83,9 +76,11 @@ Modules of the search
 This module holds the plan and the OR-Tools model. The roster being built is
 :class:`optimiser.construct.Construction` (insertion, removal, the objective), over
 :mod:`optimiser.route_times` (each route's start times and breaks); the searches that
-improve it are :mod:`optimiser.fleet` (fewer routes), :mod:`optimiser.lns` (the
-ruin-and-recreate) and :mod:`optimiser.sisr` with :mod:`optimiser.sisr_kernel` (both
-compiled). Their settings are :class:`optimiser.params.SearchParams` and
+improve it are :mod:`optimiser.fleet` (fewer routes; compiled in :mod:`optimiser.sisr`),
+:mod:`optimiser.search` with :mod:`optimiser.search_kernel` and
+:mod:`optimiser.stretches_kernel` (the compiled ruin-and-recreate) and :mod:`optimiser.lns`
+(the same idea in Python, by name only). Their settings are
+:class:`optimiser.params.SearchParams`, :class:`optimiser.params.AnnealParams` and
 :class:`optimiser.params.LNSParams`; each phase stops at an
 :class:`optimiser.budget.Deadline`, a share of the time left when it starts.
 """
@@ -100,7 +95,7 @@ from functools import partial
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from . import lns, sisr
+from . import lns, search, sisr
 from .budget import Deadline
 from .compile import (
     COST_SCALE,
@@ -173,6 +168,10 @@ def solve(
     from .explain import explain_unassigned
     from .kpis import compute_kpis
 
+    # the compiled search's loops, compiled (first run of an install) or loaded from numba's
+    # cache before the clock starts: the time limit is the search's
+    compiled = warm_up() if (first_solution or problem.options.first_solution or GREEDY) in (GREEDY, SISR) \
+        else 0.0
     started = _time.monotonic()
     time_limit = problem.options.time_limit_seconds if time_limit is None else time_limit
     seed = problem.options.seed if seed is None else seed
@@ -186,14 +185,15 @@ def solve(
     data = compile_problem(problem, travel)
     travel = data.travel
 
-    stats = Statistics(strategy=strategy if strategy.startswith(GREEDY) else f"{strategy}+{DEFAULT_METAHEURISTIC}")
+    stats = Statistics(strategy=strategy if strategy.startswith(GREEDY) else f"{strategy}+{DEFAULT_METAHEURISTIC}",
+                       compile_seconds=round(compiled, 3))
     placed: dict[int, list[tuple[int, int]]] = {}  # visit -> [(vehicle, start)]
     routes: list[Route] = []
     found = True
     if data.nodes_of_visit:
         model = RoutingModel(data, params)
         deadline = Deadline.after(max(0.05, time_limit - (_time.monotonic() - started)))
-        plan = model.search(strategy, deadline, started, stats, progress, seed)
+        plan = model.search(strategy, deadline, started, stats, progress, seed, problem.options.max_steps)
         if plan is None:
             found = False
         else:
@@ -224,7 +224,44 @@ def strategies() -> list[str]:
         name for name in routing_enums_pb2.FirstSolutionStrategy.Value.keys()
         if name not in ("UNSET", "AUTOMATIC", "EVALUATOR_STRATEGY")
     ]
-    return [GREEDY, GREEDY_LNS, GREEDY_GLS, GREEDY_LNS_GLS, *ortools]
+    return [GREEDY, SISR, GREEDY_LNS, GREEDY_GLS, GREEDY_LNS_GLS, *ortools]
+
+
+_warm = False  # whether this process has the compiled search's loops ready (see warm_up)
+
+
+def warm_up() -> float:
+    """Make the compiled loops ready in this process and return the seconds it took:
+    numba compiles them on the first run of an install (about a minute; the result is
+    cached on disk next to the module, or under ``NUMBA_CACHE_DIR``) and loads them from
+    that cache afterwards (about a second). The engine calls this before its clock starts,
+    so the time limit is the search's own; ``Statistics.compile_seconds`` reports it."""
+    global _warm
+    if _warm:
+        return 0.0
+    began = _time.monotonic()
+    # the smallest day that reaches every loop's types: a double-handed visit, an `after`
+    # gap, a break rule, lateness
+    day = "2026-01-05T"
+    problem = Problem.model_validate({
+        "id": "warm-up",
+        "carers": [{"id": f"k{i}", "home": {"lat": 52.63, "lon": -1.13}, "skills": [],
+                    "shifts": [{"start": day + "07:00", "end": day + "15:00"}]} for i in range(2)],
+        "clients": [{"id": "c0", "location": {"lat": 52.64, "lon": -1.12}}],
+        "visits": [{"id": "v0", "client": "c0", "window": {"start": day + "08:00", "end": day + "09:00"},
+                    "duration_minutes": 30, "carers_required": 2},
+                   {"id": "v1", "client": "c0", "window": {"start": day + "11:00", "end": day + "12:00"},
+                    "duration_minutes": 30, "late_limit_minutes": 30,
+                    "after": {"visit": "v0", "min_minutes": 120}}],
+    })
+    data = compile_problem(problem)
+    model = RoutingModel(data)
+    c = Construction(data, model.continuity, model.transit_matrices, model.cost_matrices, model.penalty,
+                     model.work_targets)
+    c.run()
+    search.improve(c, Deadline.after(3600), seed=0, max_steps=20)
+    _warm = True
+    return _time.monotonic() - began
 
 
 # --------------------------------------------------------------------------- the routing model
@@ -518,6 +555,7 @@ class RoutingModel:
         stats: Statistics,
         progress: Callable[[Progress], None] | None,
         seed: int = 0,
+        max_steps: int | None = None,
     ):
         """Search until ``deadline``; return the best plan or None (``started``: the
         ``time.monotonic()`` the solve began, for the reported times)."""
@@ -543,22 +581,24 @@ class RoutingModel:
             construction = Construction(self.data, self.continuity, self.transit_matrices, self.cost_matrices,
                                         self.penalty, self.work_targets)
             sequences = construction.run()
-            auto = strategy == GREEDY
-            if auto:
-                strategy = GREEDY_LNS if self.cp_heavy else GREEDY_LNS_GLS
+            if strategy == GREEDY:
+                strategy = SISR
             stats.strategy = strategy
-            if strategy == GREEDY_LNS:  # no OR-Tools objective to agree with
+            simple = sisr.applies(construction)  # before exact continuity, which it does not price
+            if strategy in (SISR, GREEDY_LNS):  # no OR-Tools objective to agree with
                 construction.enable_exact_continuity()
             objective = construction.objective()
             improved(objective, lambda: len(self.data.nodes_of_visit) - len(construction.placed))
-            if strategy in (GREEDY_LNS, GREEDY_LNS_GLS):
-                if auto and sisr.applies(construction):
-                    strategy = stats.strategy = SISR
-                    fleet_phase, improve = sisr.minimise_fleet, sisr.improve
+            if strategy in (SISR, GREEDY_LNS, GREEDY_LNS_GLS):
+                fleet_phase = sisr.minimise_fleet if simple else minimise_fleet
+                if strategy == SISR:
+                    improve = partial(search.improve, params=self.params.anneal, max_steps=max_steps)
                 else:
-                    fleet_phase, improve = minimise_fleet, partial(lns.improve, params=self.params.lns)
+                    improve = partial(lns.improve, params=self.params.lns)
                 on_improve = lambda obj, n: improved(obj, lambda: n)  # noqa: E731
-                fleet_phase(construction, finish.share(self.params.fleet_share), seed, on_improve=on_improve)
+                # under a step budget the fleet phase ends by its own patience, not by the clock
+                fleet_phase(construction, finish if max_steps else finish.share(self.params.fleet_share), seed,
+                            on_improve=on_improve)
                 until = finish.share(self.params.lns_share) if strategy == GREEDY_LNS_GLS else finish
                 objective = improve(construction, until, seed=seed, on_improve=on_improve)
                 stats.objective = objective / COST_SCALE

@@ -536,8 +536,8 @@ class Options(_Doc):
     time_limit_seconds: Float = Field(default=30.0, gt=0, le=MAX_TIME_LIMIT_SECONDS)
     seed: Int = Field(default=0, ge=0, le=MAX_SEED)
     first_solution: Label | None = Field(default=None, description="OR-Tools first-solution strategy name.")
-    max_steps: Int | None = Field(
-        default=None, gt=0,
+    max_steps: whole(gt=0, le=MAX_SEED) | None = Field(
+        default=None,
         description="Stop the search after this many steps as well as at the time limit: the same seed and "
                     "step budget give the same roster when the time limit is not reached first.",
     )

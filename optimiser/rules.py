@@ -145,7 +145,7 @@ def ineligible(visit: Visit, client: Client, carer: Carer) -> str | None:
 
 SLEEP_IN: VisitKind = "sleep_in"
 WAKING_NIGHT: VisitKind = "waking_night"
-_TOL = 1e-6  # minutes of float noise (the validator's times); whole minutes are exact
+TOLERANCE = 1e-6  # minutes of float noise (the validator's times); whole minutes are exact
 
 
 def working(visit: Visit) -> bool:
@@ -236,16 +236,16 @@ class Stretches:
 
     def _night_breaks(self, start: float, end: float, i: int) -> None:
         limit, rest = self.night_limit, self.night_rest
-        while self.start is not None and end - self.start > limit + _TOL:
+        while self.start is not None and end - self.start > limit + TOLERANCE:
             at = min(self.start + limit, end - rest)
-            if at < start - _TOL:  # the stretch was too long before the night began
+            if at < start - TOLERANCE:  # the stretch was too long before the night began
                 at = start
-            if at + rest > end + _TOL:
+            if at + rest > end + TOLERANCE:
                 return  # no room for a break in this night
             self.end = at
             self._close()
             self.on_site.append((at, at + rest))
-            if at + rest < end - _TOL:
+            if at + rest < end - TOLERANCE:
                 self.start, self.night, self.first, self.end = at + rest, True, i, end
 
     def place(self, kind: VisitKind, earliest: float, duration: float, travel: float,
@@ -262,7 +262,7 @@ class Stretches:
             return start
         night = kind == WAKING_NIGHT
         idle = inf if self.free is None else start - self.free - self.travel - travel
-        if self.start is not None and idle < self.rest - _TOL:
+        if self.start is not None and idle < self.rest - TOLERANCE:
             cap = self.night_limit if self.night or night else self.limit
             # a waking night can break on site, but not before it begins
             if not fixed and cap is not None and (start if night else start + duration) - self.start > cap:
@@ -270,7 +270,7 @@ class Stretches:
                 if late > start:
                     idle += late - start
                     start = late
-        if self.start is None or idle >= self.rest - _TOL:
+        if self.start is None or idle >= self.rest - TOLERANCE:
             if self.start is not None:
                 if not self.slept:
                     self.idle_breaks.append((len(self.closed) + 1, start - idle))
@@ -285,7 +285,7 @@ class Stretches:
         self.free, self.travel, self.slept = end, 0, False
         if not fixed and self.start is not None:
             cap = self.night_limit if self.night else self.limit
-            if cap is not None and self.end - self.start > cap + _TOL:
+            if cap is not None and self.end - self.start > cap + TOLERANCE:
                 return None
         return start
 
@@ -293,7 +293,7 @@ class Stretches:
         """``(rule, limit)`` when a closed stretch is longer than its limit, else None."""
         start, end, night, _, _ = stretch
         cap = self._cap(night)
-        if cap is not None and end - start > cap + _TOL:
+        if cap is not None and end - start > cap + TOLERANCE:
             return (WAKING_NIGHT_BREAK if night else BREAK), cap
         return None
 

@@ -12,18 +12,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# (the generator is optimiser.search_kernel's; numba's cache would keep an older copy of it
+# here if it changed, so it must not)
+from .search_kernel import random01
+
 BIG = np.int64(1) << np.int64(60)
-
-@njit(cache=True)
-def _random(state) -> float:
-    """xorshift64* in [0, 1); ``state`` is a one-element int64 array."""
-    x = np.uint64(state[0])
-    x ^= x >> np.uint64(12)
-    x ^= x << np.uint64(25)
-    x ^= x >> np.uint64(27)
-    state[0] = np.int64(x)
-    return float((x * np.uint64(2685821657736338717)) >> np.uint64(11)) / 9007199254740992.0
-
 
 @njit(cache=True)
 def refresh(v, problem, roster):
@@ -92,7 +85,7 @@ def _best_position(u, problem, roster, usable, blink, rng):
             if lo + T[u, q] > hi:
                 continue
             d = C[p, u] + C[u, q] - C[p, q] if n > 0 else C[h, u] + C[u, h] + fixed[v]
-            if d < best_d and _random(rng) >= blink:
+            if d < best_d and random01(rng) >= blink:
                 best_v, best_k, best_d = v, k, d
     return best_v, best_k
 
@@ -139,7 +132,7 @@ def _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed
         return n_removed
     l_max = min(float(string_max), stops / used)
     k_max = 4.0 * string_mean / (1.0 + l_max) - 1.0
-    strings = max(1, int(1.0 + _random(rng) * k_max))
+    strings = max(1, int(1.0 + random01(rng) * k_max))
     ruined = np.zeros(nodes.shape[0], dtype=np.bool_)
     done = 0
     for j in range(neighbours.shape[1]):
@@ -153,14 +146,14 @@ def _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed
         dirty[v] = True
         done += 1
         n = length[v]
-        size = min(n, int(1.0 + _random(rng) * min(float(n), l_max)))
+        size = min(n, int(1.0 + random01(rng) * min(float(n), l_max)))
         at = 0
         for k in range(n):
             if nodes[v, k] == w:
                 at = k
         lo_first = max(0, at - size + 1)
         hi_first = min(at, n - size)
-        first = lo_first + int(_random(rng) * (hi_first - lo_first + 1))
+        first = lo_first + int(random01(rng) * (hi_first - lo_first + 1))
         n_removed = _remove_string(v, first, size, problem, roster, removed, n_removed)
     return n_removed
 
@@ -207,7 +200,7 @@ def _keep(problem, roster, acc_nodes, acc_length, dirty, accept):
 @njit(cache=True)
 def _random_visit(route_of, rng):
     while True:
-        u = int(_random(rng) * route_of.shape[0])
+        u = int(random01(rng) * route_of.shape[0])
         if route_of[u] >= 0:
             return u
 
@@ -228,10 +221,10 @@ def anneal_steps(problem, roster, acc_nodes, acc_length, best_nodes, best_length
         seed = _random_visit(roster[6], rng)
         n_removed = _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed, 0, rng)
         # SISR's orders: random, demand, far from the depot, close (weights 4:4:2:1)
-        how = _random(rng) * 11.0
+        how = random01(rng) * 11.0
         for i in range(n_removed):
             u = removed[i]
-            noise = _random(rng)
+            noise = random01(rng)
             if how < 4.0:
                 keys[i] = noise
             elif how < 8.0:
@@ -243,7 +236,7 @@ def anneal_steps(problem, roster, acc_nodes, acc_length, best_nodes, best_length
         n_missing = _recreate(removed, n_removed, keys, problem, roster, usable, dirty, missing, blink, rng)
         value = cost.sum()
         accept = n_missing == 0 and (value < values[0] or (
-            temperature > 0 and value < values[0] - temperature * np.log(max(_random(rng), 1e-300))))
+            temperature > 0 and value < values[0] - temperature * np.log(max(random01(rng), 1e-300))))
         _keep(problem, roster, acc_nodes, acc_length, dirty, accept)
         if accept:
             values[0] = value
@@ -286,8 +279,8 @@ def fleet_steps(problem, roster, acc_nodes, acc_length, best_nodes, best_length,
                 return
             # empty a short route (the shortest half the time, else one of the three shortest)
             order = np.argsort(length + (length == 0) * size + np.array(
-                [_random(rng) * 0.5 for _ in range(n_vehicles)]))
-            pick = order[0] if _random(rng) < 0.5 else order[int(_random(rng) * min(3, routes))]
+                [random01(rng) * 0.5 for _ in range(n_vehicles)]))
+            pick = order[0] if random01(rng) < 0.5 else order[int(random01(rng) * min(3, routes))]
             dirty[:] = False
             dirty[pick] = True
             n = _remove_string(pick, 0, length[pick], problem, roster, removed, 0)
@@ -298,15 +291,15 @@ def fleet_steps(problem, roster, acc_nodes, acc_length, best_nodes, best_length,
             out[1:n + 1] = removed[:n]
             continue
         dirty[:] = False
-        seed = out[1 + int(_random(rng) * out[0])]
+        seed = out[1 + int(random01(rng) * out[0])]
         n_removed = out[0]
         removed[:n_removed] = out[1:n_removed + 1]
         n_removed = _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed, n_removed,
                           rng)
-        how = _random(rng)
+        how = random01(rng)
         for i in range(n_removed):
             u = removed[i]
-            noise = _random(rng)
+            noise = random01(rng)
             if how < 0.5:
                 keys[i] = -absence[u] + noise * 0.5
             elif how < 0.75:

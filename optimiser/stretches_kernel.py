@@ -15,13 +15,13 @@ fails there.
 Notes
 -----
 Times are whole minutes and so are the policy's limits (``PositiveMinutes``), so every
-comparison ``Stretches`` makes with its tolerance ``_TOL`` gives what the exact one would;
+comparison ``Stretches`` makes with its tolerance ``TOLERANCE`` gives what the exact one would;
 they are written as in ``Stretches`` all the same, so the two read line by line alike.
 A limit switched off (``None``) is ``np.inf`` here: every test ``Stretches`` guards with
 ``cap is not None`` is then false by itself.
 
-numba's cache keeps ``_TOL`` as it was when the kernel compiled and only notices edits to
-this file, so a change to ``rules._TOL`` needs this module's cache cleared.
+numba's cache keeps ``TOLERANCE`` as it was when the kernel compiled and only notices edits to
+this file, so a change to ``rules.TOLERANCE`` needs this module's cache cleared.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
-from .rules import _TOL, SLEEP_IN, WAKING_NIGHT
+from .rules import SLEEP_IN, TOLERANCE, WAKING_NIGHT
 
 if TYPE_CHECKING:
     from .model import Policy
@@ -141,7 +141,7 @@ def route_starts(seq: np.ndarray, n: int, T: np.ndarray, kind: np.ndarray, durat
             else:
                 night = kind[u] == KIND_WAKING_NIGHT
                 idle = s - free - paid - travel  # read only while a stretch is open (free is set)
-                if open_ and idle < rest - _TOL:
+                if open_ and idle < rest - TOLERANCE:
                     cap = night_limit if night_work or night else limit
                     # a waking night can break on site, but not before it begins
                     if (s if night else s + dur) - stretch_start > cap:
@@ -149,7 +149,7 @@ def route_starts(seq: np.ndarray, n: int, T: np.ndarray, kind: np.ndarray, durat
                         if late > s:
                             idle += late - s
                             s = late
-                if not open_ or idle >= rest - _TOL:
+                if not open_ or idle >= rest - TOLERANCE:
                     open_ = True
                     stretch_start = s
                     night_work = False
@@ -159,15 +159,15 @@ def route_starts(seq: np.ndarray, n: int, T: np.ndarray, kind: np.ndarray, durat
                     night_work = True
                     if night_capped:
                         # Stretches._night_breaks(s, end, i)
-                        while open_ and end - stretch_start > night_limit + _TOL:
+                        while open_ and end - stretch_start > night_limit + TOLERANCE:
                             at = min(stretch_start + night_cap, end - night_rest)
-                            if at < s - _TOL:  # the stretch was too long before the night began
+                            if at < s - TOLERANCE:  # the stretch was too long before the night began
                                 at = s
-                            if at + night_rest > end + _TOL:
+                            if at + night_rest > end + TOLERANCE:
                                 break  # no room for a break in this night
                             stretch_end = at
                             open_ = False
-                            if at + night_rest < end - _TOL:
+                            if at + night_rest < end - TOLERANCE:
                                 open_ = True
                                 stretch_start = at + night_rest
                                 night_work = True
@@ -176,7 +176,7 @@ def route_starts(seq: np.ndarray, n: int, T: np.ndarray, kind: np.ndarray, durat
                 paid = 0
                 if open_:
                     cap = night_limit if night_work else limit
-                    if stretch_end - stretch_start > cap + _TOL:
+                    if stretch_end - stretch_start > cap + TOLERANCE:
                         return False
         if s > lw[u]:
             return False

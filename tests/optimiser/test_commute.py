@@ -106,14 +106,13 @@ def test_random_days_with_walkers_keep_the_rules(seed):
 
 
 def test_or_tools_local_search_keeps_the_commute_rules():
-    # continuity values and nothing the construction alone must handle: OR-Tools GLS
-    # follows the construction's search, and its arcs must keep the commute limits
+    # OR-Tools GLS after the construction's search: its arcs must keep the commute limits
     carers = [carer(f"k{i}", i * 3.0, 0, travel_mode="bike") for i in range(3)]
     clients = [client(f"c{j}", (j % 6) * 1.5, (j // 6) * 1.5, known_carers={"k0": 3}) for j in range(12)]
     visits = [visit(f"v{j}", f"c{j}", f"{8 + j // 3:02d}:00", f"{9 + j // 3:02d}:00", 30) for j in range(12)]
     p = problem(carers=carers, clients=clients, visits=visits,
                 policy={"break_after_minutes": None, "max_commute_minutes": {"bike": 12}})
-    s = valid(p, time_limit=3.0)
+    s = valid(p, time_limit=3.0, first_solution="GREEDY_INSERTION+LNS+GLS")
     assert s.statistics.strategy == "GREEDY_INSERTION+LNS+GLS"
 
 

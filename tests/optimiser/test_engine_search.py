@@ -34,13 +34,20 @@ def test_plain_routing_runs_the_compiled_search():
 
 
 def test_routing_with_continuity_ends_with_or_tools_local_search():
-    s = solved(plain_vrptw(known=True))
+    s = solved(plain_vrptw(known=True), first_solution="GREEDY_INSERTION+LNS+GLS")
     assert s.statistics.strategy == "GREEDY_INSERTION+LNS+GLS"
     assert s.status == "feasible"
 
 
-def test_cp_checked_rules_use_the_lns():
-    s = solved(random_day(30, 5, seed=4))
+@pytest.mark.parametrize("day", [lambda: random_day(30, 5, seed=4), lambda: plain_vrptw(known=True)])
+def test_the_default_runs_the_compiled_search(day):
+    s = solved(day())
+    assert s.statistics.strategy == "GREEDY_INSERTION+SISR"
+    assert s.statistics.steps > 0
+
+
+def test_the_python_lns_still_runs_when_named():
+    s = solved(random_day(30, 5, seed=4), first_solution="GREEDY_INSERTION+LNS")
     assert s.statistics.strategy == "GREEDY_INSERTION+LNS"
 
 

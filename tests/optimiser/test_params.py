@@ -9,11 +9,11 @@ import re
 
 import pytest
 
-from optimiser import lns, params
+from optimiser import lns, params, search
 from optimiser.compile import compile_problem
-from optimiser.engine import RoutingModel, solve
+from optimiser.engine import RoutingModel, solve, warm_up
 from optimiser.errors import ParameterError
-from optimiser.params import LNSParams, SearchParams
+from optimiser.params import AnnealParams, LNSParams, SearchParams
 
 from .builders import carer, client, problem, random_day, visit
 
@@ -80,16 +80,32 @@ def test_the_linked_visits_limit_picks_the_search():
     assert RoutingModel(data, SearchParams(linked_gls_limit=0)).cp_heavy
 
 
-def test_solve_hands_its_lns_params_to_the_search(monkeypatch):
+def _params_seen(monkeypatch, module) -> list:
+    """The params objects ``module.improve`` is called with from now on."""
     seen = []
-    improve = lns.improve
+    improve = module.improve
 
     def spy(c, deadline, params=None, **kw):
         seen.append(params)
         return improve(c, deadline, params, **kw)
 
-    monkeypatch.setattr(lns, "improve", spy)
+    monkeypatch.setattr(module, "improve", spy)
+    return seen
+
+
+def test_solve_hands_its_lns_params_to_the_search(monkeypatch):
+    seen = _params_seen(monkeypatch, lns)
     mine = LNSParams(size=(2, 6), focus_size=0, string_share=0.0)
-    s = solve(random_day(30, 5, seed=4), time_limit=1.0, seed=1, params=SearchParams(lns=mine))
+    s = solve(random_day(30, 5, seed=4), time_limit=1.0, seed=1, params=SearchParams(lns=mine),
+              first_solution="GREEDY_INSERTION+LNS")
     assert s.statistics.strategy == "GREEDY_INSERTION+LNS"
+    assert seen == [mine]
+
+
+def test_solve_hands_its_anneal_params_to_the_compiled_search(monkeypatch):
+    warm_up()  # (its own small search, once per process)
+    seen = _params_seen(monkeypatch, search)
+    mine = AnnealParams(string_mean=4.0, blink=0.0)
+    s = solve(random_day(30, 5, seed=4), time_limit=1.0, seed=1, params=SearchParams(anneal=mine))
+    assert s.statistics.strategy == "GREEDY_INSERTION+SISR"
     assert seen == [mine]
