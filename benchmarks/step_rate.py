@@ -23,7 +23,7 @@ them. Each is solved once per ``--strategy`` (comma-separated; default
 instance on adjacent lines: the strategy that actually ran (``GREEDY_INSERTION`` picks
 one), **search steps per second** = ``solution.statistics.steps`` (the ruin-and-recreate
 steps the engine reports) divided by the search's time, i.e. the wall time spent in
-that search (:func:`optimiser.lns.improve` or :func:`optimiser.sisr.improve`; the
+that search (:func:`optimiser.lns.improve` or :func:`optimiser.search.improve`; the
 construction, the fleet phase and an OR-Tools phase after it are not counted, and a
 compiled search's first-run compilation inside it is), visits placed, and the roster's
 violations. A strategy without ruin-and-recreate (``GREEDY_INSERTION+GLS``) shows no rate.
@@ -123,11 +123,11 @@ def kummer_problem(name: str, seconds: float) -> tuple[str, Problem]:
 @contextmanager
 def _timed_search() -> Iterator[list[float]]:
     """Within the block, the wall seconds spent in the ruin-and-recreate searches
-    (:func:`optimiser.lns.improve`, :func:`optimiser.sisr.improve`) add up in the yielded list's one item."""
-    from optimiser import lns, sisr
+    (:func:`optimiser.lns.improve`, :func:`optimiser.search.improve`) add up in the yielded list's one item."""
+    from optimiser import lns, search
 
     spent = [0.0]
-    originals = {lns: lns.improve, sisr: sisr.improve}
+    originals = {lns: lns.improve, search: search.improve}
 
     def timed(fn: Callable[..., int]) -> Callable[..., int]:
         def run(*args: Any, **kwargs: Any) -> int:

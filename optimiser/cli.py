@@ -47,8 +47,16 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from .engine import solve
     from .report import kpi_summary
 
+    if args.max_steps is not None:
+        if args.max_steps <= 0:
+            raise InputError(f"--max-steps must be a positive whole number, got {args.max_steps}")
+        problem = problem.model_copy(update={"options": problem.options.model_copy(
+            update={"max_steps": args.max_steps})})
     progress = _progress_printer()
     solution = solve(problem, time_limit=args.time_limit, seed=args.seed, progress=progress)
+    if solution.statistics.compile_seconds >= 5:
+        print(f"compiled the search in {solution.statistics.compile_seconds:.0f} s (first run after an install; "
+              "not part of the time limit)")
     if progress is not None:
         sys.stderr.write("\n")
     out = Path(args.output or f"{problem.id}.solution.json")
@@ -113,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", help="solution JSON (default: <problem id>.solution.json)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds (default: problem options)")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--max-steps", type=int, default=None,
+                   help="stop the search after this many steps too: the same seed and steps give the same roster")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("validate", help="re-check a roster against every hard rule")

@@ -1,24 +1,19 @@
-"""Compiled ruin-and-recreate for rosters whose only rules are windows, loads and fixed costs.
+"""The fleet phase compiled, for rosters whose only rules are windows, loads and fixed costs.
 
-The construction's own search (:func:`optimiser.lns.improve`) knows
-every rule of the model but runs in Python: a few hundred steps a second on 100 visits.
-When a roster has none of the rules that need it -- breaks, lateness, double-handed
-visits, ``after`` gaps, work caps or targets, continuity values, carers with different
-travel matrices -- this module runs SISR (Christiaens & Vanden Berghe 2020, "Slack
-induction by string removals for vehicle routing problems") compiled by numba instead:
-tens of thousands of steps a second. That is the case of the VRPTW benchmarks
-(Solomon, Gehring-Homberger), where long routes need many steps to leave the basin the
-fleet phase leaves them in.
+:func:`minimise_fleet` is :func:`optimiser.fleet.minimise_fleet` (SISR's fleet
+minimisation: Christiaens & Vanden Berghe 2020, "Slack induction by string removals for
+vehicle routing problems") compiled by numba, with the same steps and acceptance: empty
+a short route, then ruin and recreate with the routes still in use until no visit is
+out. It serves the rosters :func:`applies` accepts -- every visit placed, single-handed
+and untied, no breaks, lateness, work caps or targets, continuity values, commute limits
+or per-carer travel matrices: the VRPTW benchmarks (Solomon, Gehring-Homberger), where
+the fleet comes first and the Python phase needs too many steps. The search after it is
+:func:`optimiser.search.improve` for every roster.
 
-:func:`minimise_fleet` is :func:`optimiser.fleet.minimise_fleet` compiled (same steps and
-acceptance); :func:`improve` then lowers the cost: one step takes strings of
-consecutive stops out of routes near a random visit, puts every visit back at its
-cheapest position (skipping each position with a small "blink" probability) in one of
-SISR's orders, and is accepted by simulated annealing.
-The compiled loops are in :mod:`optimiser.sisr_kernel`, imported only when a roster
-qualifies. Times follow the construction's conventions exactly (commute legs take no time,
-``T`` holds service + travel), so :func:`load` hands the best roster back to the
-construction, whose objective then equals the one found here.
+The compiled loops are in :mod:`optimiser.sisr_kernel`. Times follow the construction's
+conventions exactly (commute legs take no time, ``T`` holds service + travel), so
+:func:`load` hands the best roster back to the construction, whose objective then equals
+the one found here.
 """
 
 from __future__ import annotations
@@ -30,23 +25,17 @@ import numpy as np
 from .budget import Deadline
 from .construct import Construction
 
-STRING_MEAN = 10.0  # visits taken out per step on average (SISR's c-bar)
-FLEET_STRING_MEAN = 10.0  # the same in the fleet phase (optimiser.fleet.STRING_MEAN)
+FLEET_STRING_MEAN = 10.0  # visits taken out per step on average (optimiser.fleet.STRING_MEAN)
+NEIGHBOURS = 100  # nearest visits kept per visit for the ruin
 # fleet steps without a route fewer before giving up (~7 s on 100 visits). Solomon, 12 s at
 # most: 20,000 left R104, R110, RC101, RC106 one route above the best known, 300,000 none of them
 FLEET_PATIENCE = 300_000
 STRING_MAX = 10  # longest string (L_max)
-BLINK = 0.01  # chance of skipping a position while inserting
-NEIGHBOURS = 100  # nearest visits kept per visit for the ruin
-# temperatures as shares of the routes' cost (fixed costs aside) at the start and at the
-# deadline, falling geometrically (R202, R206, R207, R211, RC206, RC207 at 10 s: mean gap
-# 2.3 % from 0.05, 3.4 % from 0.01; six R1/RC1 instances equal)
-START_TEMPERATURE, END_TEMPERATURE = 0.05, 0.0005
 CHUNK_SECONDS = 0.2  # the compiled loop returns this often so the deadline holds
 
 
 def applies(c: Construction) -> bool:
-    """Whether ``c``'s roster may be improved here: every visit placed, single-handed
+    """Whether ``c``'s roster may have its fleet phase here: every visit placed, single-handed
     and untied, and no rule beyond windows, loads, allowed carers and fixed costs (no
     commute limits either)."""
     data = c.data
@@ -65,32 +54,6 @@ def applies(c: Construction) -> bool:
         and len({id(C) for C in c.vehicle_C}) == 1
         and not c.exact
     )
-
-
-def improve(c: Construction, deadline: Deadline, seed: int = 0, on_improve=None) -> int:
-    """Run SISR on ``c``'s roster until ``deadline``, leave ``c``
-    at the best roster found and return its objective (requires :func:`applies`)."""
-    from .sisr_kernel import anneal_steps
-
-    s = _State(c)
-    rng = np.random.default_rng(seed).integers(1, 2**62, size=1)
-    routed = int(s.cost.sum() - s.fixed[s.length > 0].sum())
-    t0, t1 = START_TEMPERATURE * routed, END_TEMPERATURE * routed
-    values = np.array([s.cost.sum(), s.cost.sum()], dtype=np.int64)  # current, best
-    usable = np.ones(len(c.routes), dtype=np.bool_)
-
-    def chunk(iterations: int, frac: float) -> bool:
-        temperature = t0 * (t1 / t0) ** frac if t0 > 0 else 0.0
-        best = values[1]
-        anneal_steps(s.problem, s.roster, s.acc_nodes, s.acc_length, s.best_nodes, s.best_length, values,
-                temperature, usable, iterations, rng, STRING_MEAN, STRING_MAX, BLINK)
-        if values[1] < best and on_improve is not None:
-            on_improve(int(values[1]), 0)
-        return False
-
-    c.steps = _chunks(chunk, deadline)
-    load(c, s.best_nodes, s.best_length)
-    return int(values[1])
 
 
 def minimise_fleet(c: Construction, deadline: Deadline, seed: int = 0, patience: int = FLEET_PATIENCE,

@@ -1,6 +1,4 @@
-"""The compiled part of :mod:`optimiser.sisr` (numba): the fleet phase and the SISR search
-on a roster held as arrays. Kept apart so that importing the engine does not import
-numba (~0.3 s) for rosters this search never runs on.
+"""The compiled part of :mod:`optimiser.sisr` (numba): the fleet phase on a roster held as arrays.
 
 ``problem`` = (T, C, ws, lw, demand, capacity, vstart, vend, home, fixed, allowed,
 neighbours, depot_distance); ``roster`` = (nodes, length, est, lst, load, cost, route_of),
@@ -195,55 +193,6 @@ def _keep(problem, roster, acc_nodes, acc_length, dirty, accept):
             length[v] = acc_length[v]
             nodes[v, :length[v]] = acc_nodes[v, :length[v]]
             refresh(v, problem, roster)
-
-
-@njit(cache=True)
-def _random_visit(route_of, rng):
-    while True:
-        u = int(random01(rng) * route_of.shape[0])
-        if route_of[u] >= 0:
-            return u
-
-
-@njit(cache=True)
-def anneal_steps(problem, roster, acc_nodes, acc_length, best_nodes, best_length, values, temperature, usable,
-            iterations, rng, string_mean, string_max, blink):
-    """``iterations`` SISR steps at ``temperature``; ``values`` = [current, best] objective."""
-    demand, depot_distance = problem[4], problem[12]
-    nodes, cost = roster[0], roster[5]
-    size = nodes.shape[0] * nodes.shape[1]
-    removed = np.empty(size, dtype=np.int64)
-    missing = np.empty(size, dtype=np.int64)
-    keys = np.empty(size, dtype=np.float64)
-    dirty = np.zeros(nodes.shape[0], dtype=np.bool_)
-    for _ in range(iterations):
-        dirty[:] = False
-        seed = _random_visit(roster[6], rng)
-        n_removed = _ruin(seed, string_mean, string_max, problem, roster, usable, dirty, removed, 0, rng)
-        # SISR's orders: random, demand, far from the depot, close (weights 4:4:2:1)
-        how = random01(rng) * 11.0
-        for i in range(n_removed):
-            u = removed[i]
-            noise = random01(rng)
-            if how < 4.0:
-                keys[i] = noise
-            elif how < 8.0:
-                keys[i] = -demand[u] + noise * 0.5
-            elif how < 10.0:
-                keys[i] = -depot_distance[u] + noise * 0.5
-            else:
-                keys[i] = depot_distance[u] + noise * 0.5
-        n_missing = _recreate(removed, n_removed, keys, problem, roster, usable, dirty, missing, blink, rng)
-        value = cost.sum()
-        accept = n_missing == 0 and (value < values[0] or (
-            temperature > 0 and value < values[0] - temperature * np.log(max(random01(rng), 1e-300))))
-        _keep(problem, roster, acc_nodes, acc_length, dirty, accept)
-        if accept:
-            values[0] = value
-            if value < values[1]:
-                values[1] = value
-                best_nodes[:, :] = acc_nodes
-                best_length[:] = acc_length
 
 
 @njit(cache=True)

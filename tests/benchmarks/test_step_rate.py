@@ -36,11 +36,11 @@ def test_unknown_instance_is_a_clear_exit(bench_data: Path) -> None:
 
 
 def test_step_rate_on_a_generated_day_and_the_search_restored() -> None:
-    from optimiser import lns, sisr
+    from optimiser import lns, search
 
-    improve, sisr_improve = lns.improve, sisr.improve
+    improve, compiled = lns.improve, search.improve
     r = step_rate(generated_day(40), seconds=1.0, strategy="GREEDY_INSERTION+LNS")
-    assert lns.improve is improve and sisr.improve is sisr_improve
+    assert lns.improve is improve and search.improve is compiled
     assert r["ran"] == "GREEDY_INSERTION+LNS" and r["violations"] == 0
     assert r["steps"] > 0 and 0 < r["search_seconds"] < 1.0
     assert r["steps_per_second"] == pytest.approx(r["steps"] / r["search_seconds"])

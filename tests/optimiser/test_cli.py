@@ -110,3 +110,15 @@ def test_schema_lists_both_documents(capsys) -> None:
     assert {"problem", "solution"} == set(schema)
     assert "visits" in schema["problem"]["properties"]
     assert "routes" in schema["solution"]["properties"]
+
+
+def test_max_steps_repeats_a_solve(tmp_path: Path, capsys) -> None:
+    """Two solves of the example with the same seed and step budget write the same roster."""
+    rosters = []
+    for k in range(2):
+        out = tmp_path / f"r{k}.json"
+        assert main(["solve", "--max-steps", "300", "--seed", "2", "--time-limit", "120", "-o", str(out)]) == 0
+        rosters.append(json.loads(out.read_text())["routes"])
+    assert rosters[0] == rosters[1]
+    assert main(["solve", "--max-steps", "0"]) == EXIT_BAD_INPUT
+    assert "--max-steps" in capsys.readouterr().err
