@@ -7,11 +7,10 @@ fixed cost, a short route emptied whole) and puts them back through the construc
 own insertion (:meth:`optimiser.construct.Construction.insert` and
 :meth:`~optimiser.construct.Construction.insert_regret`), so every rule the construction
 keeps still holds; the step is undone with :meth:`~optimiser.construct.Construction.restore`
-unless threshold acceptance keeps it. It is the whole search when OR-Tools' local search
-would be too slow (breaks, split-shift work caps, many ties) and runs before OR-Tools'
-guided local search otherwise; the compiled :mod:`optimiser.sisr` replaces it when only
-windows, loads and fixed costs apply (:mod:`optimiser.engine` has the plan). Its
-settings are :class:`optimiser.params.LNSParams`.
+unless threshold acceptance keeps it. The compiled :mod:`optimiser.search` (the same idea
+over the same rules, at several times the steps a second) is the engine's default; this
+one runs when a user names ``GREEDY_INSERTION+LNS`` or ``GREEDY_INSERTION+LNS+GLS``
+(:mod:`optimiser.engine` has the plan). Its settings are :class:`optimiser.params.LNSParams`.
 """
 
 from __future__ import annotations
