@@ -22,7 +22,9 @@ PEER_SUBSET = ("C101", "C201", "R101", "R201", "RC101", "RC201", "R112", "RC208"
 
 CI_SOLOMON = ("C101", "C201", "R101", "R201", "RC101", "RC201")
 CI_MANKOWSKA = ("A1", "A2", "B1", "B2", "C1", "C2")
-CI_BUDGETS = {"solomon": 8.0, "mankowska": 10.0, "homecare": 30.0}
+# Kummer et al.'s real Porto Alegre instances, one of 25 and one of 100 patients (issue 15)
+CI_KUMMER = ("HHCRSP_25_5_42_0.8_C_RC", "HHCRSP_100_20_10_1.2_R_C")
+CI_BUDGETS = {"solomon": 8.0, "mankowska": 10.0, "kummer": 10.0, "homecare": 30.0}
 FULL_BUDGETS = {
     "solomon": 30.0,
     "gehring_homberger": 60.0,
@@ -86,6 +88,15 @@ def _mankowska_cases(ids: tuple[str, ...] | None, budget: float) -> list[Case]:
     return out
 
 
+def _kummer_cases(names: tuple[str, ...] | None, budget: float) -> list[Case]:
+    out = []
+    for path in kummer.files():
+        name = Path(path).name.split(".json")[0]
+        if names is None or name in names:
+            out.append(Case("kummer", name, str(path), budget))
+    return out
+
+
 def _guard(family: str, build: Callable[[], list[Case]], notes: list[str]) -> list[Case]:
     try:
         return build()
@@ -120,6 +131,7 @@ def build_suite(
             "solomon", lambda: _solomon_cases(CI_SOLOMON, b["solomon"], peer_rule), notes
         )
         cases += _guard("mankowska", lambda: _mankowska_cases(CI_MANKOWSKA, b["mankowska"]), notes)
+        cases += _guard("kummer", lambda: _kummer_cases(CI_KUMMER, b["kummer"]), notes)
         cases.append(Case("homecare", "day300", "generate:300:40:1", b["homecare"], ("greedy",)))
     elif suite == "full":
         b = {k: time_limit or v for k, v in FULL_BUDGETS.items()}
@@ -128,14 +140,7 @@ def build_suite(
             "gehring_homberger", lambda: _gh_cases(b["gehring_homberger"], peer_rule), notes
         )
         cases += _guard("mankowska", lambda: _mankowska_cases(None, b["mankowska"]), notes)
-        cases += _guard(
-            "kummer",
-            lambda: [
-                Case("kummer", Path(p).name.split(".json")[0], str(p), b["kummer"])
-                for p in kummer.files()
-            ],
-            notes,
-        )
+        cases += _guard("kummer", lambda: _kummer_cases(None, b["kummer"]), notes)
         cases += _guard(
             "bredstrom",
             lambda: [

@@ -46,6 +46,16 @@ def test_the_default_runs_the_compiled_search(day):
     assert s.statistics.steps > 0
 
 
+def test_or_tools_polishes_when_its_objective_is_the_searchs():
+    """No continuity, language or preference terms and no CP-checked rules: GLS follows the
+    compiled search (not under a step budget, which must repeat)."""
+    p = plain_vrptw()
+    p.policy.new_carer_penalty = p.policy.familiar_carer_reward = p.policy.language_preference_penalty = 0.0
+    assert solved(p, time_limit=2.0).statistics.strategy == "GREEDY_INSERTION+SISR+GLS"
+    p.options.max_steps = 200
+    assert solved(p, time_limit=30.0).statistics.strategy == "GREEDY_INSERTION+SISR"
+
+
 def test_the_python_lns_still_runs_when_named():
     s = solved(random_day(30, 5, seed=4), first_solution="GREEDY_INSERTION+LNS")
     assert s.statistics.strategy == "GREEDY_INSERTION+LNS"
