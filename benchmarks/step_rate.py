@@ -19,14 +19,15 @@ name) and a Kummer instance (the file's name without ``.json.gz``; a unique pref
 do), both read by :mod:`benchmarks.readers` from the shared data
 (``$CAREROTA_SHARED/data/benchmarks/hhc``) and scaled as the benchmark runner scales
 them. Each is solved once per ``--strategy`` (comma-separated; default
-``GREEDY_INSERTION+LNS``), one after the other, and the table puts the strategies of an
-instance on adjacent lines: the strategy that actually ran (``GREEDY_INSERTION`` picks
-one), **search steps per second** = ``solution.statistics.steps`` (the ruin-and-recreate
-steps the engine reports) divided by the search's time, i.e. the wall time spent in
-that search (:func:`optimiser.lns.improve` or :func:`optimiser.search.improve`; the
-construction, the fleet phase and an OR-Tools phase after it are not counted, and a
-compiled search's first-run compilation inside it is), visits placed, and the roster's
-violations. A strategy without ruin-and-recreate (``GREEDY_INSERTION+GLS``) shows no rate.
+``GREEDY_INSERTION+LNS,GREEDY_INSERTION``: the Python LNS and the compiled search), one
+after the other, and the table puts the strategies of an instance on adjacent lines: the
+strategy that actually ran (``GREEDY_INSERTION`` picks one), **search steps per second**
+= ``solution.statistics.steps`` (the ruin-and-recreate steps the engine reports) divided
+by the search's time, i.e. the wall time spent in that search
+(:func:`optimiser.lns.improve` or :func:`optimiser.search.improve`; the construction, the
+fleet phase, an OR-Tools phase after it and the compiled loops' compilation, done by
+:func:`optimiser.engine.warm_up` before the solve's clock starts, are not counted), visits
+placed, and the roster's violations. A strategy without ruin-and-recreate (``GREEDY_INSERTION+GLS``) shows no rate.
 
 Every roster, in either mode, is validated (outside the timing). The rates move with
 the machine's load, so compare two engines by running this from both checkouts side by
@@ -225,8 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--day", type=int, default=None, help="a generated home-care day of this many visits")
     p.add_argument("--mankowska", default=None, help="a Mankowska instance: literature id (F1) or file name")
     p.add_argument("--kummer", default=None, help="a Kummer instance: file name without .json.gz, or a unique prefix")
-    p.add_argument("--strategy", default=DEFAULT_STRATEGY,
-                   help=f"comma-separated strategies for the home-care instances (default {DEFAULT_STRATEGY})")
+    p.add_argument("--strategy", default=f"{DEFAULT_STRATEGY},GREEDY_INSERTION",
+                   help="comma-separated strategies for the home-care instances, side by side (default: the Python "
+                        f"LNS, {DEFAULT_STRATEGY}, and the default search, GREEDY_INSERTION)")
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args(argv)
