@@ -127,10 +127,8 @@ from .rules import (
 )
 from .travel import TravelTimes
 
-# first solution by optimiser.construct, then either optimiser.lns's ruin-and-recreate (when the model
-# has constraints OR-Tools checks by CP search: breaks, doubles, `after`, work across
-# split shifts -- each local-search move then costs a CP search) or OR-Tools GLS.
-GREEDY = "GREEDY_INSERTION"  # choose LNS or GLS from the model
+# first solution by optimiser.construct, then a search named here (the module docstring has the plan)
+GREEDY = "GREEDY_INSERTION"  # the compiled search, OR-Tools GLS after it when RoutingModel.polish
 GREEDY_LNS = "GREEDY_INSERTION+LNS"
 GREEDY_GLS = "GREEDY_INSERTION+GLS"
 GREEDY_LNS_GLS = "GREEDY_INSERTION+LNS+GLS"
@@ -176,13 +174,6 @@ def solve(
     from .explain import explain_unassigned
     from .kpis import compute_kpis
 
-    # the compiled search's loops, compiled (first run of an install) or loaded from numba's
-    # cache before the clock starts: the time limit is the search's
-    compiled = warm_up() if (first_solution or problem.options.first_solution or GREEDY) in (GREEDY, SISR) \
-        else 0.0
-    started = _time.monotonic()
-    time_limit = problem.options.time_limit_seconds if time_limit is None else time_limit
-    seed = problem.options.seed if seed is None else seed
     strategy = first_solution or problem.options.first_solution or DEFAULT_FIRST_SOLUTION
     if strategy not in strategies():
         from .io import InputError
@@ -190,6 +181,12 @@ def solve(
         raise InputError(
             f"options.first_solution: unknown strategy {strategy!r}; use one of {', '.join(strategies())}"
         )
+    # the compiled search's loops, compiled (first run of an install) or loaded from numba's
+    # cache before the clock starts: the time limit is the search's
+    compiled = warm_up() if strategy in (GREEDY, SISR) else 0.0
+    started = _time.monotonic()
+    time_limit = problem.options.time_limit_seconds if time_limit is None else time_limit
+    seed = problem.options.seed if seed is None else seed
     data = compile_problem(problem, travel)
     travel = data.travel
 

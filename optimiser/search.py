@@ -27,9 +27,10 @@ import numpy as np
 from numba import typed
 
 from .budget import Deadline
+from .compile import node_kinds
 from .construct import PRIORITY_RANK, Construction
 from .params import AnnealParams
-from .stretches_kernel import kind_code, limits_of
+from .stretches_kernel import kind_codes, limits_of
 
 CHUNK_SECONDS = 0.2  # the compiled loop returns this often so the deadline holds
 FIXED_CHUNK = 2000  # steps per chunk under a step budget (any size works; fixed makes runs repeatable)
@@ -78,9 +79,8 @@ def arrays(c: Construction, neighbours: int = 100):
     twin = np.array([-1 if k is None else twin_ids.setdefault(k, len(twin_ids)) for k in c.twin], dtype=np.int64)
 
     # per node
-    kinds = [v.kind for v in problem.visits]
     node_visit = data.node_visit
-    kind = np.array([0 if vi < 0 else kind_code(kinds[vi]) for vi in node_visit.tolist()], dtype=np.int64)
+    kind = kind_codes(node_kinds(data))
     offset = c.offset  # the drop penalties carry the routing model's continuity offset
     penalty = np.zeros(n_nodes, dtype=np.int64)
     for node, value in c.penalty.items():
@@ -208,8 +208,9 @@ def _roster(c: Construction, p):
     return s
 
 
-def load(c: Construction, s, visits: list[int]) -> None:
-    """Make ``c``'s roster the one in ``s`` (nodes, lengths and pins)."""
+def load(c: Construction, nodes: np.ndarray, length: np.ndarray, pin: np.ndarray | None = None) -> None:
+    """Make ``c``'s roster the one in ``nodes``/``length`` (rows per vehicle), each node
+    held at ``pin[node]`` when that is >= 0 (the starts ties fixed)."""
     data = c.data
     for r in c.routes:
         for u in r.nodes:
@@ -222,15 +223,15 @@ def load(c: Construction, s, visits: list[int]) -> None:
     c.times.lw = data.window_end + data.late_limit
     c.work = [0] * len(c.work)
     for v, r in enumerate(c.routes):
-        r.nodes = [int(u) for u in s.nodes[v, :s.length[v]]]
+        r.nodes = [int(u) for u in nodes[v, :length[v]]]
         r.load = int(data.demand[r.nodes].sum()) if r.nodes else 0
         for u in r.nodes:
             c.route_of[u] = r
             vi = int(data.node_visit[u])
             c.placed.add(vi)
-            if s.pin[u] >= 0:
-                c.times.ws[u] = c.times.lw[u] = int(s.pin[u])
-                c.start_of[vi] = int(s.pin[u])
+            if pin is not None and pin[u] >= 0:
+                c.times.ws[u] = c.times.lw[u] = int(pin[u])
+                c.start_of[vi] = int(pin[u])
         c.times.refresh(r)
         if r.nodes:
             c.work[r.home] += sum(r.arc_t) - sum(c.unpaid[u] for u in r.nodes)
@@ -305,7 +306,6 @@ def improve(c: Construction, deadline: Deadline, params: AnnealParams | None = N
             took = time.monotonic() - now
             iterations = max(16, min(1 << 20, int(iterations * CHUNK_SECONDS / max(took, 1e-4))))
     c.steps = int(counts[0])
-    s.nodes[:], s.length[:], s.pin[:] = best
-    load(c, s, visits)
+    load(c, *best)
     return c.objective()
 

@@ -497,11 +497,18 @@ def _remove_node(p, s, u, starts) -> bool:
 
 
 @njit(cache=True)
-def remove_visit(p, s, vi, removed, n_removed, dirty, starts, ok):
+def stack_size(p) -> int:
+    """Scratch :func:`remove_visit` needs."""
+    return p.p_visit.shape[0] + 2 * p.vnodes.shape[0] + 2
+
+
+@njit(cache=True)
+def remove_visit(p, s, vi, removed, n_removed, dirty, starts, ok, stack):
     """Take visit ``vi`` out (both nodes of a double) with its placed `after` partners,
     and, when a route's new first or last visit breaks the commute rules, that visit too;
-    append them to ``removed``. ``ok[0]`` becomes False if a route then breaks the break rule."""
-    stack = np.empty(64, dtype=np.int64)
+    append them to ``removed``. ``ok[0]`` becomes False if a route then breaks the break rule.
+    ``stack`` is scratch of :func:`stack_size` (each visit taken out pushes at most its
+    partners and the two ends of its route, so it never overflows)."""
     top = 0
     stack[top] = vi
     top += 1
@@ -521,15 +528,13 @@ def remove_visit(p, s, vi, removed, n_removed, dirty, starts, ok):
             if not _remove_node(p, s, u, starts):
                 ok[0] = False
             # the commute rules: a route's ends must be near enough her home
-            while s.length[v] > 0 and not (p.opens[v, s.nodes[v, 0]] and p.closes[v, s.nodes[v, s.length[v] - 1]]):
+            if s.length[v] > 0 and not (p.opens[v, s.nodes[v, 0]] and p.closes[v, s.nodes[v, s.length[v] - 1]]):
                 w = s.nodes[v, 0] if not p.opens[v, s.nodes[v, 0]] else s.nodes[v, s.length[v] - 1]
-                if top < stack.shape[0]:
-                    stack[top] = p.visit[w]
-                    top += 1
-                break
+                stack[top] = p.visit[w]
+                top += 1
         for j in range(p.p_first[wi], p.p_first[wi + 1]):
             oi = p.p_visit[j]
-            if s.route_of[p.vnodes[oi, 0]] >= 0 and top < stack.shape[0]:
+            if s.route_of[p.vnodes[oi, 0]] >= 0:
                 stack[top] = oi
                 top += 1
     return n_removed
@@ -539,7 +544,8 @@ def remove_visit(p, s, vi, removed, n_removed, dirty, starts, ok):
 
 
 @njit(cache=True)
-def _ruin_strings(p, s, seed_node, string_mean, string_max, usable, dirty, removed, n_removed, rng, starts, ok):
+def _ruin_strings(p, s, seed_node, string_mean, string_max, usable, dirty, removed, n_removed, rng, starts, ok,
+                  stack):
     """SISR's string removal around ``seed_node``: a run of consecutive stops through
     each of the routes of the visits nearest it (nearest first)."""
     used = 0
@@ -577,12 +583,12 @@ def _ruin_strings(p, s, seed_node, string_mean, string_max, usable, dirty, remov
         picked = s.nodes[v, first:first + size].copy()
         for u in picked:
             if s.route_of[u] >= 0:
-                n_removed = remove_visit(p, s, p.visit[u], removed, n_removed, dirty, starts, ok)
+                n_removed = remove_visit(p, s, p.visit[u], removed, n_removed, dirty, starts, ok, stack)
     return n_removed
 
 
 @njit(cache=True)
-def _ruin_carer(p, s, vi, usable, dirty, removed, n_removed, rng, starts, ok):
+def _ruin_carer(p, s, vi, usable, dirty, removed, n_removed, rng, starts, ok, stack):
     """For a visit left out: clear what one vehicle it may use does during its window."""
     u = p.vnodes[vi, 0]
     until = p.lw0[u] + p.duration[u]
@@ -606,7 +612,8 @@ def _ruin_carer(p, s, vi, usable, dirty, removed, n_removed, rng, starts, ok):
                         m += 1
                 for k in range(m):
                     if s.route_of[picked[k]] >= 0:
-                        n_removed = remove_visit(p, s, p.visit[picked[k]], removed, n_removed, dirty, starts, ok)
+                        n_removed = remove_visit(p, s, p.visit[picked[k]], removed, n_removed, dirty, starts, ok,
+                                                   stack)
                 break
             pick -= 1
     return n_removed
@@ -672,6 +679,7 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
     seq = np.empty(width + 1, dtype=np.int64)
     starts = np.empty(width + 1, dtype=np.int64)
     ok = np.ones(1, dtype=np.bool_)
+    stack = np.empty(stack_size(p), dtype=np.int64)
     string_mean, string_max, blink, out_share, clear_share = settings[0], settings[1], settings[2], settings[3], \
         settings[4]
 
@@ -686,16 +694,17 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
             removed[0] = target
             n_removed = 1
             if random01(rng) < clear_share:
-                n_removed = _ruin_carer(p, s, target, usable, dirty, removed, n_removed, rng, starts, ok)
+                n_removed = _ruin_carer(p, s, target, usable, dirty, removed, n_removed, rng, starts, ok, stack)
             else:
                 n_removed = _ruin_strings(p, s, p.vnodes[target, 0], string_mean, string_max, usable, dirty,
-                                          removed, n_removed, rng, starts, ok)
+                                          removed, n_removed, rng, starts, ok, stack)
         elif out_visits[0] < n_visits:
             while True:
                 u = int(random01(rng) * s.route_of.shape[0])
                 if s.route_of[u] >= 0:
                     break
-            n_removed = _ruin_strings(p, s, u, string_mean, string_max, usable, dirty, removed, 0, rng, starts, ok)
+            n_removed = _ruin_strings(p, s, u, string_mean, string_max, usable, dirty, removed, 0, rng, starts, ok,
+                                      stack)
         if n_removed == 0:
             continue
         n_touched = 0

@@ -12,7 +12,7 @@ the fleet comes first and the Python phase needs too many steps. The search afte
 
 The compiled loops are in :mod:`optimiser.sisr_kernel`. Times follow the construction's
 conventions exactly (commute legs take no time, ``T`` holds service + travel), so
-:func:`load` hands the best roster back to the construction, whose objective then equals
+:func:`optimiser.search.load` hands the best roster back to the construction, whose objective then equals
 the one found here.
 """
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from .budget import Deadline
 from .construct import Construction
+from .search import load
 
 FLEET_STRING_MEAN = 10.0  # visits taken out per step on average (optimiser.fleet.STRING_MEAN)
 NEIGHBOURS = 100  # nearest visits kept per visit for the ruin
@@ -92,7 +93,7 @@ def minimise_fleet(c: Construction, deadline: Deadline, seed: int = 0, patience:
         return bool(track[3])
 
     _chunks(chunk, deadline)
-    load(c, s.best_nodes, s.best_length)
+    load(c, s.best_nodes, s.best_length)  # (optimiser.search.load)
     return used - int(track[0])
 
 
@@ -164,22 +165,3 @@ class _State:
             refresh(v, self.problem, self.roster)
         self.acc_nodes, self.acc_length = self.nodes.copy(), self.length.copy()
         self.best_nodes, self.best_length = self.nodes.copy(), self.length.copy()
-
-
-def load(c: Construction, nodes: np.ndarray, length: np.ndarray) -> None:
-    """Make ``c``'s roster the one in ``nodes``/``length`` (rows per vehicle)."""
-    for vi in sorted(c.placed):
-        if vi in c.placed:  # (a removal may take others out with it: the commute rules)
-            c.remove(vi)
-    demand = c.data.demand
-    for v, r in enumerate(c.routes):
-        r.nodes = [int(u) for u in nodes[v, :length[v]]]
-        r.load = int(demand[r.nodes].sum()) if r.nodes else 0
-        for u in r.nodes:
-            c.route_of[u] = r
-            c.placed.add(int(c.data.node_visit[u]))
-        c.times.refresh(r)
-    c.work = [0] * len(c.work)
-    for r in c.routes:
-        if r.nodes:
-            c.work[r.home] += sum(r.arc_t)
