@@ -135,6 +135,8 @@ GREEDY_LNS_GLS = "GREEDY_INSERTION+LNS+GLS"
 SISR = "GREEDY_INSERTION+SISR"  # the compiled search (optimiser.search): the default's search
 SISR_GLS = "GREEDY_INSERTION+SISR+GLS"  # ... then OR-Tools GLS, chosen by the default only (RoutingModel.polish)
 DEFAULT_FIRST_SOLUTION = GREEDY
+# the strategies that may run compiled loops (the search, or the fleet phase of optimiser.sisr)
+_COMPILED = (GREEDY, SISR, GREEDY_LNS, GREEDY_LNS_GLS)
 FALLBACK_FIRST_SOLUTION = "PARALLEL_CHEAPEST_INSERTION"
 DEFAULT_METAHEURISTIC = "GUIDED_LOCAL_SEARCH"
 
@@ -183,7 +185,7 @@ def solve(
         )
     # the compiled search's loops, compiled (first run of an install) or loaded from numba's
     # cache before the clock starts: the time limit is the search's
-    compiled = warm_up() if strategy in (GREEDY, SISR) else 0.0
+    compiled = warm_up() if strategy in _COMPILED else 0.0
     started = _time.monotonic()
     time_limit = problem.options.time_limit_seconds if time_limit is None else time_limit
     seed = problem.options.seed if seed is None else seed
@@ -265,6 +267,7 @@ def warm_up() -> float:
                      model.work_targets)
     c.run()
     search.improve(c, Deadline.after(3600), seed=0, max_steps=20)
+    sisr.warm_up(c)
     _warm = True
     return _time.monotonic() - began
 

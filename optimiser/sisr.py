@@ -97,6 +97,19 @@ def minimise_fleet(c: Construction, deadline: Deadline, seed: int = 0, patience:
     return used - int(track[0])
 
 
+def warm_up(c: Construction) -> None:
+    """Compile the fleet phase's loops (or load them from numba's cache) by running them for
+    no steps on ``c``'s roster (any roster: the loops' types do not depend on its rules)."""
+    from .sisr_kernel import fleet_steps
+
+    s = _State(c)
+    n = c.data.n_nodes
+    fleet_steps(s.problem, s.roster, s.acc_nodes, s.acc_length, s.best_nodes, s.best_length,
+                np.zeros(4, dtype=np.int64), s.length > 0, np.zeros(n + 1, dtype=np.int64),
+                np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), 0, FLEET_PATIENCE, 0,
+                np.ones(1, dtype=np.int64), FLEET_STRING_MEAN, STRING_MAX)
+
+
 def _chunks(chunk, deadline: Deadline) -> int:
     """Call ``chunk(iterations, share of the time gone)`` until ``deadline`` or until it
     returns True, sizing chunks to about CHUNK_SECONDS; return the iterations run. The

@@ -56,3 +56,12 @@ def test_solve_uses_it_and_the_roster_validates():
     assert s.status == "feasible"
     assert validate(p, s).violations == []
     assert s.statistics.strategy == "GREEDY_INSERTION+SISR"
+
+
+def test_warm_up_readies_the_fleet_phase_too():
+    # else a VRPTW roster's first solve after an install compiles the fleet loops on its own clock
+    from optimiser import search_kernel, sisr_kernel
+    from optimiser.engine import warm_up
+
+    warm_up()
+    assert sisr_kernel.fleet_steps.signatures and search_kernel.steps.signatures

@@ -17,10 +17,20 @@ export function flattenKpis(kpis, prefix = "") {
   return out;
 }
 
+// One decimal as Python's format(x, ".1f") gives it, so the viewer and the terminal report
+// agree: toFixed rounds an exact tie (66.25) up, Python to the even digit (66.2).
+function oneDecimal(x) {
+  const exact = x.toFixed(20);  // a double's ties are exact, and a non-tie is visibly off one
+  if (/\.\d50*$/.test(exact) && Number(exact[exact.indexOf(".") + 1]) % 2 === 0) {
+    return exact.slice(0, exact.indexOf(".") + 2);
+  }
+  return x.toFixed(1);
+}
+
 function show(key, v) {
   if (v === null || v === undefined) return "—";
   if (typeof v !== "number") return String(v);
-  if (/(_share|_rate)$/.test(key)) return `${(v * 100).toFixed(1)} %`;
+  if (/(_share|_rate)$/.test(key)) return `${oneDecimal(v * 100)} %`;
   return Number.isInteger(v) ? v.toLocaleString("en-GB") : v.toLocaleString("en-GB", { maximumFractionDigits: 2 });
 }
 
