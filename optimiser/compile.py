@@ -22,7 +22,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from .model import Problem, TravelMode
-from .rules import commute_limit, ineligible, paid_minutes
+from .rules import commute_limit, ineligible, paid_minutes, week_cap, week_of
+from .rules import horizon as whole_days
 from .sources import travel_times
 from .travel import TravelTimes
 
@@ -65,6 +66,10 @@ class ProblemData:
     horizon: int
     vehicles: tuple[Vehicle, ...]
     vehicles_of: tuple[tuple[int, ...], ...]  # carer index -> her vehicle indices
+    # the weekly cap on paid minutes (rules.MAX_WORK): a carer's shifts of one calendar week
+    # share it. vehicle -> its work group; group -> cap (None where it cannot bind)
+    group_of: tuple[int, ...]
+    group_cap: tuple[int | None, ...]
     # nodes: carer homes first, then visit nodes
     n_homes: int
     node_visit: np.ndarray  # node -> visit index (-1 for homes)
@@ -130,12 +135,32 @@ def _tighter(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
 
+def work_groups(problem: Problem, vehicles: list[Vehicle], t0: datetime
+                ) -> tuple[tuple[int, ...], tuple[int | None, ...]]:
+    """``(vehicle -> work group, group -> cap)``: one group per carer and calendar week (a
+    shift counts in the week it starts, :func:`optimiser.rules.week_of`), capped at her
+    :func:`optimiser.rules.week_cap`. A cap no smaller than the group's shift minutes cannot
+    bind (paid time lies inside shifts) and is left out, so a day's roster carries a cap
+    only where a carer's own ``max_work_minutes`` is short."""
+    index: dict[tuple[int, object], int] = {}
+    group_of = []
+    for veh in vehicles:
+        key = (veh.carer, week_of(t0 + timedelta(minutes=veh.start)))
+        group_of.append(index.setdefault(key, len(index)))
+    shift_minutes = [0] * len(index)
+    for g, veh in zip(group_of, vehicles, strict=True):
+        shift_minutes[g] += veh.end - veh.start
+    caps: list[int | None] = []
+    for (ci, _), g in index.items():
+        cap = week_cap(problem.carers[ci], problem.policy)
+        caps.append(cap if cap is not None and cap < shift_minutes[g] else None)
+    return tuple(group_of), tuple(caps)
+
+
 def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> ProblemData:
     """Build the :class:`ProblemData` of ``problem`` (travel defaults to the problem's source)."""
     travel = travel or travel_times(problem)
-    times = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
-    first = min(times, default=datetime(2000, 1, 1))
-    t0 = datetime(first.year, first.month, first.day)
+    t0 = whole_days(problem)[0]
 
     vehicles: list[Vehicle] = []
     vehicles_of: list[tuple[int, ...]] = []
@@ -149,6 +174,7 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
             vehicles.append(Vehicle(ci, start, end, out, back))
         vehicles_of.append(tuple(mine))
     horizon = max((v.end for v in vehicles), default=0)
+    group_of, group_cap = work_groups(problem, vehicles, t0)
 
     clients = {c.id: c for c in problem.clients}
     carer_index = {c.id: i for i, c in enumerate(problem.carers)}
@@ -213,6 +239,8 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
         horizon=horizon,
         vehicles=tuple(vehicles),
         vehicles_of=tuple(vehicles_of),
+        group_of=group_of,
+        group_cap=group_cap,
         n_homes=n_homes,
         node_visit=node_visit_a,
         node_point=np.array(node_point, dtype=np.int64),

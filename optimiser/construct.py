@@ -72,8 +72,10 @@ class Construction:
         self.continuity = continuity
         self.fixed_cost = [int(round(carers[v.carer].fixed_cost * COST_SCALE)) for v in data.vehicles]
         self.routes = [Route(v, veh.carer, veh.start, veh.end) for v, veh in enumerate(data.vehicles)]
-        self.work = [0] * len(carers)
-        self.max_work = [c.max_work_minutes for c in carers]
+        # paid minutes per work group (a carer's week: compile.work_groups) and their caps
+        self.group_of = data.group_of
+        self.work = [0] * len(data.group_cap)
+        self.max_work = list(data.group_cap)
         self.capacity = [c.capacity for c in carers]
         # commute rules: per vehicle, which nodes may open and close its route (None: any)
         self.ends: list[tuple[bytes, bytes] | None] = []
@@ -111,7 +113,7 @@ class Construction:
         keys: list[tuple | None] = []
         for v, veh in enumerate(data.vehicles):
             carer = carers[veh.carer]
-            if continuity is not None or carer.max_work_minutes is not None or v in self.work_targets:
+            if continuity is not None or self.max_work[self.group_of[v]] is not None or v in self.work_targets:
                 keys.append(None)
                 continue
             T, C, h = self.vehicle_T[v], self.vehicle_C[v], veh.carer
@@ -258,9 +260,10 @@ class Construction:
         return True
 
     def _ok_vehicle(self, r: Route, u: int, dwork: int) -> bool:
-        c = r.home
-        if self.max_work[c] is not None and self.work[c] + dwork - self.unpaid[u] > self.max_work[c]:
+        g = self.group_of[r.vehicle]
+        if self.max_work[g] is not None and self.work[g] + dwork - self.unpaid[u] > self.max_work[g]:
             return False
+        c = r.home
         return self.capacity[c] is None or r.load + int(self.data.demand[u]) <= self.capacity[c]
 
     def _commit(self, r: Route, u: int, pos: int, dwork: int, start: int | None) -> None:
@@ -269,7 +272,7 @@ class Construction:
         self.route_of[u] = r
         r.nodes.insert(pos, u)
         r.load += int(self.data.demand[u])
-        self.work[r.home] += dwork - self.unpaid[u]
+        self.work[self.group_of[r.vehicle]] += dwork - self.unpaid[u]
         self.times.after_insert(r, pos, u)
 
     def insert(self, vi: int) -> bool:
@@ -494,7 +497,7 @@ class Construction:
             pos = r.nodes.index(u)
             p = r.nodes[pos - 1] if pos > 0 else r.home
             q = r.nodes[pos + 1] if pos + 1 < len(r.nodes) else r.home
-            self.work[r.home] -= int(T[p, u] + T[u, q] - T[p, q]) - self.unpaid[u]
+            self.work[self.group_of[r.vehicle]] -= int(T[p, u] + T[u, q] - T[p, q]) - self.unpaid[u]
             r.nodes.pop(pos)
             r.load -= int(data.demand[u])
             self.times.ws[u] = data.window_start[u]

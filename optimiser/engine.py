@@ -13,8 +13,8 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
 * The commute rules (:func:`optimiser.compile.commute_legs`) as forbidden arcs: a visit
   beyond a shift's leg limit is never its first or last.
 * ``work`` dimension (the same transits less sleep-ins' minutes, no slack): paid minutes per shift. A carer's
-  ``max_work_minutes`` is exact across her shifts (a solver constraint on the sum of
-  her shifts' work). ``contracted_minutes`` is split over her shifts in proportion to
+  weekly cap (:func:`optimiser.rules.week_cap`) is exact across her shifts of a week (a
+  solver constraint on the sum of their work). ``contracted_minutes`` is split over her shifts in proportion to
   their length and priced by soft bounds (shortfall / overtime) per shift.
 * Continuity, an approximation: routing cannot price distinct client-carer pairs, so a
   per-vehicle ``continuity`` dimension with span cost (one evaluator per class of carers
@@ -308,9 +308,12 @@ class RoutingModel:
                                if needs_breaks(veh.end - veh.start, policy, nights)]
         self.has_doubles = any(len(n) == 2 for n in data.nodes_of_visit.values())
         self.after_pairs = self._after_pairs()
-        self.shared_max_work = [
-            ci for ci, c in enumerate(carers) if c.max_work_minutes is not None and len(data.vehicles_of[ci]) > 1
-        ]
+        # work groups (a carer's week) whose cap several shifts share
+        members: dict[int, list[int]] = {}
+        for v, g in enumerate(data.group_of):
+            if data.group_cap[g] is not None:
+                members.setdefault(g, []).append(v)
+        self.shared_max_work = {g: vs for g, vs in members.items() if len(vs) > 1}
         # rules OR-Tools checks by a CP search on every local-search move (not by filters);
         # double-handed and `after` ties only slow it down enough to matter on large days
         linked = (self.has_doubles or bool(self.after_pairs)) and data.n_nodes - data.n_homes > self.params.linked_gls_limit
@@ -452,11 +455,11 @@ class RoutingModel:
     def _work(self, vehicle_transits: list[int]) -> None:
         data, routing = self.data, self.routing
         carers = data.problem.carers
-        if not any(c.max_work_minutes is not None or c.contracted_minutes is not None for c in carers):
+        if all(cap is None for cap in data.group_cap) and not self.work_targets:
             return
         caps = []
-        for veh in data.vehicles:
-            cap = carers[veh.carer].max_work_minutes
+        for veh, g in zip(data.vehicles, data.group_of, strict=True):
+            cap = data.group_cap[g]
             caps.append(min(cap, veh.end - veh.start) if cap is not None else veh.end - veh.start)
         unpaid = unpaid_minutes(data)
         if unpaid.any():  # a sleep-in's minutes are not paid work: the work dimension has its own transits
@@ -465,9 +468,8 @@ class RoutingModel:
         routing.AddDimensionWithVehicleTransitAndCapacity(vehicle_transits, 0, caps, True, "work")
         work = routing.GetDimensionOrDie("work")
         solver = routing.solver()
-        for ci in self.shared_max_work:
-            ends = [work.CumulVar(routing.End(v)) for v in data.vehicles_of[ci]]
-            solver.Add(solver.Sum(ends) <= carers[ci].max_work_minutes)
+        for g, shifts in self.shared_max_work.items():
+            solver.Add(solver.Sum([work.CumulVar(routing.End(v)) for v in shifts]) <= data.group_cap[g])
         for v, (target, short, over) in self.work_targets.items():
             if short:
                 work.SetCumulVarSoftLowerBound(routing.End(v), target, short)

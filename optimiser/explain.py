@@ -35,7 +35,7 @@ def explain_unassigned(
     """
     multi_day = data.horizon > 24 * 60
     nights = has_waking_nights(data.problem.visits)
-    roster = _Roster(_stops_by_vehicle(data, placed), _work_by_carer(data, placed),
+    roster = _Roster(_stops_by_vehicle(data, placed), _work_by_group(data, placed),
                      tuple(needs_breaks(v.end - v.start, data.problem.policy, nights) for v in data.vehicles))
     return [_explain(data, vi, placed, roster, multi_day) for vi in missing]
 
@@ -284,7 +284,8 @@ def _rules_at(data: ProblemData, v: int, vi: int, k: int, start: int, items, ros
                 a, b = stretch[0], stretch[1]
                 return breach[0], (f"{_clock(data.time(a), multi_day)}-{_clock(data.time(b), multi_day)}, {b - a:g} min "
                                    f"against a limit of {breach[1]} min")
-    cap = carer.max_work_minutes
+    group = data.group_of[v]
+    cap = data.group_cap[group]
     if cap is not None:
         def leg(a: int, b: int) -> int:
             return int(m[index[problem.visits[a].client], index[problem.visits[b].client]])
@@ -296,9 +297,9 @@ def _rules_at(data: ProblemData, v: int, vi: int, k: int, start: int, items, ros
             delta += leg(vi, items[k][1])
         if 0 < k < len(items):
             delta -= leg(items[k - 1][1], items[k][1])
-        paid = roster.work.get(veh.carer, 0) + delta
+        paid = roster.work.get(group, 0) + delta
         if paid > cap:
-            return rules.MAX_WORK, f"{paid} paid min against max_work_minutes {cap}"
+            return rules.MAX_WORK, f"{paid} paid min in the week against a cap of {cap}"
     if carer.capacity is not None:
         load = sum(problem.visits[wi].demand for _, wi in seq)
         if load > carer.capacity:
@@ -399,8 +400,9 @@ def _after_clash(data: ProblemData, visit: Visit, other: Visit, lo: int | None, 
     return None
 
 
-def _work_by_carer(data: ProblemData, placed) -> dict[int, int]:
-    """Paid minutes per carer index in the roster (visits + travel between them)."""
+def _work_by_group(data: ProblemData, placed) -> dict[int, int]:
+    """Paid minutes per work group (a carer's week, ``compile.work_groups``) in the roster
+    (visits + travel between them)."""
     problem = data.problem
     by_vehicle: dict[int, list[tuple[int, int]]] = {}
     for vi, spots in placed.items():
@@ -417,7 +419,7 @@ def _work_by_carer(data: ProblemData, placed) -> dict[int, int]:
             if prev is not None:
                 total += int(data.minutes_int[carer.travel_mode][data.travel.index[prev], data.travel.index[visit.client]])
             prev = visit.client
-        work[data.vehicles[v].carer] = work.get(data.vehicles[v].carer, 0) + total
+        work[data.group_of[v]] = work.get(data.group_of[v], 0) + total
     return work
 
 

@@ -6,7 +6,8 @@ through the same three checks, in this order:
 1. **size** (:func:`check_size`), on the parsed JSON before any model is built, so an
    oversized problem is refused in milliseconds and nothing large is allocated for it;
 2. **the contract** (``optimiser.model``): finite, bounded numbers, capped ids, local
-   date-times, references that exist;
+   date-times, references that exist; then the carers' shifts against the rest rules
+   (:func:`check_working_time`);
 3. **sources** (:func:`check_sources`): an OSM file named in the problem is taken
    literally (no ``$VAR`` or ``~`` expansion) and, on a server, must lie inside one of
    the operator's folders; a ``place`` (an online lookup) only where fetching is allowed.
@@ -23,6 +24,7 @@ from pydantic_core import from_json
 
 from .errors import InputError, TooLarge, not_valid
 from .model import Problem
+from .rules import horizon, rest_breaches
 from .settings import settings
 
 M = TypeVar("M", bound=BaseModel)
@@ -126,6 +128,22 @@ def check_osm_file(value: str | None, sources: Sources, field: str) -> Path | No
     return osm_path(value, sources.osm_dirs, field=field)
 
 
+def check_working_time(problem: Problem) -> None:
+    """Refuse carers whose shifts break the rest rules (``optimiser.rules.rest_breaches``:
+    daily and weekly rest, consecutive days), naming the carer and every breach. A roster's
+    work lies inside its shifts, so shifts that keep the rules give rosters that do."""
+    span = horizon(problem)
+    problems = []
+    for i, carer in enumerate(problem.carers):
+        for rule, what in rest_breaches([(s.start, s.end) for s in carer.shifts], problem.policy, span):
+            problems.append(f"carers[{i}] ({carer.id}).shifts: {rule}: {what}")
+    if problems:
+        more = f" (and {len(problems) - 8} more)" if len(problems) > 8 else ""
+        raise InputError("shifts that break the working-time rules (policy.daily_rest_minutes, "
+                         "weekly_rest_minutes, max_consecutive_days; null switches one off): "
+                         + "; ".join(problems[:8]) + more)
+
+
 def admit(data: str | bytes, limits: Limits, sources: Sources, source: str = "input") -> Problem:
     """A problem from JSON text through every check of the boundary (see the module docstring).
 
@@ -139,6 +157,7 @@ def admit(data: str | bytes, limits: Limits, sources: Sources, source: str = "in
     doc = parse_json(data, source)
     check_size(doc, limits)
     problem = build(Problem, doc, source)
+    check_working_time(problem)
     check_sources(problem, sources)
     return problem
 

@@ -54,6 +54,12 @@ class CarerKpis(_Out):
     max_work_minutes: int | None = None
     mileage_cost: float = 0.0
     wage_cost: float = 0.0
+    days_worked: int = 0  # calendar days with work (a shift belongs to the day it starts)
+    weekend_days_worked: int = 0  # ... of them Saturdays and Sundays
+    longest_day_minutes: float = 0.0  # a working day's first visit start to its last visit end
+    paid_minutes_by_week: dict[str, float] = Field(
+        default_factory=dict, description="Paid minutes per calendar week (its Monday, YYYY-MM-DD): "
+        "what max_work_minutes and policy.max_week_minutes cap")
 
 
 class ClientKpis(_Out):
@@ -63,6 +69,10 @@ class ClientKpis(_Out):
     familiar_share: float | None = None
     preference_match_rate: float | None = None  # see Kpis.preference_match_rate
     preference_cost: float = 0.0  # see Kpis.preference_cost
+    time_spread_minutes: float | None = Field(
+        default=None, description="Time consistency over several days: for each of her recurring calls (her "
+        "visits whose windows open at the same time of day), the latest start's time of day minus the "
+        "earliest's; the largest over her calls (None when no call is placed on two days)")
 
 
 class CommuteKpis(_Out):
@@ -145,6 +155,9 @@ class Kpis(_Out):
         default=0.0,
         description="GBP-equivalent: the summed weights of the preferred tags not met, as the objective prices them",
     )
+    days: int = 0  # calendar days the visits' windows open on
+    days_worked_mean: float | None = None  # per carer who worked
+    time_spread_median_minutes: float | None = None  # over clients with a recurring call (ClientKpis)
     late_visits: int = 0
     lateness_minutes_total: float = 0.0
     lateness_minutes_max: float = 0.0
@@ -222,6 +235,7 @@ def kpis_of(r: Roster) -> Kpis:
                     k.waking_nights += 1
                     k.waking_night_minutes += pl.visit.duration_minutes
         ck.paid_minutes = ck.contact_minutes + ck.travel_minutes
+        _week_of_carer(r, carer_id, ck)
         if carer.contracted_minutes is not None:
             ck.vs_contracted_minutes = ck.paid_minutes - carer.contracted_minutes
         wage = carer.hourly_wage or policy.hourly_wage
@@ -294,8 +308,15 @@ def kpis_of(r: Roster) -> Kpis:
             ck.familiar_share = _ratio(familiar_at[c.id], n)
             ck.preference_match_rate = _ratio(prefs_met[c.id], prefs_total[c.id])
             ck.preference_cost = prefs_cost[c.id]
+        ck.time_spread_minutes = _time_spread([r.visit_start(v) for v in placed_at[c.id]],
+                                              [r.visits[v].window.start for v in placed_at[c.id]])
         per_client[c.id] = ck
     k.per_client = per_client
+    spreads = [ck.time_spread_minutes for ck in per_client.values() if ck.time_spread_minutes is not None]
+    k.time_spread_median_minutes = median(spreads) if spreads else None
+    k.days = len({v.window.start.date() for v in problem.visits})
+    worked = [ck.days_worked for ck in k.per_carer.values() if ck.days_worked]
+    k.days_worked_mean = sum(worked) / len(worked) if worked else None
     served = [ck for ck in per_client.values() if ck.distinct_carers]
     if served:
         k.distinct_carers_per_client_mean = sum(ck.distinct_carers for ck in served) / len(served)
@@ -338,6 +359,36 @@ def kpis_of(r: Roster) -> Kpis:
         cost.margin_share = _ratio(cost.margin_per_hour, policy.fee_per_hour)
     k.cost = cost
     return k
+
+
+def _week_of_carer(r: Roster, carer_id: str, ck: CarerKpis) -> None:
+    """Days worked, weekend days, the longest day and paid minutes per week of one carer."""
+    carer = r.carers[carer_id]
+    days: dict[object, list[float]] = {}
+    for run in r.runs(carer_id):
+        day = carer.shifts[run[0].shift].start.date()
+        first, last = run[0].start, max(pl.end for pl in run)
+        span = days.setdefault(day, [first, last])
+        span[0], span[1] = min(span[0], first), max(span[1], last)
+        week = str(rules.week_of(carer.shifts[run[0].shift].start))
+        paid = sum(rules.paid_minutes(pl.visit) for pl in run) + sum(leg.minutes for leg in r.legs(run) if leg.paid)
+        ck.paid_minutes_by_week[week] = ck.paid_minutes_by_week.get(week, 0.0) + paid
+    ck.days_worked = len(days)
+    ck.weekend_days_worked = sum(1 for d in days if d.weekday() >= 5)  # type: ignore[attr-defined]
+    ck.longest_day_minutes = max((b - a for a, b in days.values()), default=0.0)
+
+
+def _time_spread(starts: list, windows: list) -> float | None:
+    """The largest spread of start times of day over a client's recurring calls (see
+    ``ClientKpis.time_spread_minutes``): ``starts`` and ``windows`` are her placed visits'
+    starts and window openings."""
+    calls: dict[tuple[int, int], list[float]] = defaultdict(list)
+    for start, window in zip(starts, windows, strict=True):
+        # minutes of the day, counted from the window's midnight (a call past midnight stays late)
+        midnight = window.replace(hour=0, minute=0, second=0, microsecond=0)
+        calls[(window.hour, window.minute)].append((start - midnight).total_seconds() / 60)
+    spreads = [max(v) - min(v) for v in calls.values() if len(v) > 1]
+    return max(spreads) if spreads else None
 
 
 def _commute_by_mode(r: Roster, per_carer: dict[str, CarerKpis]) -> dict[str, CommuteKpis]:

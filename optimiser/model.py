@@ -298,7 +298,12 @@ class Carer(_Doc):
         "a cultural background ...), matched against clients' requirements and preferences.",
     )
     max_work_minutes: Minutes | None = Field(
-        default=None, description="Cap on paid working time (visits + travel between visits)."
+        default=None, description="Cap on paid working time (visits + travel between visits) in a calendar "
+        "week (Monday to Sunday); a one-day problem: that day. policy.max_week_minutes caps it too."
+    )
+    wtr_opt_out: bool = Field(
+        default=False, description="She has opted out of the Working Time Regulations' 48 h average week "
+        "(reg 4): policy.max_week_minutes does not apply to her (her own max_work_minutes still does)."
     )
     contracted_minutes: Minutes | None = Field(
         default=None, description="Guaranteed/contracted paid minutes the roster should give her."
@@ -474,6 +479,28 @@ class Policy(_Doc):
     )
     waking_night_break_minutes: PositiveMinutes = Field(
         default=20, description="Length of an on-site break in a waking night."
+    )
+    max_week_minutes: PositiveMinutes | None = Field(
+        default=2880,
+        description="Paid working minutes in a calendar week (Monday to Sunday), for carers who have not "
+        "opted out (wtr_opt_out): the Working Time Regulations' 48 h average week (reg 4), held in every "
+        "week of the horizon. null switches it off.",
+    )
+    daily_rest_minutes: PositiveMinutes | None = Field(
+        default=660,
+        description="Rest between one working day's last work and the next working day's first (WTR reg 10: "
+        "11 h in each 24 h). Between the parts of one day's split shift it does not apply (the split-shift "
+        "exception with compensatory rest, regs 21-24). null switches it off.",
+    )
+    weekly_rest_minutes: PositiveMinutes | None = Field(
+        default=1440,
+        description="Uninterrupted rest in each 7-day period of the horizon, counted from its first midnight "
+        "(WTR reg 11: 24 h in each 7 days). null switches it off.",
+    )
+    max_consecutive_days: whole(ge=1, le=366) | None = Field(
+        default=6,
+        description="Most calendar days in a row a carer works. Working assumption (provider policy; the "
+        "weekly rest already stops a 7th day in most rotas). null switches it off.",
     )
     max_commute_minutes: dict[TravelMode, Minutes] | None = Field(
         default={"car": 45, "bike": 30, "walk": 25},

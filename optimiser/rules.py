@@ -19,9 +19,10 @@ KPIs (``optimiser.kpis``) read it from here. It never makes a carer ineligible.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from math import inf
 
-from .model import Carer, Client, Policy, Visit, VisitKind
+from .model import Carer, Client, Policy, Problem, Visit, VisitKind
 
 SKILLS = "skills"
 """The carer holds every skill the visit needs (insulin, hoist ...)."""
@@ -36,8 +37,9 @@ EXCLUDED = "excluded_carers"
 CAPACITY = "capacity"
 """The visit's demand fits the carer's capacity (benchmark vehicle routing)."""
 MAX_WORK = "max_work_minutes"
-"""The visit alone is no longer than the carer's cap on paid minutes (and, on the whole
-roster, her paid minutes stay within it)."""
+"""The visit alone is no longer than the carer's cap on paid minutes in a week
+(:func:`week_cap`), and on the whole roster her paid minutes in each calendar week stay
+within it."""
 PINNED = "pinned_carers"
 """A visit pinned to carers is done by them, and by nobody else in their place."""
 SHIFTS = "shifts"
@@ -52,6 +54,14 @@ AFTER = "after"
 """Start-to-start gap to another visit of the same client, when both are placed."""
 DOUBLE_HANDED = "double_handed"
 """A double-handed visit has two different carers starting together, or none."""
+DAILY_REST = "daily_rest"
+"""Between one working day's last work and the next working day's first, at least
+``policy.daily_rest_minutes`` (see :func:`rest_breaches`)."""
+WEEKLY_REST = "weekly_rest"
+"""In each 7-day period of the horizon, one uninterrupted rest of at least
+``policy.weekly_rest_minutes``."""
+CONSECUTIVE_DAYS = "consecutive_days"
+"""At most ``policy.max_consecutive_days`` calendar days in a row with work."""
 BUSY = "busy"
 """Not a rule: every carer who may do the visit and works then has no room for it."""
 SEARCH = "search"
@@ -102,7 +112,8 @@ def over_capacity(visit: Visit, carer: Carer) -> bool:
 
 
 def longer_than_work_cap(visit: Visit, carer: Carer) -> bool:
-    """The visit alone is paid for longer than the carer may be (a sleep-in never is)."""
+    """The visit alone is paid for longer than the carer's own cap (a sleep-in never is);
+    the policy's weekly cap (:func:`week_cap`) binds on her week, not on one visit."""
     return carer.max_work_minutes is not None and paid_minutes(visit) > carer.max_work_minutes
 
 
@@ -313,6 +324,104 @@ class Stretches:
                 if cap is not None and b[1] - a[0] > cap:
                     out.append((at, at + self.rest))
         return sorted(out)
+
+
+# --------------------------------------------------------------------------- the working week
+
+
+def week_cap(carer: Carer, policy: Policy) -> int | None:
+    """The carer's cap on paid minutes in one calendar week (:data:`MAX_WORK`), or None.
+
+    The smaller of her own ``max_work_minutes`` and ``policy.max_week_minutes`` (the 48 h
+    week), the latter unless she opted out (``wtr_opt_out``)."""
+    caps = [carer.max_work_minutes, None if carer.wtr_opt_out else policy.max_week_minutes]
+    caps = [c for c in caps if c is not None]
+    return min(caps) if caps else None
+
+
+def horizon(problem: Problem) -> tuple[datetime, datetime]:
+    """``(first midnight, last midnight)`` around every shift and visit window of the
+    problem: the whole days it covers (``optimiser.compile`` counts minutes from the first;
+    :func:`rest_breaches` judges weekly rest in its 7-day periods)."""
+    starts = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
+    ends = [s.end for c in problem.carers for s in c.shifts] + [v.window.end for v in problem.visits]
+    first = min(starts, default=datetime(2000, 1, 1))
+    last = max(ends, default=first)
+    begin = datetime(first.year, first.month, first.day)
+    end = datetime(last.year, last.month, last.day)
+    return begin, end if end == last else end + timedelta(days=1)
+
+
+def week_of(t: datetime) -> date:
+    """The Monday of ``t``'s calendar week: the week :data:`MAX_WORK` counts a shift in (by its start)."""
+    day = t.date()
+    return day - timedelta(days=day.weekday())
+
+
+def rest_breaches(spans: list[tuple[datetime, datetime]], policy: Policy,
+                  horizon: tuple[datetime, datetime]) -> list[tuple[str, str]]:
+    """The rest rules one carer's working time breaks: :data:`DAILY_REST`,
+    :data:`WEEKLY_REST` and :data:`CONSECUTIVE_DAYS`, each ``(rule, what)``.
+
+    Parameters
+    ----------
+    spans
+        Her working time as ``(start, end)`` intervals: the shifts she is given (the input
+        check, ``optimiser.intake``) or the work a roster gives her (the validator). A span
+        belongs to the calendar day it starts on.
+    policy
+        The problem's policy (``daily_rest_minutes``, ``weekly_rest_minutes``,
+        ``max_consecutive_days``; None switches one off).
+    horizon
+        ``(first midnight, end)`` of the problem: the weekly rest is judged in each whole
+        7-day period from the first midnight (a shorter problem has none).
+
+    Returns
+    -------
+    list of (str, str)
+        One entry per breach, naming the rule and the times.
+    """
+    out: list[tuple[str, str]] = []
+    spans = sorted(spans)
+    if not spans:
+        return out
+    days: dict[date, tuple[datetime, datetime]] = {}
+    for a, b in spans:
+        first, last = days.get(a.date(), (a, b))
+        days[a.date()] = (min(first, a), max(last, b))
+    ordered = sorted(days.items())
+    if policy.daily_rest_minutes is not None:
+        for (d1, (_, end)), (d2, (start, _)) in zip(ordered, ordered[1:], strict=False):
+            rest = (start - end).total_seconds() / 60
+            if rest < policy.daily_rest_minutes - TOLERANCE:
+                out.append((DAILY_REST, f"{rest:.0f} min between {d1} (last work {end:%a %H:%M}) and {d2} "
+                                        f"(first work {start:%a %H:%M}); needs {policy.daily_rest_minutes}"))
+    if policy.max_consecutive_days is not None:
+        run, first = 0, None
+        previous: date | None = None
+        for d, _ in ordered:
+            run, first = (run + 1, first) if previous is not None and d - previous == timedelta(days=1) else (1, d)
+            previous = d
+            if run == policy.max_consecutive_days + 1:
+                out.append((CONSECUTIVE_DAYS, f"works {first} to {d} and on ({run}+ days in a row); "
+                                              f"at most {policy.max_consecutive_days}"))
+    if policy.weekly_rest_minutes is not None:
+        period = timedelta(days=7)
+        begin = horizon[0]
+        while begin + period <= horizon[1]:
+            end = begin + period
+            longest, free = 0.0, begin
+            for a, b in spans:
+                if b <= begin or a >= end:
+                    continue
+                longest = max(longest, (max(a, begin) - free).total_seconds() / 60)
+                free = max(free, min(b, end))
+            longest = max(longest, (end - free).total_seconds() / 60)
+            if longest < policy.weekly_rest_minutes - TOLERANCE:
+                out.append((WEEKLY_REST, f"the longest rest from {begin:%Y-%m-%d} to {end:%Y-%m-%d} is "
+                                         f"{longest:.0f} min; needs {policy.weekly_rest_minutes}"))
+            begin = end
+    return out
 
 
 # --------------------------------------------------------------------------- commuting

@@ -129,6 +129,7 @@ def arrays(c: Construction, neighbours: int = 100):
     return Arrays(
         Ts=Ts, Cs=Cs, t_class=t_class, c_class=c_class, home=np.array([veh.carer for veh in data.vehicles],
                                                                       dtype=np.int64),
+        group=np.array(data.group_of, dtype=np.int64),
         vstart=np.array([veh.start for veh in data.vehicles], dtype=np.int64),
         vend=np.array([veh.end for veh in data.vehicles], dtype=np.int64),
         fixed=np.array(c.fixed_cost, dtype=np.int64), capacity=capacity, breaks=breaks, twin=twin,
@@ -184,7 +185,7 @@ def _roster(c: Construction, p):
         nodes=np.zeros((n_vehicles, width), dtype=np.int64), length=np.zeros(n_vehicles, dtype=np.int64),
         est=np.zeros((n_vehicles, width), dtype=np.int64), lst=np.zeros((n_vehicles, width), dtype=np.int64),
         load=np.zeros(n_vehicles, dtype=np.int64), cost=np.zeros(n_vehicles, dtype=np.int64),
-        work=np.zeros(n_vehicles, dtype=np.int64), carer_work=np.zeros(data.n_homes, dtype=np.int64),
+        work=np.zeros(n_vehicles, dtype=np.int64), group_work=np.zeros(len(data.group_cap), dtype=np.int64),
         route_of=np.full(data.n_nodes, -1, dtype=np.int64), ws=p.ws0.copy(), lw=p.lw0.copy(),
         pin=np.full(data.n_nodes, -1, dtype=np.int64),
         pairs=np.zeros(p.pair_cost.shape, dtype=np.int64), totals=np.zeros(2, dtype=np.int64),
@@ -234,7 +235,7 @@ def load(c: Construction, nodes: np.ndarray, length: np.ndarray, pin: np.ndarray
                 c.start_of[vi] = int(pin[u])
         c.times.refresh(r)
         if r.nodes:
-            c.work[r.home] += sum(r.arc_t) - sum(c.unpaid[u] for u in r.nodes)
+            c.work[c.group_of[r.vehicle]] += sum(r.arc_t) - sum(c.unpaid[u] for u in r.nodes)
 
 
 def improve(c: Construction, deadline: Deadline, params: AnnealParams | None = None, seed: int = 0,

@@ -5,7 +5,7 @@ immutable problem (:class:`Arrays`, built by :func:`optimiser.search.arrays`) an
 the roster (:class:`Roster`), changed in place. Every rule the construction keeps is
 kept here the same way (:mod:`optimiser.construct` says how): windows and shifts,
 per-vehicle travel and cost matrices, allowed vehicles (every eligibility rule, resolved
-by :mod:`optimiser.compile`), loads, ``max_work_minutes`` across a carer's shifts, the
+by :mod:`optimiser.compile`), loads, the weekly cap across a carer's shifts of a week, the
 commute rules (which visits may open or close a shift), the break rule (through
 :func:`optimiser.stretches_kernel.route_starts`, the compiled form of
 :class:`optimiser.rules.Stretches`), double-handed visits (two carers, one start) and
@@ -36,9 +36,9 @@ NONE = -(np.int64(1) << np.int64(40))  # an `after` gap with no bound on that si
 
 Arrays = namedtuple("Arrays", [
     # per vehicle
-    "Ts", "Cs", "t_class", "c_class", "home", "vstart", "vend", "fixed", "capacity", "breaks", "twin",
+    "Ts", "Cs", "t_class", "c_class", "home", "group", "vstart", "vend", "fixed", "capacity", "breaks", "twin",
     "target", "short_cost", "over_cost", "opens", "closes",
-    # per carer
+    # per work group (a carer's calendar week, optimiser.compile.work_groups): cap, -1 for none
     "max_work",
     # per node (homes first)
     "ws0", "lw0", "due", "late", "duration", "demand", "unpaid", "kind", "penalty", "visit", "client",
@@ -52,7 +52,7 @@ Arrays = namedtuple("Arrays", [
 ])
 
 Roster = namedtuple("Roster", [
-    "nodes", "length", "est", "lst", "load", "cost", "work", "carer_work", "route_of",
+    "nodes", "length", "est", "lst", "load", "cost", "work", "group_work", "route_of",
     "ws", "lw", "pin", "pairs",
     # [continuity total, dropped total]
     "totals",
@@ -128,7 +128,7 @@ def refresh(p, s, v, starts) -> bool:
             if p.late[u] and s.est[v, k] > p.due[u]:
                 late += s.est[v, k] - p.due[u]
     s.load[v] = weight
-    s.carer_work[h] += (worked if n > 0 else 0) - s.work[v]
+    s.group_work[p.group[v]] += (worked if n > 0 else 0) - s.work[v]
     s.work[v] = worked if n > 0 else 0
     if n > 0:
         s.cost[v] = arcs + C[prev, h] + p.fixed[v] + np.int64(late * p.late_cost[0]) + target_cost(p, v, worked)
@@ -236,7 +236,8 @@ def _options(p, s, u, ws, lw, v, out, n_out, blink, rng, only_best, seq, starts,
         extra += p.new_cost[cl, c]
     if n == 0:
         extra += p.fixed[v]
-    room = BIG if p.max_work[c] < 0 else p.max_work[c] - s.carer_work[c]
+    g = p.group[v]
+    room = BIG if p.max_work[g] < 0 else p.max_work[g] - s.group_work[g]
     late_cost = p.late_cost[0]
     best = BIG
     # no position before the first stop whose latest start is >= ws can take u (starts only grow)
@@ -456,10 +457,10 @@ def _insert_two(p, s, a, b, wa0, wa1, wb0, wb1, gap_lo, gap_hi, distinct, usable
             if start_a > min(opts_a[ia, 4], opts_b[ib, 4] + gap_hi):
                 continue
             start_b = max(opts_b[ib, 3], start_a - gap_hi)
-            c = p.home[va]
-            if c == p.home[vb] and p.max_work[c] >= 0 and \
-                    s.carer_work[c] + opts_a[ia, 5] - p.unpaid[a] + opts_b[ib, 5] - p.unpaid[b] > p.max_work[c]:
-                continue  # two shifts of one carer share her working time
+            g = p.group[va]
+            if g == p.group[vb] and p.max_work[g] >= 0 and \
+                    s.group_work[g] + opts_a[ia, 5] - p.unpaid[a] + opts_b[ib, 5] - p.unpaid[b] > p.max_work[g]:
+                continue  # two shifts of one carer's week share her working time
             if p.breaks[va] and not _fits_breaks(p, s, va, a, opts_a[ia, 2], start_a, seq, starts):
                 continue
             if p.breaks[vb] and not _fits_breaks(p, s, vb, b, opts_b[ib, 2], start_b, seq, starts):

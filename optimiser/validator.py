@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
@@ -465,19 +466,60 @@ def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:
 
 @rule(rules.MAX_WORK)
 def max_work(r: Roster) -> Iterator[Violation]:
-    """Paid time (visits + travel between visits in a shift) <= max_work_minutes."""
+    """Paid time (visits + travel between visits in a shift) in each calendar week (a shift
+    counts in the week it starts) <= the carer's :func:`optimiser.rules.week_cap`."""
     for carer_id in r.by_carer:
-        cap = r.carers[carer_id].max_work_minutes
+        carer = r.carers[carer_id]
+        cap = rules.week_cap(carer, r.problem.policy)
         if cap is None:
             continue
-        visit_min, travel_min = paid_minutes(r, carer_id)
-        if visit_min + travel_min > cap + TOL:
-            yield _v(
-                rules.MAX_WORK,
-                f"carer {carer_id} is paid for {visit_min + travel_min:.1f} min (visits {visit_min:g}, "
-                f"travel {travel_min:.1f}) but her max_work_minutes is {cap}",
-                carer_id,
-            )
+        weeks: dict[object, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        for run in r.runs(carer_id):
+            paid = weeks[rules.week_of(carer.shifts[run[0].shift].start)]
+            paid[0] += sum(rules.paid_minutes(pl.visit) for pl in run)
+            paid[1] += sum(leg.minutes for leg in r.legs(run) if leg.paid)
+        for week, (visit_min, travel_min) in sorted(weeks.items()):
+            if visit_min + travel_min > cap + TOL:
+                yield _v(
+                    rules.MAX_WORK,
+                    f"carer {carer_id} is paid for {visit_min + travel_min:.1f} min (visits {visit_min:g}, "
+                    f"travel {travel_min:.1f}) in the week of {week} but her cap is {cap} "
+                    f"(max_work_minutes, policy.max_week_minutes)",
+                    carer_id,
+                )
+
+
+def worked_spans(r: Roster, carer_id: str) -> list[tuple[datetime, datetime]]:
+    """The carer's working time as one ``(first start, last end)`` per shift worked."""
+    return [(run[0].stop.start, max(pl.stop.end for pl in run)) for run in r.runs(carer_id)]
+
+
+def _rest(r: Roster, name: str) -> Iterator[Violation]:
+    """The breaches of rest rule ``name`` (:func:`optimiser.rules.rest_breaches`) on the work
+    the roster gives each carer."""
+    days = rules.horizon(r.problem)
+    for carer_id in r.by_carer:
+        for rule_name, what in rules.rest_breaches(worked_spans(r, carer_id), r.problem.policy, days):
+            if rule_name == name:
+                yield _v(rule_name, f"carer {carer_id}: {what}", carer_id)
+
+
+@rule(rules.DAILY_REST)
+def daily_rest(r: Roster) -> Iterator[Violation]:
+    """Rest between two working days >= policy.daily_rest_minutes."""
+    return _rest(r, rules.DAILY_REST)
+
+
+@rule(rules.WEEKLY_REST)
+def weekly_rest(r: Roster) -> Iterator[Violation]:
+    """An uninterrupted rest >= policy.weekly_rest_minutes in each 7-day period."""
+    return _rest(r, rules.WEEKLY_REST)
+
+
+@rule(rules.CONSECUTIVE_DAYS)
+def consecutive_days(r: Roster) -> Iterator[Violation]:
+    """At most policy.max_consecutive_days working days in a row."""
+    return _rest(r, rules.CONSECUTIVE_DAYS)
 
 
 def stretches(r: Roster, run: list[Placement]) -> rules.Stretches:

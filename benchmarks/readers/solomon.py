@@ -215,12 +215,17 @@ def distance_policy(*, drop_cost: float, lateness_per_minute: float = 0.0) -> Po
     """Prices under which the engine's objective is the travelled km (1 GBP per km).
 
     Wage and on-costs are set to (almost) nothing so that only mileage counts; the
-    care-quality terms and the commute rules are switched off; dropping any visit costs
+    care-quality terms, the commute rules and the working week's rules (a benchmark's
+    horizon may span days in one route) are switched off; dropping any visit costs
     ``drop_cost``.
     """
     return Policy(
         break_after_minutes=None,
         max_commute_minutes=None,  # the depot legs are part of the route
+        max_week_minutes=None,
+        daily_rest_minutes=None,
+        weekly_rest_minutes=None,
+        max_consecutive_days=None,
         commute_weight=0.0,  # they cost their km like any leg
         hourly_wage=1e-6,
         mileage_per_mile={"car": KM_PER_MILE, "bike": KM_PER_MILE, "walk": KM_PER_MILE},

@@ -93,7 +93,7 @@ def test_max_work_minutes_reached_in_the_roster():
     u = left_out(p, "v1")
     assert u.rule == rules.MAX_WORK
     assert u.reason == ("the one eligible carer working 12:00-12:30 (30 min), ann, would pass her max_work_minutes: "
-                        "90 paid min against max_work_minutes 70")
+                        "90 paid min in the week against a cap of 70")
 
 
 def test_pinned_carer_off_duty():
