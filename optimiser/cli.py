@@ -52,6 +52,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
             raise InputError(f"--max-steps must be a positive whole number, got {args.max_steps}")
         problem = problem.model_copy(update={"options": problem.options.model_copy(
             update={"max_steps": args.max_steps})})
+    if args.previous is not None:
+        from .previous import carry_forward
+
+        problem = carry_forward(problem, read_problem(args.previous[0]), read_solution(args.previous[1]))
     progress = _progress_printer()
     solution = solve(problem, time_limit=args.time_limit, seed=args.seed, progress=progress)
     if solution.statistics.compile_seconds >= 5:
@@ -123,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--max-steps", type=int, default=None,
                    help="stop the search after this many steps too: the same seed and steps give the same roster")
+    p.add_argument("--previous", nargs=2, metavar=("PROBLEM", "ROSTER"), default=None,
+                   help="last week's problem and roster: clients keep the carers they had unless changing "
+                   "saves more than continuity is worth (their visits count in known_carers)")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("validate", help="re-check a roster against every hard rule")
