@@ -49,7 +49,7 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .io import InputError, describe_validation_error
 from .model import (
@@ -192,6 +192,19 @@ NIGHT_CLIENTS_PER_CARER = 3
 TRAVEL_ESTIMATE_MINUTES = 8
 
 
+#: The longest horizon the generator makes (days): four weeks, the longest period a
+#: provider rosters ahead or banks hours over (DOMAIN.md: Rotherham's 4-week period).
+MAX_DAYS = 28
+#: Carers employed by contract (the default of ``GeneratorSettings.contract_mix``): a working
+#: assumption, unverified (no public breakdown by these four kinds was found; DOMAIN.md only
+#: says 43 % of domiciliary staff are on zero-hours contracts).
+CONTRACT_MIX: dict[str, float] = {"full_time": 0.45, "part_time": 0.30, "weekend": 0.10, "student": 0.15}
+#: Settings that only a horizon of several days reads.
+HORIZON_ONLY: tuple[str, ...] = (
+    "contract_mix", "day_centre_share", "weekend_family_share", "leave_share", "sickness_share"
+)
+
+
 class GeneratorSettings(BaseModel):
     """What kind of day to generate. Every knob has a realistic default.
 
@@ -206,8 +219,19 @@ class GeneratorSettings(BaseModel):
         except ValidationError as err:
             raise InputError(f"generator settings: {describe_validation_error(err)}") from None
 
-    visits: int = Field(default=300, ge=1, le=20_000)
-    carers: int = Field(default=40, ge=1, le=5_000)
+    visits: int = Field(
+        default=300, ge=1, le=20_000, description="Visits; over several days, the calls a day the care plans hold"
+    )
+    carers: int = Field(
+        default=40, ge=1, le=5_000, description="Carers; over several days, the carers employed"
+    )
+    days: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_DAYS,
+        description="Days to generate: 1 is a day (generate_day); more is a horizon of recurring care "
+        "plans starting on the Monday `date` names, or else the next Monday (optimiser.recurring)",
+    )
     seed: int = 1
     date: str = Field(default="2026-11-23", description="The day, YYYY-MM-DD")
     osm_file: str | None = Field(
@@ -324,6 +348,74 @@ class GeneratorSettings(BaseModel):
         description="GBP-equivalent per visit by a carer lacking a preferred tag "
         "(as policy.language_preference_penalty)",
     )
+
+    # a horizon of several days (days > 1; optimiser.recurring)
+    contract_mix: dict[str, float] = Field(
+        default_factory=lambda: dict(CONTRACT_MIX),
+        description="Contract -> share of the carers employed: full_time (5 days a week, 2 days off "
+        "together), part_time (3-4 days), weekend (Saturday and Sunday), student (2-4 weekday "
+        "evenings). Horizon only; see CONTRACT_MIX for the source",
+    )
+    day_centre_share: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="Clients with a lunch call who spend 1-2 weekdays at a day centre, where lunch "
+        "is served: the call is skipped those days. Horizon only (working assumption, unverified)",
+    )
+    weekend_family_share: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="Clients whose family covers a lunch or tea call at weekends: the call is "
+        "skipped on Saturday and Sunday. Horizon only (working assumption, unverified)",
+    )
+    leave_share: float = Field(
+        default=0.08,
+        ge=0,
+        le=1,
+        description="Carers on leave in each calendar week (the whole week). Statutory leave is 5.6 "
+        "weeks a year (GOV.UK), ~11 % of weeks, partly taken as single days and bank holidays; "
+        "8 % as whole weeks is a working assumption. Horizon only",
+    )
+    sickness_share: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Carer-days lost to sickness (the shift is gone). ~2 % is a working assumption "
+        "(unverified). Horizon only",
+    )
+
+    @field_validator("contract_mix")
+    @classmethod
+    def _contracts(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(CONTRACT_MIX))
+        if unknown:
+            raise ValueError(f"unknown contract(s) {unknown}; the contracts are {sorted(CONTRACT_MIX)}")
+        if any(not 0 <= share <= 1 for share in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("the shares must lie in [0, 1] and not all be 0")
+        return value
+
+    @model_validator(mode="after")
+    def _horizon(self) -> GeneratorSettings:
+        if self.days > 1:
+            night = {"night_clients": self.night_clients, "sleep_ins": self.sleep_ins,
+                     "waking_nights": self.waking_nights, "night_carers": self.night_carers or 0}
+            asked = [f"{name}={n}" for name, n in night.items() if n]
+            if asked:
+                raise ValueError(
+                    f"{', '.join(asked)}: night care is generated for one day only (days=1), "
+                    f"not yet over a horizon of {self.days} days"
+                )
+        else:
+            fields = type(self).model_fields
+            ignored = sorted(
+                name for name in HORIZON_ONLY
+                if name in self.model_fields_set and getattr(self, name) != fields[name].get_default(call_default_factory=True)
+            )
+            if ignored:
+                raise ValueError(f"{', '.join(ignored)}: apply to a horizon of several days (days > 1); days is 1")
+        return self
 
     @field_validator("faith_by_community")
     @classmethod
@@ -750,49 +842,88 @@ def _at(day: datetime, minutes: int) -> datetime:
     return day + timedelta(minutes=minutes)
 
 
+#: A carer's cap on paid minutes in a working day (minutes, weight): 9-11 h, as providers
+#: cap a split or long day (working assumption, unverified).
+DAILY_WORK_CAPS: list[tuple[int, float]] = [(540, 0.2), (600, 0.5), (660, 0.3)]
+#: A guaranteed-hours carer is promised this share of the paid minutes her shifts could
+#: hold, drawn uniformly, rounded down to the half hour (working assumption, unverified).
+GUARANTEE_SHARE: tuple[float, float] = (0.45, 0.75)
+
+
+@dataclass
+class _Person:
+    """A carer's own traits, drawn before her shifts and pay."""
+
+    mode: TravelMode
+    home: Location
+    skills: set[str]
+    languages: list[str]
+
+
+def _draw_person(settings: GeneratorSettings, place, rng: random.Random) -> _Person:
+    u = rng.random()
+    mode: TravelMode = (
+        "walk"
+        if u < settings.walk_share
+        else ("bike" if u < settings.walk_share + settings.bike_share else "car")
+    )
+    home = place.sample(rng, village_share=0.05, core_only=mode != "car")
+    skills = {s for s, share in CARER_SKILLS.items() if rng.random() < share}
+    if "insulin" in skills:
+        skills.add("medication")
+    languages = ["English"] + [
+        lang for lang, share in CARER_LANGUAGES.items() if rng.random() < share
+    ]
+    return _Person(mode, home, skills, languages)
+
+
+def _carer(
+    settings: GeneratorSettings,
+    person: _Person,
+    carer_id: str,
+    shifts: list[Shift],
+    max_work: int,
+    contracted: int | None,
+    rng: random.Random,
+) -> Carer:
+    """The carer, with her wage (insulin-trained carers earn a little more) and gender drawn."""
+    wage = NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.25, 0.25), (0.5, 0.15)])
+    if "insulin" in person.skills:
+        wage += 0.40
+    return Carer(
+        id=carer_id,
+        home=person.home,
+        travel_mode=person.mode,
+        shifts=shifts,
+        skills=sorted(person.skills),
+        languages=person.languages,
+        gender="female" if rng.random() < settings.female_carer_share else "male",
+        max_work_minutes=max_work,
+        contracted_minutes=contracted,
+        hourly_wage=round(wage, 2),
+    )
+
+
+def carer_id(k: int, carers: int) -> str:
+    """The id of the ``k``-th (from 0) of ``carers`` carers."""
+    return f"carer-{k + 1:0{max(2, len(str(carers)))}d}"
+
+
 def _make_carers(
     settings: GeneratorSettings, plans: list[_Plan], place, rng: random.Random, day: datetime
 ) -> list[Carer]:
     patterns = _shift_patterns(settings.carers, _run_demand(plans), settings.capacity_target, rng)
-    width = max(2, len(str(settings.carers)))
     carers = []
     for k, pattern in enumerate(patterns):
-        u = rng.random()
-        mode: TravelMode = (
-            "walk"
-            if u < settings.walk_share
-            else ("bike" if u < settings.walk_share + settings.bike_share else "car")
-        )
-        home = place.sample(rng, village_share=0.05, core_only=mode != "car")
-        skills = {s for s, share in CARER_SKILLS.items() if rng.random() < share}
-        if "insulin" in skills:
-            skills.add("medication")
-        languages = ["English"] + [
-            lang for lang, share in CARER_LANGUAGES.items() if rng.random() < share
-        ]
+        person = _draw_person(settings, place, rng)
         spans = SHIFT_PATTERNS[pattern][0]
         on_duty = sum(e - s for s, e in spans)
-        max_work = min(on_duty, _weighted(rng, [(540, 0.2), (600, 0.5), (660, 0.3)]))
+        max_work = min(on_duty, _weighted(rng, DAILY_WORK_CAPS))
         contracted = None
         if rng.random() < settings.contracted_share:
-            contracted = int(max_work * rng.uniform(0.45, 0.75)) // 30 * 30
-        wage = NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.25, 0.25), (0.5, 0.15)])
-        if "insulin" in skills:
-            wage += 0.40
-        carers.append(
-            Carer(
-                id=f"carer-{k + 1:0{width}d}",
-                home=home,
-                travel_mode=mode,
-                shifts=[Shift(start=_at(day, s), end=_at(day, e)) for s, e in spans],
-                skills=sorted(skills),
-                languages=languages,
-                gender="female" if rng.random() < settings.female_carer_share else "male",
-                max_work_minutes=max_work,
-                contracted_minutes=contracted,
-                hourly_wage=round(wage, 2),
-            )
-        )
+            contracted = int(max_work * rng.uniform(*GUARANTEE_SHARE)) // 30 * 30
+        shifts = [Shift(start=_at(day, s), end=_at(day, e)) for s, e in spans]
+        carers.append(_carer(settings, person, carer_id(k, settings.carers), shifts, max_work, contracted, rng))
     return carers
 
 
@@ -922,8 +1053,12 @@ def _history(
     carers: list[Carer],
     rng: random.Random,
     new_share: float = 0.1,
+    days: int = 1,
 ) -> None:
-    """known_carers: who served each client in the last 4 weeks, mostly carers living nearby."""
+    """known_carers: who served each client in the last 4 weeks, mostly carers living nearby.
+
+    ``visits`` may span ``days`` days: the history counts 4 weeks of a day's calls, and a
+    carer's weight follows the share of the client's calls she is on duty for."""
     from .travel import haversine_km
 
     per_client: dict[str, list[Visit]] = {}
@@ -948,13 +1083,102 @@ def _history(
             pick = rng.choices(able, weights=weights)[0]
             if pick not in chosen:
                 chosen.append(pick)
-        total = int(sum(v.carers_required for v in own) * 28 * rng.uniform(0.6, 1.0))
+        total = int(sum(v.carers_required for v in own) * 28 * rng.uniform(0.6, 1.0) / days)
         shares = sorted((rng.random() ** 2 for _ in chosen), reverse=True)
         counts = {
             c.id: max(1, round(total * s / sum(shares)))
             for c, s in zip(chosen, shares, strict=True)
         }
         client.known_carers = dict(sorted(counts.items()))
+
+
+# --------------------------------------------------------------------------- a day's care plans
+
+
+@dataclass
+class CarePlans:
+    """A day's care plans: the clients and the calls each needs in a day, before dates.
+
+    :func:`generate_day` turns them into one day's visits; :mod:`optimiser.recurring`
+    repeats them over a horizon of days.
+    """
+
+    clients: dict[str, Client]
+    client_plans: list[_ClientPlan]
+    plans: list[_Plan]
+    place: _Town | _Streets
+    width: int  # digits in a client's number
+
+    def client_id(self, ci: int) -> str:
+        return f"client-{ci + 1:0{self.width}d}"
+
+    def visit(self, i: int, day: datetime, suffix: str = "") -> Visit:
+        """Plan ``i`` as a visit on ``day``; ``suffix`` tells the day's copies apart (its
+        ``after`` names the same day's copy of the visit it follows)."""
+        p = self.plans[i]
+        return Visit(
+            id=p.id + suffix,
+            client=self.client_id(p.client),
+            window=Window(start=_at(day, p.window[0]), end=_at(day, p.window[1])),
+            duration_minutes=p.duration,
+            carers_required=2 if p.double else 1,
+            skills=sorted(p.skills),
+            priority=p.priority,
+            after=None
+            if p.after is None
+            else After(visit=self.plans[p.after].id + suffix, min_minutes=p.after_min, max_minutes=p.after_max),
+        )
+
+
+def care_plans(settings: GeneratorSettings, rng: random.Random) -> CarePlans:
+    """The place, the clients and their care plans: ``settings.visits`` calls a day.
+
+    Parameters
+    ----------
+    settings:
+        Size, place and mix knobs.
+    rng:
+        The day's random stream; this is the first thing drawn from it.
+
+    Returns
+    -------
+    CarePlans
+        Clients (not yet matched to carers) and their calls, with times of day.
+    """
+    place = _Streets(settings.osm_file, settings) if settings.osm_file else _Town(settings, rng)
+    client_plans, plans = _plan_clients(settings, rng)
+    _plan_times(client_plans, plans, rng)
+    out = CarePlans({}, client_plans, plans, place, width=max(3, len(str(len(client_plans)))))
+    for ci, cp in enumerate(client_plans):
+        cid = out.client_id(ci)
+        out.clients[cid] = _draw_client(cid, place.sample(rng), rng)
+        seen: dict[str, int] = {}
+        for i in cp.visits:
+            p = plans[i]
+            tag = "insulin" if p.kind == "insulin" else p.run
+            seen[tag] = seen.get(tag, 0) + 1
+            p.id = f"{cid}-{tag}" + (f"-{seen[tag]}" if seen[tag] > 1 else "")
+    return out
+
+
+def _relations(
+    settings: GeneratorSettings,
+    clients: dict[str, Client],
+    visits: list[Visit],
+    carers: list[Carer],
+    rng: random.Random,
+    days: int = 1,
+) -> None:
+    """Who suits whom, once the carers are drawn: attributes, requirements and preferences
+    (their own stream), excluded carers, the repair that keeps every visit doable, and the
+    known_carers history (``days``: how many days ``visits`` span)."""
+    _draw_attributes(settings, list(clients.values()), carers, random.Random(f"carerota-tags-{settings.seed}"))
+    carer_ids = [c.id for c in carers]
+    for client in clients.values():
+        if len(carers) > 3 and rng.random() < 0.06:
+            client.excluded_carers = [rng.choice(carer_ids)]
+    _repair(clients, visits, carers, rng)
+    _history(clients, visits, carers, rng, days=days)
 
 
 # --------------------------------------------------------------------------- the night
@@ -1054,6 +1278,7 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
     ----------
     settings:
         Size, seed, place and mix knobs (defaults: 300 visits, 40 carers, Leicester-like town).
+        ``days`` must be 1: :func:`generate` serves longer horizons.
 
     Returns
     -------
@@ -1061,64 +1286,56 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
         Carers, clients and visits; haversine travel, or road travel on ``osm_file``.
     """
     settings = settings or GeneratorSettings()
+    if settings.days != 1:
+        raise InputError(f"generator settings: days: generate_day makes one day, got days={settings.days}; "
+                         "use generate() for a horizon of several days")
     rng = random.Random(f"carerota-{settings.seed}")
     day = datetime.combine(Date.fromisoformat(settings.date), datetime.min.time())
-    place = _Streets(settings.osm_file, settings) if settings.osm_file else _Town(settings, rng)
-
-    client_plans, plans = _plan_clients(settings, rng)
-    _plan_times(client_plans, plans, rng)
-    width = max(3, len(str(len(client_plans))))
-    clients: dict[str, Client] = {}
-    for ci, cp in enumerate(client_plans):
-        cid = f"client-{ci + 1:0{width}d}"
-        clients[cid] = _draw_client(cid, place.sample(rng), rng)
-        seen: dict[str, int] = {}
-        for i in cp.visits:
-            p = plans[i]
-            tag = "insulin" if p.kind == "insulin" else p.run
-            seen[tag] = seen.get(tag, 0) + 1
-            p.id = f"{cid}-{tag}" + (f"-{seen[tag]}" if seen[tag] > 1 else "")
-    visits = [
-        Visit(
-            id=p.id,
-            client=f"client-{p.client + 1:0{width}d}",
-            window=Window(start=_at(day, p.window[0]), end=_at(day, p.window[1])),
-            duration_minutes=p.duration,
-            carers_required=2 if p.double else 1,
-            skills=sorted(p.skills),
-            priority=p.priority,
-            after=None
-            if p.after is None
-            else After(visit=plans[p.after].id, min_minutes=p.after_min, max_minutes=p.after_max),
-        )
-        for cp in client_plans
-        for p in (plans[i] for i in cp.visits)
-    ]
-    carers = _make_carers(settings, plans, place, rng, day)
-    _draw_attributes(settings, list(clients.values()), carers, random.Random(f"carerota-tags-{settings.seed}"))
-    carer_ids = [c.id for c in carers]
-    for client in clients.values():
-        if len(carers) > 3 and rng.random() < 0.06:
-            client.excluded_carers = [rng.choice(carer_ids)]
-    _repair(clients, visits, carers, rng)
-    _history(clients, visits, carers, rng)
-    night_visits, night_carers = _night(settings, clients, place, day, width)
+    plan = care_plans(settings, rng)
+    clients, plans = plan.clients, plan.plans
+    visits = [plan.visit(i, day) for cp in plan.client_plans for i in cp.visits]
+    carers = _make_carers(settings, plans, plan.place, rng, day)
+    _relations(settings, clients, visits, carers, rng)
+    night_visits, night_carers = _night(settings, clients, plan.place, day, plan.width)
     night = ""
     if night_visits or night_carers:
         night = f"-night{settings.night_clients}s{settings.sleep_ins}w{settings.waking_nights}"
-
-    travel = (
-        Travel(road_network=RoadNetwork(osm_file=str(settings.osm_file)))
-        if settings.osm_file
-        else Travel()
-    )
     return Problem(
         id=f"uk-day-{settings.date}-{settings.visits}v-{settings.carers}c-seed{settings.seed}{night}",
         carers=carers + night_carers,
         clients=list(clients.values()),
         visits=visits + night_visits,
-        travel=travel,
+        travel=travel_of(settings),
     )
+
+
+def generate(settings: GeneratorSettings | None = None) -> Problem:
+    """A generated problem: one day (``days=1``, :func:`generate_day`) or a horizon of
+    ``days`` days of recurring care plans (:func:`optimiser.recurring.generate_horizon`).
+
+    Parameters
+    ----------
+    settings:
+        The generator's settings; ``days`` picks the kind of problem.
+
+    Returns
+    -------
+    Problem
+        The same settings always give the same problem.
+    """
+    settings = settings or GeneratorSettings()
+    if settings.days == 1:
+        return generate_day(settings)
+    from .recurring import generate_horizon  # it builds on this module
+
+    return generate_horizon(settings)
+
+
+def travel_of(settings: GeneratorSettings) -> Travel:
+    """The travel section: road travel on ``osm_file``, else the default estimate."""
+    if settings.osm_file:
+        return Travel(road_network=RoadNetwork(osm_file=str(settings.osm_file)))
+    return Travel()
 
 
 def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
@@ -1127,19 +1344,30 @@ def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
     A visit counts in the run its window starts in; a double-up counts twice. Times are
     minutes from the first day's midnight, so a night shift (21:15-07:00) counts in the
     ``night`` run (22:00-07:00), listed when the problem has one; sleep-ins and waking
-    nights count there too.
+    nights count there too. A horizon of several days: :func:`optimiser.recurring.horizon_capacity`.
     """
     starts = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
     if not starts:
         return {}
     day = datetime.combine(min(starts).date(), datetime.min.time())
+    runs = dict(RUNS)
+    if any((s.end - day).total_seconds() / 60 > 24 * 60 for c in problem.carers for s in c.shifts):
+        runs["night"] = (RUNS["bed"][1], NIGHT_SHIFT[1])
+    return run_capacity(problem.visits, [s for c in problem.carers for s in c.shifts], day, runs)
+
+
+def run_capacity(
+    visits: list[Visit], shifts: list[Shift], day: datetime, runs: dict[str, tuple[int, int]]
+) -> dict[str, dict[str, float]]:
+    """Per run of ``day`` (minutes after its midnight ``day``): carer-minutes its visits
+    need (no travel; a double-up twice) vs carer-minutes of ``shifts`` inside the run.
+
+    A visit counts in the run its window starts in (any visit but a plain one in the
+    ``night`` run, when ``runs`` has one); visits and shifts of other days fall outside."""
 
     def minute(t: datetime) -> float:
         return (t - day).total_seconds() / 60
 
-    runs = dict(RUNS)
-    if any(minute(s.end) > 24 * 60 for c in problem.carers for s in c.shifts):
-        runs["night"] = (RUNS["bed"][1], NIGHT_SHIFT[1])
     out: dict[str, dict[str, float]] = {}
     def run_of(v: Visit) -> str | None:
         if v.kind != "visit" and "night" in runs:
@@ -1147,11 +1375,10 @@ def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
         return next((r for r, (rs, re_) in runs.items() if rs <= minute(v.window.start) < re_), None)
 
     for run, (rs, re_) in runs.items():
-        need = sum(v.duration_minutes * v.carers_required for v in problem.visits if run_of(v) == run)
+        need = sum(v.duration_minutes * v.carers_required for v in visits if run_of(v) == run)
         duty = 0.0
-        for c in problem.carers:
-            for s in c.shifts:
-                duty += max(0.0, min(minute(s.end), re_) - max(minute(s.start), rs))
+        for s in shifts:
+            duty += max(0.0, min(minute(s.end), re_) - max(minute(s.start), rs))
         out[run] = {
             "visit_minutes": float(need),
             "carer_minutes": duty,
