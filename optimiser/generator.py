@@ -49,7 +49,7 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .io import InputError, describe_validation_error
 from .model import (
@@ -396,26 +396,24 @@ class GeneratorSettings(BaseModel):
             raise ValueError("the shares must lie in [0, 1] and not all be 0")
         return value
 
-    @model_validator(mode="after")
-    def _horizon(self) -> GeneratorSettings:
-        if self.days > 1:
-            night = {"night_clients": self.night_clients, "sleep_ins": self.sleep_ins,
-                     "waking_nights": self.waking_nights, "night_carers": self.night_carers or 0}
-            asked = [f"{name}={n}" for name, n in night.items() if n]
-            if asked:
-                raise ValueError(
-                    f"{', '.join(asked)}: night care is generated for one day only (days=1), "
-                    f"not yet over a horizon of {self.days} days"
-                )
-        else:
-            fields = type(self).model_fields
-            ignored = sorted(
-                name for name in HORIZON_ONLY
-                if name in self.model_fields_set and getattr(self, name) != fields[name].get_default(call_default_factory=True)
+    # a field validator runs only on a value given (defaults are not validated), after `days`
+    @field_validator("night_clients", "sleep_ins", "waking_nights", "night_carers")
+    @classmethod
+    def _night_is_one_day(cls, value: int | None, info: ValidationInfo) -> int | None:
+        days = info.data.get("days", 1)
+        if days > 1 and value:
+            raise ValueError(
+                f"night care is generated for one day only (days=1), not yet over a horizon of {days} days"
             )
-            if ignored:
-                raise ValueError(f"{', '.join(ignored)}: apply to a horizon of several days (days > 1); days is 1")
-        return self
+        return value
+
+    @field_validator(*HORIZON_ONLY)
+    @classmethod
+    def _horizon_only(cls, value: object, info: ValidationInfo) -> object:
+        default = cls.model_fields[str(info.field_name)].get_default(call_default_factory=True)
+        if info.data.get("days", 1) == 1 and value != default:
+            raise ValueError("applies to a horizon of several days (days > 1); days is 1")
+        return value
 
     @field_validator("faith_by_community")
     @classmethod
@@ -932,11 +930,35 @@ def _make_carers(
 
 def on_duty_for(carer: Carer, visit: Visit) -> bool:
     """Some start inside the window lets the whole visit fit in one of her shifts."""
-    for s in carer.shifts:
+    return _fits_a_shift(carer.shifts, visit)
+
+
+def _fits_a_shift(shifts: list[Shift], visit: Visit) -> bool:
+    for s in shifts:
         start = max(visit.window.start, s.start)
         if start <= visit.window.end and start + timedelta(minutes=visit.duration_minutes) <= s.end:
             return True
     return False
+
+
+class _OnDuty:
+    """:func:`on_duty_for` for many visits: each carer's shifts filed by the dates they
+    touch, so a horizon of days looks only at the shifts of a visit's own days. A shift
+    that can hold the visit meets its window, so it touches one of the window's dates."""
+
+    def __init__(self, carers: list[Carer]) -> None:
+        self._shifts: dict[tuple[str, Date], list[Shift]] = {}
+        for c in carers:
+            for s in c.shifts:
+                for d in range((s.end.date() - s.start.date()).days + 1):
+                    self._shifts.setdefault((c.id, s.start.date() + timedelta(days=d)), []).append(s)
+
+    def __call__(self, carer: Carer, visit: Visit) -> bool:
+        first, last = visit.window.start.date(), visit.window.end.date()
+        return any(
+            _fits_a_shift(self._shifts.get((carer.id, first + timedelta(days=d)), []), visit)
+            for d in range((last - first).days + 1)
+        )
 
 
 def _draw_client(cid: str, location: Location, rng: random.Random) -> Client:
@@ -1013,15 +1035,16 @@ def _repair(
     Only carers of the gender the client asks for and with the attributes she requires are
     trained; when none of them is on duty, the client's plan drops that wish instead."""
     by_id = {c.id: c for c in carers}
+    on_duty = _OnDuty(carers)
     for visit in visits:
         client = problem_clients[visit.client]
         want = min(len(carers), 2 * visit.carers_required + 1)
-        able = [c for c in carers if on_duty_for(c, visit) and ineligible(visit, client, c) is None]
+        able = [c for c in carers if on_duty(c, visit) and ineligible(visit, client, c) is None]
         while len(able) < want:
             free = [
                 c
                 for c in carers
-                if on_duty_for(c, visit) and not declined(client, c) and c not in able
+                if on_duty(c, visit) and not declined(client, c) and c not in able
             ]
             if not free:
                 break
@@ -1061,6 +1084,7 @@ def _history(
     carer's weight follows the share of the client's calls she is on duty for."""
     from .travel import haversine_km
 
+    on_duty = _OnDuty(carers)
     per_client: dict[str, list[Visit]] = {}
     for v in visits:
         per_client.setdefault(v.client, []).append(v)
@@ -1074,7 +1098,7 @@ def _history(
         # who served her: carers living nearby who work when her calls are due
         weights = [
             (math.exp(-haversine_km(c.home, client.location) / 3.0) + 0.02)
-            * (0.1 + sum(on_duty_for(c, v) for v in own) / max(1, len(own)))
+            * (0.1 + sum(on_duty(c, v) for v in own) / max(1, len(own)))
             for c in able
         ]
         k = min(len(able), rng.randint(2, 6))
