@@ -83,7 +83,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .generator import GeneratorSettings, generate
+    from .generator import GeneratorSettings
+    from .recurring import generate
 
     settings = GeneratorSettings(
         visits=args.visits, carers=args.carers, seed=args.seed, date=args.date, days=args.days,

@@ -33,6 +33,9 @@ by carers on a night shift 21:15-07:00 the next day (``night_clients``, ``sleep_
 ``waking_nights``, ``night_carers``). Night work is drawn with its own random stream
 after the day is made, so the day part is the same with or without it.
 
+Several days (``days`` > 1, :func:`optimiser.recurring.generate`): the same care plans
+repeated over a horizon from a Monday, with carers' contracts, leave and sickness.
+
 Places default to a Leicester-like town: a dense centre, suburbs and a few outlying
 villages; the area grows with the number of visits so travel per visit stays
 realistic. With ``osm_file`` the homes are put on residential streets of that
@@ -206,9 +209,11 @@ HORIZON_ONLY: tuple[str, ...] = (
 
 
 class GeneratorSettings(BaseModel):
-    """What kind of day to generate. Every knob has a realistic default.
+    """What kind of day (or days) to generate. Every knob has a realistic default.
 
-    Bad values raise :class:`~optimiser.io.InputError` naming the setting.
+    Bad values raise :class:`~optimiser.io.InputError` naming the setting, and so do
+    settings that do not apply: a horizon's settings with ``days=1``, night care with
+    ``days`` > 1.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -480,7 +485,8 @@ class _ClientPlan:
     visits: list[int] = field(default_factory=list)
 
 
-def _weighted(rng: random.Random, options: list[tuple[object, float]]):
+def weighted(rng: random.Random, options: list[tuple[object, float]]):
+    """One of ``options`` (value, weight), drawn by weight."""
     return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
 
 
@@ -516,8 +522,8 @@ def _plan_clients(
         budget -= len(runs) + doses
         insulin_budget -= doses
     while budget > 0:
-        k = min(budget, _weighted(rng, list(VISITS_PER_CLIENT.items())))
-        clients.append(_ClientPlan(runs=_weighted(rng, PACKAGES[k])))
+        k = min(budget, weighted(rng, list(VISITS_PER_CLIENT.items())))
+        clients.append(_ClientPlan(runs=weighted(rng, PACKAGES[k])))
         budget -= k
     rng.shuffle(clients)
 
@@ -793,8 +799,19 @@ class _Streets:
 # --------------------------------------------------------------------------- carers
 
 
-def _run_demand(plans: list[_Plan]) -> dict[str, float]:
-    """Carer-minutes each run needs, with a planning allowance for travel."""
+def run_demand(plans: list[_Plan]) -> dict[str, float]:
+    """Carer-minutes each run needs, with a planning allowance for travel.
+
+    Parameters
+    ----------
+    plans:
+        The calls of one day (a double-up counts twice).
+
+    Returns
+    -------
+    dict
+        Run name -> minutes of visits and travel (TRAVEL_ESTIMATE_MINUTES a visit).
+    """
     demand = dict.fromkeys(RUNS, 0.0)
     for p in plans:
         demand[p.run] += (p.duration + TRAVEL_ESTIMATE_MINUTES) * (2 if p.double else 1)
@@ -815,7 +832,7 @@ def _shift_patterns(
 ) -> list[str]:
     """Draw shift patterns, then move carers onto long days until every run is covered."""
     base = [(name, w) for name, (_, w) in SHIFT_PATTERNS.items()]
-    patterns = [_weighted(rng, base) for _ in range(n)]
+    patterns = [weighted(rng, base) for _ in range(n)]
     while True:
         supply = _run_supply(patterns)
         ratio = {r: supply[r] / demand[r] for r in RUNS if demand[r] > 0}
@@ -849,7 +866,7 @@ GUARANTEE_SHARE: tuple[float, float] = (0.45, 0.75)
 
 
 @dataclass
-class _Person:
+class Person:
     """A carer's own traits, drawn before her shifts and pay."""
 
     mode: TravelMode
@@ -858,7 +875,23 @@ class _Person:
     languages: list[str]
 
 
-def _draw_person(settings: GeneratorSettings, place, rng: random.Random) -> _Person:
+def draw_person(settings: GeneratorSettings, place, rng: random.Random) -> Person:
+    """A carer's travel mode, home (walkers and cyclists near the centre), skills and languages.
+
+    Parameters
+    ----------
+    settings:
+        The walk and bike shares.
+    place:
+        Where homes are drawn (the town or the map's streets).
+    rng:
+        The stream to draw from.
+
+    Returns
+    -------
+    Person
+        Her traits, before shifts and pay.
+    """
     u = rng.random()
     mode: TravelMode = (
         "walk"
@@ -872,24 +905,45 @@ def _draw_person(settings: GeneratorSettings, place, rng: random.Random) -> _Per
     languages = ["English"] + [
         lang for lang, share in CARER_LANGUAGES.items() if rng.random() < share
     ]
-    return _Person(mode, home, skills, languages)
+    return Person(mode, home, skills, languages)
 
 
-def _carer(
+def make_carer(
     settings: GeneratorSettings,
-    person: _Person,
-    carer_id: str,
+    person: Person,
+    cid: str,
     shifts: list[Shift],
     max_work: int,
     contracted: int | None,
     rng: random.Random,
 ) -> Carer:
-    """The carer, with her wage (insulin-trained carers earn a little more) and gender drawn."""
-    wage = NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.25, 0.25), (0.5, 0.15)])
+    """The carer, with her wage and gender drawn.
+
+    Parameters
+    ----------
+    settings:
+        The share of female carers.
+    person:
+        Her traits (:func:`draw_person`).
+    cid:
+        Her id.
+    shifts:
+        Her shifts, on one day or across a horizon.
+    max_work, contracted:
+        Her cap on paid minutes and her guaranteed minutes over those shifts.
+    rng:
+        The stream to draw from.
+
+    Returns
+    -------
+    Carer
+        Paid the National Living Wage or a little more (insulin-trained carers more still).
+    """
+    wage = NATIONAL_LIVING_WAGE + weighted(rng, [(0.0, 0.6), (0.25, 0.25), (0.5, 0.15)])
     if "insulin" in person.skills:
         wage += 0.40
     return Carer(
-        id=carer_id,
+        id=cid,
         home=person.home,
         travel_mode=person.mode,
         shifts=shifts,
@@ -910,18 +964,18 @@ def carer_id(k: int, carers: int) -> str:
 def _make_carers(
     settings: GeneratorSettings, plans: list[_Plan], place, rng: random.Random, day: datetime
 ) -> list[Carer]:
-    patterns = _shift_patterns(settings.carers, _run_demand(plans), settings.capacity_target, rng)
+    patterns = _shift_patterns(settings.carers, run_demand(plans), settings.capacity_target, rng)
     carers = []
     for k, pattern in enumerate(patterns):
-        person = _draw_person(settings, place, rng)
+        person = draw_person(settings, place, rng)
         spans = SHIFT_PATTERNS[pattern][0]
         on_duty = sum(e - s for s, e in spans)
-        max_work = min(on_duty, _weighted(rng, DAILY_WORK_CAPS))
+        max_work = min(on_duty, weighted(rng, DAILY_WORK_CAPS))
         contracted = None
         if rng.random() < settings.contracted_share:
             contracted = int(max_work * rng.uniform(*GUARANTEE_SHARE)) // 30 * 30
         shifts = [Shift(start=_at(day, s), end=_at(day, e)) for s, e in spans]
-        carers.append(_carer(settings, person, carer_id(k, settings.carers), shifts, max_work, contracted, rng))
+        carers.append(make_carer(settings, person, carer_id(k, settings.carers), shifts, max_work, contracted, rng))
     return carers
 
 
@@ -966,11 +1020,11 @@ def _draw_client(cid: str, location: Location, rng: random.Random) -> Client:
     u = rng.random()
     for lang, share in CLIENT_LANGUAGES.items():
         if u < share:
-            match = _weighted(rng, [("required", 0.35), ("preferred", 0.45), ("none", 0.20)])
+            match = weighted(rng, [("required", 0.35), ("preferred", 0.45), ("none", 0.20)])
             languages = [lang] if match != "none" else [lang, "English"]
             break
         u -= share
-    gender = _weighted(rng, [("female", 0.28), ("male", 0.04), (None, 0.68)])
+    gender = weighted(rng, [("female", 0.28), ("male", 0.04), (None, 0.68)])
     return Client(
         id=cid, location=location, languages=languages, language_match=match, carer_gender=gender
     )
@@ -1185,7 +1239,7 @@ def care_plans(settings: GeneratorSettings, rng: random.Random) -> CarePlans:
     return out
 
 
-def _relations(
+def match_people(
     settings: GeneratorSettings,
     clients: dict[str, Client],
     visits: list[Visit],
@@ -1193,9 +1247,23 @@ def _relations(
     rng: random.Random,
     days: int = 1,
 ) -> None:
-    """Who suits whom, once the carers are drawn: attributes, requirements and preferences
-    (their own stream), excluded carers, the repair that keeps every visit doable, and the
-    known_carers history (``days``: how many days ``visits`` span)."""
+    """Who suits whom, once the carers are drawn.
+
+    Draws carers' attributes and clients' requirements and preferences (from a stream of
+    their own), excluded carers, then repairs the plans so that every visit has carers who
+    may do it on duty, and draws the known_carers history. Changes the people in place.
+
+    Parameters
+    ----------
+    settings:
+        The shares of tags, requirements and preferences; the seed of the tags' stream.
+    clients, visits, carers:
+        The people and the visits, on one day or across a horizon.
+    rng:
+        The stream to draw exclusions, repairs and history from.
+    days:
+        How many days ``visits`` span: the history counts 4 weeks of a day's calls.
+    """
     _draw_attributes(settings, list(clients.values()), carers, random.Random(f"carerota-tags-{settings.seed}"))
     carer_ids = [c.id for c in carers]
     for client in clients.values():
@@ -1233,7 +1301,7 @@ def _night(
     visits: list[Visit] = []
     for n, cid in enumerate(chosen):
         if n < settings.night_clients:
-            package = _weighted(rng, NIGHT_PACKAGES)
+            package = weighted(rng, NIGHT_PACKAGES)
             medication = rng.random() < 0.5
             for call in package:
                 lo, hi = NIGHT_CALLS[call]
@@ -1243,7 +1311,7 @@ def _night(
                         id=f"{cid}-night-{call}",
                         client=cid,
                         window=Window(start=_at(day, planned - 30), end=_at(day, planned + 30)),
-                        duration_minutes=_weighted(rng, [(15, 0.1), (30, 0.75), (45, 0.15)]),
+                        duration_minutes=weighted(rng, [(15, 0.1), (30, 0.75), (45, 0.15)]),
                         skills=["medication"] if medication and call != "turn" else [],
                         priority="normal" if call == "turn" else "high",
                     )
@@ -1284,7 +1352,7 @@ def _night(
                 languages=languages,
                 gender="female" if rng.random() < settings.female_carer_share else "male",
                 max_work_minutes=600,  # a sleep-in is not working time: it does not count
-                hourly_wage=round(NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.5, 0.4)]), 2),
+                hourly_wage=round(NATIONAL_LIVING_WAGE + weighted(rng, [(0.0, 0.6), (0.5, 0.4)]), 2),
             )
         )
     _draw_attributes(settings, new_clients, carers, rng)  # tags as the day's carers and clients have
@@ -1302,7 +1370,7 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
     ----------
     settings:
         Size, seed, place and mix knobs (defaults: 300 visits, 40 carers, Leicester-like town).
-        ``days`` must be 1: :func:`generate` serves longer horizons.
+        ``days`` must be 1: :func:`optimiser.recurring.generate` serves longer horizons.
 
     Returns
     -------
@@ -1312,14 +1380,14 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
     settings = settings or GeneratorSettings()
     if settings.days != 1:
         raise InputError(f"generator settings: days: generate_day makes one day, got days={settings.days}; "
-                         "use generate() for a horizon of several days")
+                         "optimiser.recurring.generate makes a horizon of several days")
     rng = random.Random(f"carerota-{settings.seed}")
     day = datetime.combine(Date.fromisoformat(settings.date), datetime.min.time())
     plan = care_plans(settings, rng)
     clients, plans = plan.clients, plan.plans
     visits = [plan.visit(i, day) for cp in plan.client_plans for i in cp.visits]
     carers = _make_carers(settings, plans, plan.place, rng, day)
-    _relations(settings, clients, visits, carers, rng)
+    match_people(settings, clients, visits, carers, rng)
     night_visits, night_carers = _night(settings, clients, plan.place, day, plan.width)
     night = ""
     if night_visits or night_carers:
@@ -1331,28 +1399,6 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
         visits=visits + night_visits,
         travel=travel_of(settings),
     )
-
-
-def generate(settings: GeneratorSettings | None = None) -> Problem:
-    """A generated problem: one day (``days=1``, :func:`generate_day`) or a horizon of
-    ``days`` days of recurring care plans (:func:`optimiser.recurring.generate_horizon`).
-
-    Parameters
-    ----------
-    settings:
-        The generator's settings; ``days`` picks the kind of problem.
-
-    Returns
-    -------
-    Problem
-        The same settings always give the same problem.
-    """
-    settings = settings or GeneratorSettings()
-    if settings.days == 1:
-        return generate_day(settings)
-    from .recurring import generate_horizon  # it builds on this module
-
-    return generate_horizon(settings)
 
 
 def travel_of(settings: GeneratorSettings) -> Travel:

@@ -56,17 +56,17 @@ from .generator import (
     SHIFT_PATTERNS,
     CarePlans,
     GeneratorSettings,
-    _at,
-    _carer,
-    _draw_person,
-    _Person,
-    _relations,
-    _run_demand,
-    _weighted,
+    Person,
     care_plans,
     carer_id,
+    draw_person,
+    generate_day,
+    make_carer,
+    match_people,
     run_capacity,
+    run_demand,
     travel_of,
+    weighted,
 )
 from .model import Carer, Problem, Shift, Visit
 
@@ -102,7 +102,7 @@ class Contract:
     students 2-4 weekday evenings (the tea and bed runs).
     """
 
-    days: tuple[int, ...]
+    days_a_week: tuple[int, ...]
     """Days a week, one drawn per carer."""
     weekdays: tuple[int, ...] = tuple(range(7))
     """Weekdays she may work (0 is Monday)."""
@@ -115,17 +115,17 @@ class Contract:
 
 
 CONTRACTS: dict[str, Contract] = {
-    "full_time": Contract(days=(5,)),
-    "part_time": Contract(days=(3, 4)),
-    "weekend": Contract(days=(2,), weekdays=WEEKEND, extra_days=0, guaranteed=False),
-    "student": Contract(days=(2, 3, 4), weekdays=(0, 1, 2, 3, 4), patterns=("evening",), guaranteed=False),
+    "full_time": Contract(days_a_week=(5,)),
+    "part_time": Contract(days_a_week=(3, 4)),
+    "weekend": Contract(days_a_week=(2,), weekdays=WEEKEND, extra_days=0, guaranteed=False),
+    "student": Contract(days_a_week=(2, 3, 4), weekdays=(0, 1, 2, 3, 4), patterns=("evening",), guaranteed=False),
 }
 
 
 def horizon_start(settings: GeneratorSettings) -> Date:
     """The horizon's first day: ``settings.date`` when it is a Monday, else the next Monday."""
     day = Date.fromisoformat(settings.date)
-    return day + timedelta(days=-day.weekday() % 7)
+    return day + timedelta(days=(7 - day.weekday()) % 7)
 
 
 # --------------------------------------------------------------------------- care plans
@@ -150,7 +150,7 @@ def skipped_days(plan: CarePlans, settings: GeneratorSettings, rng: random.Rando
     for cp in plan.client_plans:
         lunch = [i for i in cp.visits if free(i, ("lunch",))]
         if lunch and rng.random() < settings.day_centre_share:
-            days = rng.sample(DAY_CENTRE_WEEKDAYS, _weighted(rng, DAY_CENTRE_DAYS))
+            days = rng.sample(DAY_CENTRE_WEEKDAYS, weighted(rng, DAY_CENTRE_DAYS))
             skips.setdefault(lunch[0], set()).update(days)
         covered = [i for i in cp.visits if free(i, ("lunch", "tea")) and not plans[i].double]
         if covered and rng.random() < settings.weekend_family_share:
@@ -180,7 +180,7 @@ def _overlap(spans: list[Span], run: str) -> int:
 class _Rota:
     """One carer's days: her spans on each day of the horizon (empty: no work)."""
 
-    person: _Person
+    person: Person
     contract: str
     regular: frozenset[int]  # weekdays her contract has her work
     pattern: str  # her usual shift pattern
@@ -188,7 +188,6 @@ class _Rota:
     cap: int  # paid minutes a working day
     days: list[list[Span]]
     leave: set[int] = field(default_factory=set)  # days on leave
-    sick: set[int] = field(default_factory=set)  # days off sick
 
     def bounds(self, d: int) -> tuple[int, int]:
         """Earliest start and latest end on day ``d`` that keep daily rest with her
@@ -218,20 +217,19 @@ class _Rota:
         return True
 
 
-def _weekly_rota(person: _Person, contract_name: str, n_days: int, rng: random.Random) -> _Rota:
+def _weekly_rota(person: Person, contract_name: str, n_days: int, rng: random.Random) -> _Rota:
     """Her contract's days, every week the same, on her usual pattern."""
     contract = CONTRACTS[contract_name]
-    k = rng.choice(contract.days)
     if contract_name == "full_time":  # two days off together, every week the same two
         off = rng.randrange(7)
         regular = frozenset(set(range(7)) - {off, (off + 1) % 7})
     else:
-        regular = frozenset(rng.sample(contract.weekdays, k))
+        regular = frozenset(rng.sample(contract.weekdays, rng.choice(contract.days_a_week)))
     base = [(name, w) for name, (_, w) in SHIFT_PATTERNS.items()]
-    pattern = rng.choice(contract.patterns) if contract.patterns else _weighted(rng, base)
+    pattern = rng.choice(contract.patterns) if contract.patterns else weighted(rng, base)
     spans = list(SHIFT_PATTERNS[pattern][0])
     days = [list(spans) if d % 7 in regular else [] for d in range(n_days)]
-    return _Rota(person, contract_name, regular, pattern, rng.random() < 0.5, _weighted(rng, DAILY_WORK_CAPS), days)
+    return _Rota(person, contract_name, regular, pattern, rng.random() < 0.5, weighted(rng, DAILY_WORK_CAPS), days)
 
 
 def _keep_rest(rota: _Rota) -> None:
@@ -335,11 +333,12 @@ def _fill(
 
 
 def _sickness(rotas: list[_Rota], share: float, rng: random.Random) -> None:
+    """A working day is lost to sickness with chance ``share``: after the rota is made, as
+    a coordinator meets it (the runs it leaves short stay short)."""
     for rota in rotas:
         for d, spans in enumerate(rota.days):
             if spans and rng.random() < share:
                 rota.days[d] = []
-                rota.sick.add(d)
 
 
 def _guarantee(rota: _Rota, n_days: int, u: float) -> int:
@@ -352,6 +351,24 @@ def _guarantee(rota: _Rota, n_days: int, u: float) -> int:
 
 
 # --------------------------------------------------------------------------- the horizon
+
+
+def generate(settings: GeneratorSettings | None = None) -> Problem:
+    """A generated problem: one day (``days=1``: exactly :func:`optimiser.generator.generate_day`)
+    or a horizon of ``days`` days (:func:`generate_horizon`).
+
+    Parameters
+    ----------
+    settings:
+        The generator's settings; ``days`` picks the kind of problem.
+
+    Returns
+    -------
+    Problem
+        The same settings always give the same problem.
+    """
+    settings = settings or GeneratorSettings()
+    return generate_day(settings) if settings.days == 1 else generate_horizon(settings)
 
 
 def generate_horizon(settings: GeneratorSettings) -> Problem:
@@ -382,7 +399,7 @@ def generate_horizon(settings: GeneratorSettings) -> Problem:
     for d, midnight in enumerate(midnights):
         today = [i for cp in plan.client_plans for i in cp.visits if d % 7 not in skips.get(i, ())]
         visits += [plan.visit(i, midnight, f"-{midnight:%Y-%m-%d}") for i in today]
-        demand.append(_run_demand([plan.plans[i] for i in today]))
+        demand.append(run_demand([plan.plans[i] for i in today]))
 
     rota_rng = random.Random(f"carerota-{settings.seed}-rota")
     names = list(settings.contract_mix)
@@ -391,8 +408,8 @@ def generate_horizon(settings: GeneratorSettings) -> Problem:
     p_guarantee = min(1.0, settings.contracted_share / guaranteed) if guaranteed else 0.0
     rotas, guarantee_u = [], []
     for _ in range(settings.carers):
-        person = _draw_person(settings, plan.place, rng)
-        rota = _weekly_rota(person, _weighted(rota_rng, mix), n_days, rota_rng)
+        person = draw_person(settings, plan.place, rng)
+        rota = _weekly_rota(person, weighted(rota_rng, mix), n_days, rota_rng)
         _keep_rest(rota)
         rotas.append(rota)
         on_guarantee = CONTRACTS[rota.contract].guaranteed and rota_rng.random() < p_guarantee
@@ -404,7 +421,7 @@ def generate_horizon(settings: GeneratorSettings) -> Problem:
     carers: list[Carer] = []
     for k, (rota, u) in enumerate(zip(rotas, guarantee_u, strict=True)):
         shifts = [
-            Shift(start=_at(midnights[d], s), end=_at(midnights[d], e))
+            Shift(start=midnights[d] + timedelta(minutes=s), end=midnights[d] + timedelta(minutes=e))
             for d, spans in enumerate(rota.days)
             for s, e in spans
         ]
@@ -414,9 +431,9 @@ def generate_horizon(settings: GeneratorSettings) -> Problem:
         contracted = None
         if u is not None:
             contracted = min(_guarantee(rota, n_days, u), int(GUARANTEE_SHARE[1] * max_work) // 30 * 30)
-        carers.append(_carer(settings, rota.person, carer_id(k, settings.carers), shifts, max_work, contracted, rng))
+        carers.append(make_carer(settings, rota.person, carer_id(k, settings.carers), shifts, max_work, contracted, rng))
 
-    _relations(settings, plan.clients, visits, carers, rng, days=n_days)
+    match_people(settings, plan.clients, visits, carers, rng, days=n_days)
     return Problem(
         id=f"uk-{n_days}d-{start.isoformat()}-{settings.visits}v-{settings.carers}c-seed{settings.seed}",
         carers=carers,
@@ -480,6 +497,7 @@ def horizon_stats(problem: Problem) -> dict[str, object]:
 __all__ = [
     "CONTRACTS",
     "Contract",
+    "generate",
     "generate_horizon",
     "horizon_capacity",
     "horizon_start",
