@@ -87,16 +87,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .generator import GeneratorSettings, generate_day
+    from .generator import GeneratorSettings
+    from .recurring import generate
 
     settings = GeneratorSettings(
-        visits=args.visits, carers=args.carers, seed=args.seed, date=args.date, osm_file=args.osm_file,
-        night_clients=args.night_clients, sleep_ins=args.sleep_ins, waking_nights=args.waking_nights,
-        night_carers=args.night_carers,
+        visits=args.visits, carers=args.carers, seed=args.seed, date=args.date, days=args.days,
+        osm_file=args.osm_file, night_clients=args.night_clients, sleep_ins=args.sleep_ins,
+        waking_nights=args.waking_nights, night_carers=args.night_carers,
     )
-    problem = generate_day(settings)
+    problem = generate(settings)
     write_json(problem, args.output)
     print(f"{len(problem.visits)} visits, {len(problem.carers)} carers, {len(problem.clients)} clients -> {args.output}")
+    if settings.days > 1:
+        from .recurring import horizon_stats
+
+        stats = horizon_stats(problem)
+        low = stats["lowest_capacity"]
+        print(f"{stats['days']} days from Monday {problem.visits[0].window.start:%Y-%m-%d}: "
+              f"{stats['calls_per_client_day']:.2f} calls a day per client, "
+              f"{stats['double_up_share']:.1%} double-handed; carers on duty for "
+              f"{low['ratio']:.2f}x the visit minutes at the least ({low['day']} {low['run']})")
     return EXIT_OK
 
 
@@ -138,12 +148,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kpis", action="store_true", help="also print the KPIs as JSON")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("generate", help="generate a realistic UK home-care day")
+    p = sub.add_parser("generate", help="generate a realistic UK home-care day, or several days")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--visits", type=int, default=300)
-    p.add_argument("--carers", type=int, default=40)
+    p.add_argument("--visits", type=int, default=300, help="visits (over several days: a day)")
+    p.add_argument("--carers", type=int, default=40, help="carers (over several days: carers employed)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--date", default="2026-11-23", help="the day (YYYY-MM-DD)")
+    p.add_argument("--date", default="2026-11-23",
+                   help="the day (YYYY-MM-DD); over several days they start on this Monday or the next")
+    p.add_argument("--days", type=int, default=1,
+                   help="days (1-28): more than 1 repeats the care plans over them, with carers' contracts, "
+                   "leave and sickness")
     p.add_argument("--osm-file", default=None, help="place clients on this OSM extract's streets")
     p.add_argument("--night-clients", type=int, default=0,
                    help="clients of the out-of-hours night service (1-3 calls, 21:15-07:00)")

@@ -33,6 +33,9 @@ by carers on a night shift 21:15-07:00 the next day (``night_clients``, ``sleep_
 ``waking_nights``, ``night_carers``). Night work is drawn with its own random stream
 after the day is made, so the day part is the same with or without it.
 
+Several days (``days`` > 1, :func:`optimiser.recurring.generate`): the same care plans
+repeated over a horizon from a Monday, with carers' contracts, leave and sickness.
+
 Places default to a Leicester-like town: a dense centre, suburbs and a few outlying
 villages; the area grows with the number of visits so travel per visit stays
 realistic. With ``osm_file`` the homes are put on residential streets of that
@@ -49,7 +52,7 @@ from datetime import datetime, timedelta
 from importlib.resources import files
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from .io import InputError, describe_validation_error
 from .model import (
@@ -192,10 +195,25 @@ NIGHT_CLIENTS_PER_CARER = 3
 TRAVEL_ESTIMATE_MINUTES = 8
 
 
-class GeneratorSettings(BaseModel):
-    """What kind of day to generate. Every knob has a realistic default.
+#: The longest horizon the generator makes (days): four weeks, the longest period a
+#: provider rosters ahead or banks hours over (DOMAIN.md: Rotherham's 4-week period).
+MAX_DAYS = 28
+#: Carers employed by contract (the default of ``GeneratorSettings.contract_mix``): a working
+#: assumption, unverified (no public breakdown by these four kinds was found; DOMAIN.md only
+#: says 43 % of domiciliary staff are on zero-hours contracts).
+CONTRACT_MIX: dict[str, float] = {"full_time": 0.45, "part_time": 0.30, "weekend": 0.10, "student": 0.15}
+#: Settings that only a horizon of several days reads.
+HORIZON_ONLY: tuple[str, ...] = (
+    "contract_mix", "day_centre_share", "weekend_family_share", "leave_share", "sickness_share"
+)
 
-    Bad values raise :class:`~optimiser.io.InputError` naming the setting.
+
+class GeneratorSettings(BaseModel):
+    """What kind of day (or days) to generate. Every knob has a realistic default.
+
+    Bad values raise :class:`~optimiser.io.InputError` naming the setting, and so do
+    settings that do not apply: a horizon's settings with ``days=1``, night care with
+    ``days`` > 1.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -206,8 +224,19 @@ class GeneratorSettings(BaseModel):
         except ValidationError as err:
             raise InputError(f"generator settings: {describe_validation_error(err)}") from None
 
-    visits: int = Field(default=300, ge=1, le=20_000)
-    carers: int = Field(default=40, ge=1, le=5_000)
+    visits: int = Field(
+        default=300, ge=1, le=20_000, description="Visits; over several days, the calls a day the care plans hold"
+    )
+    carers: int = Field(
+        default=40, ge=1, le=5_000, description="Carers; over several days, the carers employed"
+    )
+    days: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_DAYS,
+        description="Days to generate: 1 is a day (generate_day); more is a horizon of recurring care "
+        "plans starting on the Monday `date` names, or else the next Monday (optimiser.recurring)",
+    )
     seed: int = 1
     date: str = Field(default="2026-11-23", description="The day, YYYY-MM-DD")
     osm_file: str | None = Field(
@@ -325,6 +354,72 @@ class GeneratorSettings(BaseModel):
         "(as policy.language_preference_penalty)",
     )
 
+    # a horizon of several days (days > 1; optimiser.recurring)
+    contract_mix: dict[str, float] = Field(
+        default_factory=lambda: dict(CONTRACT_MIX),
+        description="Contract -> share of the carers employed: full_time (5 days a week, 2 days off "
+        "together), part_time (3-4 days), weekend (Saturday and Sunday), student (2-4 weekday "
+        "evenings). Horizon only; see CONTRACT_MIX for the source",
+    )
+    day_centre_share: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="Clients with a lunch call who spend 1-2 weekdays at a day centre, where lunch "
+        "is served: the call is skipped those days. Horizon only (working assumption, unverified)",
+    )
+    weekend_family_share: float = Field(
+        default=0.15,
+        ge=0,
+        le=1,
+        description="Clients whose family covers a lunch or tea call at weekends: the call is "
+        "skipped on Saturday and Sunday. Horizon only (working assumption, unverified)",
+    )
+    leave_share: float = Field(
+        default=0.08,
+        ge=0,
+        le=1,
+        description="Carers on leave in each calendar week (the whole week). Statutory leave is 5.6 "
+        "weeks a year (GOV.UK), ~11 % of weeks, partly taken as single days and bank holidays; "
+        "8 % as whole weeks is a working assumption. Horizon only",
+    )
+    sickness_share: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="Carer-days lost to sickness (the shift is gone). ~2 % is a working assumption "
+        "(unverified). Horizon only",
+    )
+
+    @field_validator("contract_mix")
+    @classmethod
+    def _contracts(cls, value: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(value) - set(CONTRACT_MIX))
+        if unknown:
+            raise ValueError(f"unknown contract(s) {unknown}; the contracts are {sorted(CONTRACT_MIX)}")
+        if any(not 0 <= share <= 1 for share in value.values()) or sum(value.values()) <= 0:
+            raise ValueError("the shares must lie in [0, 1] and not all be 0")
+        return value
+
+    # a field validator runs only on a value given (defaults are not validated), after `days`
+    @field_validator("night_clients", "sleep_ins", "waking_nights", "night_carers")
+    @classmethod
+    def _night_is_one_day(cls, value: int | None, info: ValidationInfo) -> int | None:
+        days = info.data.get("days", 1)
+        if days > 1 and value:
+            raise ValueError(
+                f"night care is generated for one day only (days=1), not yet over a horizon of {days} days"
+            )
+        return value
+
+    @field_validator(*HORIZON_ONLY)
+    @classmethod
+    def _horizon_only(cls, value: object, info: ValidationInfo) -> object:
+        default = cls.model_fields[str(info.field_name)].get_default(call_default_factory=True)
+        if info.data.get("days", 1) == 1 and value != default:
+            raise ValueError("applies to a horizon of several days (days > 1); days is 1")
+        return value
+
     @field_validator("faith_by_community")
     @classmethod
     def _shares(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
@@ -390,7 +485,8 @@ class _ClientPlan:
     visits: list[int] = field(default_factory=list)
 
 
-def _weighted(rng: random.Random, options: list[tuple[object, float]]):
+def weighted(rng: random.Random, options: list[tuple[object, float]]):
+    """One of ``options`` (value, weight), drawn by weight."""
     return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
 
 
@@ -426,8 +522,8 @@ def _plan_clients(
         budget -= len(runs) + doses
         insulin_budget -= doses
     while budget > 0:
-        k = min(budget, _weighted(rng, list(VISITS_PER_CLIENT.items())))
-        clients.append(_ClientPlan(runs=_weighted(rng, PACKAGES[k])))
+        k = min(budget, weighted(rng, list(VISITS_PER_CLIENT.items())))
+        clients.append(_ClientPlan(runs=weighted(rng, PACKAGES[k])))
         budget -= k
     rng.shuffle(clients)
 
@@ -703,8 +799,19 @@ class _Streets:
 # --------------------------------------------------------------------------- carers
 
 
-def _run_demand(plans: list[_Plan]) -> dict[str, float]:
-    """Carer-minutes each run needs, with a planning allowance for travel."""
+def run_demand(plans: list[_Plan]) -> dict[str, float]:
+    """Carer-minutes each run needs, with a planning allowance for travel.
+
+    Parameters
+    ----------
+    plans:
+        The calls of one day (a double-up counts twice).
+
+    Returns
+    -------
+    dict
+        Run name -> minutes of visits and travel (TRAVEL_ESTIMATE_MINUTES a visit).
+    """
     demand = dict.fromkeys(RUNS, 0.0)
     for p in plans:
         demand[p.run] += (p.duration + TRAVEL_ESTIMATE_MINUTES) * (2 if p.double else 1)
@@ -725,7 +832,7 @@ def _shift_patterns(
 ) -> list[str]:
     """Draw shift patterns, then move carers onto long days until every run is covered."""
     base = [(name, w) for name, (_, w) in SHIFT_PATTERNS.items()]
-    patterns = [_weighted(rng, base) for _ in range(n)]
+    patterns = [weighted(rng, base) for _ in range(n)]
     while True:
         supply = _run_supply(patterns)
         ratio = {r: supply[r] / demand[r] for r in RUNS if demand[r] > 0}
@@ -750,49 +857,125 @@ def _at(day: datetime, minutes: int) -> datetime:
     return day + timedelta(minutes=minutes)
 
 
+#: A carer's cap on paid minutes in a working day (minutes, weight): 9-11 h, as providers
+#: cap a split or long day (working assumption, unverified).
+DAILY_WORK_CAPS: list[tuple[int, float]] = [(540, 0.2), (600, 0.5), (660, 0.3)]
+#: A guaranteed-hours carer is promised this share of the paid minutes her shifts could
+#: hold, drawn uniformly, rounded down to the half hour (working assumption, unverified).
+GUARANTEE_SHARE: tuple[float, float] = (0.45, 0.75)
+
+
+@dataclass
+class Person:
+    """A carer's own traits, drawn before her shifts and pay."""
+
+    mode: TravelMode
+    home: Location
+    skills: set[str]
+    languages: list[str]
+
+
+def draw_person(settings: GeneratorSettings, place, rng: random.Random) -> Person:
+    """A carer's travel mode, home (walkers and cyclists near the centre), skills and languages.
+
+    Parameters
+    ----------
+    settings:
+        The walk and bike shares.
+    place:
+        Where homes are drawn (the town or the map's streets).
+    rng:
+        The stream to draw from.
+
+    Returns
+    -------
+    Person
+        Her traits, before shifts and pay.
+    """
+    u = rng.random()
+    mode: TravelMode = (
+        "walk"
+        if u < settings.walk_share
+        else ("bike" if u < settings.walk_share + settings.bike_share else "car")
+    )
+    home = place.sample(rng, village_share=0.05, core_only=mode != "car")
+    skills = {s for s, share in CARER_SKILLS.items() if rng.random() < share}
+    if "insulin" in skills:
+        skills.add("medication")
+    languages = ["English"] + [
+        lang for lang, share in CARER_LANGUAGES.items() if rng.random() < share
+    ]
+    return Person(mode, home, skills, languages)
+
+
+def make_carer(
+    settings: GeneratorSettings,
+    person: Person,
+    cid: str,
+    shifts: list[Shift],
+    max_work: int,
+    contracted: int | None,
+    rng: random.Random,
+) -> Carer:
+    """The carer, with her wage and gender drawn.
+
+    Parameters
+    ----------
+    settings:
+        The share of female carers.
+    person:
+        Her traits (:func:`draw_person`).
+    cid:
+        Her id.
+    shifts:
+        Her shifts, on one day or across a horizon.
+    max_work, contracted:
+        Her cap on paid minutes and her guaranteed minutes over those shifts.
+    rng:
+        The stream to draw from.
+
+    Returns
+    -------
+    Carer
+        Paid the National Living Wage or a little more (insulin-trained carers more still).
+    """
+    wage = NATIONAL_LIVING_WAGE + weighted(rng, [(0.0, 0.6), (0.25, 0.25), (0.5, 0.15)])
+    if "insulin" in person.skills:
+        wage += 0.40
+    return Carer(
+        id=cid,
+        home=person.home,
+        travel_mode=person.mode,
+        shifts=shifts,
+        skills=sorted(person.skills),
+        languages=person.languages,
+        gender="female" if rng.random() < settings.female_carer_share else "male",
+        max_work_minutes=max_work,
+        contracted_minutes=contracted,
+        hourly_wage=round(wage, 2),
+    )
+
+
+def carer_id(k: int, carers: int) -> str:
+    """The id of the ``k``-th (from 0) of ``carers`` carers."""
+    return f"carer-{k + 1:0{max(2, len(str(carers)))}d}"
+
+
 def _make_carers(
     settings: GeneratorSettings, plans: list[_Plan], place, rng: random.Random, day: datetime
 ) -> list[Carer]:
-    patterns = _shift_patterns(settings.carers, _run_demand(plans), settings.capacity_target, rng)
-    width = max(2, len(str(settings.carers)))
+    patterns = _shift_patterns(settings.carers, run_demand(plans), settings.capacity_target, rng)
     carers = []
     for k, pattern in enumerate(patterns):
-        u = rng.random()
-        mode: TravelMode = (
-            "walk"
-            if u < settings.walk_share
-            else ("bike" if u < settings.walk_share + settings.bike_share else "car")
-        )
-        home = place.sample(rng, village_share=0.05, core_only=mode != "car")
-        skills = {s for s, share in CARER_SKILLS.items() if rng.random() < share}
-        if "insulin" in skills:
-            skills.add("medication")
-        languages = ["English"] + [
-            lang for lang, share in CARER_LANGUAGES.items() if rng.random() < share
-        ]
+        person = draw_person(settings, place, rng)
         spans = SHIFT_PATTERNS[pattern][0]
         on_duty = sum(e - s for s, e in spans)
-        max_work = min(on_duty, _weighted(rng, [(540, 0.2), (600, 0.5), (660, 0.3)]))
+        max_work = min(on_duty, weighted(rng, DAILY_WORK_CAPS))
         contracted = None
         if rng.random() < settings.contracted_share:
-            contracted = int(max_work * rng.uniform(0.45, 0.75)) // 30 * 30
-        wage = NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.25, 0.25), (0.5, 0.15)])
-        if "insulin" in skills:
-            wage += 0.40
-        carers.append(
-            Carer(
-                id=f"carer-{k + 1:0{width}d}",
-                home=home,
-                travel_mode=mode,
-                shifts=[Shift(start=_at(day, s), end=_at(day, e)) for s, e in spans],
-                skills=sorted(skills),
-                languages=languages,
-                gender="female" if rng.random() < settings.female_carer_share else "male",
-                max_work_minutes=max_work,
-                contracted_minutes=contracted,
-                hourly_wage=round(wage, 2),
-            )
-        )
+            contracted = int(max_work * rng.uniform(*GUARANTEE_SHARE)) // 30 * 30
+        shifts = [Shift(start=_at(day, s), end=_at(day, e)) for s, e in spans]
+        carers.append(make_carer(settings, person, carer_id(k, settings.carers), shifts, max_work, contracted, rng))
     return carers
 
 
@@ -801,11 +984,35 @@ def _make_carers(
 
 def on_duty_for(carer: Carer, visit: Visit) -> bool:
     """Some start inside the window lets the whole visit fit in one of her shifts."""
-    for s in carer.shifts:
+    return _fits_a_shift(carer.shifts, visit)
+
+
+def _fits_a_shift(shifts: list[Shift], visit: Visit) -> bool:
+    for s in shifts:
         start = max(visit.window.start, s.start)
         if start <= visit.window.end and start + timedelta(minutes=visit.duration_minutes) <= s.end:
             return True
     return False
+
+
+class _OnDuty:
+    """:func:`on_duty_for` for many visits: each carer's shifts filed by the dates they
+    touch, so a horizon of days looks only at the shifts of a visit's own days. A shift
+    that can hold the visit meets its window, so it touches one of the window's dates."""
+
+    def __init__(self, carers: list[Carer]) -> None:
+        self._shifts: dict[tuple[str, Date], list[Shift]] = {}
+        for c in carers:
+            for s in c.shifts:
+                for d in range((s.end.date() - s.start.date()).days + 1):
+                    self._shifts.setdefault((c.id, s.start.date() + timedelta(days=d)), []).append(s)
+
+    def __call__(self, carer: Carer, visit: Visit) -> bool:
+        first, last = visit.window.start.date(), visit.window.end.date()
+        return any(
+            _fits_a_shift(self._shifts.get((carer.id, first + timedelta(days=d)), []), visit)
+            for d in range((last - first).days + 1)
+        )
 
 
 def _draw_client(cid: str, location: Location, rng: random.Random) -> Client:
@@ -813,11 +1020,11 @@ def _draw_client(cid: str, location: Location, rng: random.Random) -> Client:
     u = rng.random()
     for lang, share in CLIENT_LANGUAGES.items():
         if u < share:
-            match = _weighted(rng, [("required", 0.35), ("preferred", 0.45), ("none", 0.20)])
+            match = weighted(rng, [("required", 0.35), ("preferred", 0.45), ("none", 0.20)])
             languages = [lang] if match != "none" else [lang, "English"]
             break
         u -= share
-    gender = _weighted(rng, [("female", 0.28), ("male", 0.04), (None, 0.68)])
+    gender = weighted(rng, [("female", 0.28), ("male", 0.04), (None, 0.68)])
     return Client(
         id=cid, location=location, languages=languages, language_match=match, carer_gender=gender
     )
@@ -882,15 +1089,16 @@ def _repair(
     Only carers of the gender the client asks for and with the attributes she requires are
     trained; when none of them is on duty, the client's plan drops that wish instead."""
     by_id = {c.id: c for c in carers}
+    on_duty = _OnDuty(carers)
     for visit in visits:
         client = problem_clients[visit.client]
         want = min(len(carers), 2 * visit.carers_required + 1)
-        able = [c for c in carers if on_duty_for(c, visit) and ineligible(visit, client, c) is None]
+        able = [c for c in carers if on_duty(c, visit) and ineligible(visit, client, c) is None]
         while len(able) < want:
             free = [
                 c
                 for c in carers
-                if on_duty_for(c, visit) and not declined(client, c) and c not in able
+                if on_duty(c, visit) and not declined(client, c) and c not in able
             ]
             if not free:
                 break
@@ -922,10 +1130,15 @@ def _history(
     carers: list[Carer],
     rng: random.Random,
     new_share: float = 0.1,
+    days: int = 1,
 ) -> None:
-    """known_carers: who served each client in the last 4 weeks, mostly carers living nearby."""
+    """known_carers: who served each client in the last 4 weeks, mostly carers living nearby.
+
+    ``visits`` may span ``days`` days: the history counts 4 weeks of a day's calls, and a
+    carer's weight follows the share of the client's calls she is on duty for."""
     from .travel import haversine_km
 
+    on_duty = _OnDuty(carers)
     per_client: dict[str, list[Visit]] = {}
     for v in visits:
         per_client.setdefault(v.client, []).append(v)
@@ -939,7 +1152,7 @@ def _history(
         # who served her: carers living nearby who work when her calls are due
         weights = [
             (math.exp(-haversine_km(c.home, client.location) / 3.0) + 0.02)
-            * (0.1 + sum(on_duty_for(c, v) for v in own) / max(1, len(own)))
+            * (0.1 + sum(on_duty(c, v) for v in own) / max(1, len(own)))
             for c in able
         ]
         k = min(len(able), rng.randint(2, 6))
@@ -948,13 +1161,116 @@ def _history(
             pick = rng.choices(able, weights=weights)[0]
             if pick not in chosen:
                 chosen.append(pick)
-        total = int(sum(v.carers_required for v in own) * 28 * rng.uniform(0.6, 1.0))
+        total = int(sum(v.carers_required for v in own) * 28 * rng.uniform(0.6, 1.0) / days)
         shares = sorted((rng.random() ** 2 for _ in chosen), reverse=True)
         counts = {
             c.id: max(1, round(total * s / sum(shares)))
             for c, s in zip(chosen, shares, strict=True)
         }
         client.known_carers = dict(sorted(counts.items()))
+
+
+# --------------------------------------------------------------------------- a day's care plans
+
+
+@dataclass
+class CarePlans:
+    """A day's care plans: the clients and the calls each needs in a day, before dates.
+
+    :func:`generate_day` turns them into one day's visits; :mod:`optimiser.recurring`
+    repeats them over a horizon of days.
+    """
+
+    clients: dict[str, Client]
+    client_plans: list[_ClientPlan]
+    plans: list[_Plan]
+    place: _Town | _Streets
+    width: int  # digits in a client's number
+
+    def client_id(self, ci: int) -> str:
+        return f"client-{ci + 1:0{self.width}d}"
+
+    def visit(self, i: int, day: datetime, suffix: str = "") -> Visit:
+        """Plan ``i`` as a visit on ``day``; ``suffix`` tells the day's copies apart (its
+        ``after`` names the same day's copy of the visit it follows)."""
+        p = self.plans[i]
+        return Visit(
+            id=p.id + suffix,
+            client=self.client_id(p.client),
+            window=Window(start=_at(day, p.window[0]), end=_at(day, p.window[1])),
+            duration_minutes=p.duration,
+            carers_required=2 if p.double else 1,
+            skills=sorted(p.skills),
+            priority=p.priority,
+            after=None
+            if p.after is None
+            else After(visit=self.plans[p.after].id + suffix, min_minutes=p.after_min, max_minutes=p.after_max),
+        )
+
+
+def care_plans(settings: GeneratorSettings, rng: random.Random) -> CarePlans:
+    """The place, the clients and their care plans: ``settings.visits`` calls a day.
+
+    Parameters
+    ----------
+    settings:
+        Size, place and mix knobs.
+    rng:
+        The day's random stream; this is the first thing drawn from it.
+
+    Returns
+    -------
+    CarePlans
+        Clients (not yet matched to carers) and their calls, with times of day.
+    """
+    place = _Streets(settings.osm_file, settings) if settings.osm_file else _Town(settings, rng)
+    client_plans, plans = _plan_clients(settings, rng)
+    _plan_times(client_plans, plans, rng)
+    out = CarePlans({}, client_plans, plans, place, width=max(3, len(str(len(client_plans)))))
+    for ci, cp in enumerate(client_plans):
+        cid = out.client_id(ci)
+        out.clients[cid] = _draw_client(cid, place.sample(rng), rng)
+        seen: dict[str, int] = {}
+        for i in cp.visits:
+            p = plans[i]
+            tag = "insulin" if p.kind == "insulin" else p.run
+            seen[tag] = seen.get(tag, 0) + 1
+            p.id = f"{cid}-{tag}" + (f"-{seen[tag]}" if seen[tag] > 1 else "")
+    return out
+
+
+def match_people(
+    settings: GeneratorSettings,
+    clients: dict[str, Client],
+    visits: list[Visit],
+    carers: list[Carer],
+    rng: random.Random,
+    days: int = 1,
+) -> None:
+    """Who suits whom, once the carers are drawn.
+
+    Draws carers' attributes and clients' requirements and preferences (from a stream of
+    their own), excluded carers, then repairs the plans so that every visit has carers who
+    may do it on duty, and draws the known_carers history. Changes the people in place.
+
+    Parameters
+    ----------
+    settings:
+        The shares of tags, requirements and preferences; the seed of the tags' stream.
+    clients, visits, carers:
+        The people and the visits, on one day or across a horizon.
+    rng:
+        The stream to draw exclusions, repairs and history from.
+    days:
+        How many days ``visits`` span: the history counts 4 weeks of a day's calls.
+    """
+    _draw_attributes(settings, list(clients.values()), carers, random.Random(f"carerota-tags-{settings.seed}"))
+    carer_ids = [c.id for c in carers]
+    for client in clients.values():
+        if len(carers) > 3 and rng.random() < 0.06:
+            client.excluded_carers = [rng.choice(carer_ids)]
+    _repair(clients, visits, carers, rng)
+    _history(clients, visits, carers, rng, days=days)
 
 
 # --------------------------------------------------------------------------- the night
@@ -985,7 +1301,7 @@ def _night(
     visits: list[Visit] = []
     for n, cid in enumerate(chosen):
         if n < settings.night_clients:
-            package = _weighted(rng, NIGHT_PACKAGES)
+            package = weighted(rng, NIGHT_PACKAGES)
             medication = rng.random() < 0.5
             for call in package:
                 lo, hi = NIGHT_CALLS[call]
@@ -995,7 +1311,7 @@ def _night(
                         id=f"{cid}-night-{call}",
                         client=cid,
                         window=Window(start=_at(day, planned - 30), end=_at(day, planned + 30)),
-                        duration_minutes=_weighted(rng, [(15, 0.1), (30, 0.75), (45, 0.15)]),
+                        duration_minutes=weighted(rng, [(15, 0.1), (30, 0.75), (45, 0.15)]),
                         skills=["medication"] if medication and call != "turn" else [],
                         priority="normal" if call == "turn" else "high",
                     )
@@ -1036,7 +1352,7 @@ def _night(
                 languages=languages,
                 gender="female" if rng.random() < settings.female_carer_share else "male",
                 max_work_minutes=600,  # a sleep-in is not working time: it does not count
-                hourly_wage=round(NATIONAL_LIVING_WAGE + _weighted(rng, [(0.0, 0.6), (0.5, 0.4)]), 2),
+                hourly_wage=round(NATIONAL_LIVING_WAGE + weighted(rng, [(0.0, 0.6), (0.5, 0.4)]), 2),
             )
         )
     _draw_attributes(settings, new_clients, carers, rng)  # tags as the day's carers and clients have
@@ -1054,6 +1370,7 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
     ----------
     settings:
         Size, seed, place and mix knobs (defaults: 300 visits, 40 carers, Leicester-like town).
+        ``days`` must be 1: :func:`optimiser.recurring.generate` serves longer horizons.
 
     Returns
     -------
@@ -1061,64 +1378,34 @@ def generate_day(settings: GeneratorSettings | None = None) -> Problem:
         Carers, clients and visits; haversine travel, or road travel on ``osm_file``.
     """
     settings = settings or GeneratorSettings()
+    if settings.days != 1:
+        raise InputError(f"generator settings: days: generate_day makes one day, got days={settings.days}; "
+                         "optimiser.recurring.generate makes a horizon of several days")
     rng = random.Random(f"carerota-{settings.seed}")
     day = datetime.combine(Date.fromisoformat(settings.date), datetime.min.time())
-    place = _Streets(settings.osm_file, settings) if settings.osm_file else _Town(settings, rng)
-
-    client_plans, plans = _plan_clients(settings, rng)
-    _plan_times(client_plans, plans, rng)
-    width = max(3, len(str(len(client_plans))))
-    clients: dict[str, Client] = {}
-    for ci, cp in enumerate(client_plans):
-        cid = f"client-{ci + 1:0{width}d}"
-        clients[cid] = _draw_client(cid, place.sample(rng), rng)
-        seen: dict[str, int] = {}
-        for i in cp.visits:
-            p = plans[i]
-            tag = "insulin" if p.kind == "insulin" else p.run
-            seen[tag] = seen.get(tag, 0) + 1
-            p.id = f"{cid}-{tag}" + (f"-{seen[tag]}" if seen[tag] > 1 else "")
-    visits = [
-        Visit(
-            id=p.id,
-            client=f"client-{p.client + 1:0{width}d}",
-            window=Window(start=_at(day, p.window[0]), end=_at(day, p.window[1])),
-            duration_minutes=p.duration,
-            carers_required=2 if p.double else 1,
-            skills=sorted(p.skills),
-            priority=p.priority,
-            after=None
-            if p.after is None
-            else After(visit=plans[p.after].id, min_minutes=p.after_min, max_minutes=p.after_max),
-        )
-        for cp in client_plans
-        for p in (plans[i] for i in cp.visits)
-    ]
-    carers = _make_carers(settings, plans, place, rng, day)
-    _draw_attributes(settings, list(clients.values()), carers, random.Random(f"carerota-tags-{settings.seed}"))
-    carer_ids = [c.id for c in carers]
-    for client in clients.values():
-        if len(carers) > 3 and rng.random() < 0.06:
-            client.excluded_carers = [rng.choice(carer_ids)]
-    _repair(clients, visits, carers, rng)
-    _history(clients, visits, carers, rng)
-    night_visits, night_carers = _night(settings, clients, place, day, width)
+    plan = care_plans(settings, rng)
+    clients, plans = plan.clients, plan.plans
+    visits = [plan.visit(i, day) for cp in plan.client_plans for i in cp.visits]
+    carers = _make_carers(settings, plans, plan.place, rng, day)
+    match_people(settings, clients, visits, carers, rng)
+    night_visits, night_carers = _night(settings, clients, plan.place, day, plan.width)
     night = ""
     if night_visits or night_carers:
         night = f"-night{settings.night_clients}s{settings.sleep_ins}w{settings.waking_nights}"
-
-    travel = (
-        Travel(road_network=RoadNetwork(osm_file=str(settings.osm_file)))
-        if settings.osm_file
-        else Travel()
-    )
     return Problem(
         id=f"uk-day-{settings.date}-{settings.visits}v-{settings.carers}c-seed{settings.seed}{night}",
         carers=carers + night_carers,
         clients=list(clients.values()),
         visits=visits + night_visits,
-        travel=travel,
+        travel=travel_of(settings),
     )
+
+
+def travel_of(settings: GeneratorSettings) -> Travel:
+    """The travel section: road travel on ``osm_file``, else the default estimate."""
+    if settings.osm_file:
+        return Travel(road_network=RoadNetwork(osm_file=str(settings.osm_file)))
+    return Travel()
 
 
 def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
@@ -1127,19 +1414,30 @@ def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
     A visit counts in the run its window starts in; a double-up counts twice. Times are
     minutes from the first day's midnight, so a night shift (21:15-07:00) counts in the
     ``night`` run (22:00-07:00), listed when the problem has one; sleep-ins and waking
-    nights count there too.
+    nights count there too. A horizon of several days: :func:`optimiser.recurring.horizon_capacity`.
     """
     starts = [s.start for c in problem.carers for s in c.shifts] + [v.window.start for v in problem.visits]
     if not starts:
         return {}
     day = datetime.combine(min(starts).date(), datetime.min.time())
+    runs = dict(RUNS)
+    if any((s.end - day).total_seconds() / 60 > 24 * 60 for c in problem.carers for s in c.shifts):
+        runs["night"] = (RUNS["bed"][1], NIGHT_SHIFT[1])
+    return run_capacity(problem.visits, [s for c in problem.carers for s in c.shifts], day, runs)
+
+
+def run_capacity(
+    visits: list[Visit], shifts: list[Shift], day: datetime, runs: dict[str, tuple[int, int]]
+) -> dict[str, dict[str, float]]:
+    """Per run of ``day`` (minutes after its midnight ``day``): carer-minutes its visits
+    need (no travel; a double-up twice) vs carer-minutes of ``shifts`` inside the run.
+
+    A visit counts in the run its window starts in (any visit but a plain one in the
+    ``night`` run, when ``runs`` has one); visits and shifts of other days fall outside."""
 
     def minute(t: datetime) -> float:
         return (t - day).total_seconds() / 60
 
-    runs = dict(RUNS)
-    if any(minute(s.end) > 24 * 60 for c in problem.carers for s in c.shifts):
-        runs["night"] = (RUNS["bed"][1], NIGHT_SHIFT[1])
     out: dict[str, dict[str, float]] = {}
     def run_of(v: Visit) -> str | None:
         if v.kind != "visit" and "night" in runs:
@@ -1147,11 +1445,10 @@ def capacity_summary(problem: Problem) -> dict[str, dict[str, float]]:
         return next((r for r, (rs, re_) in runs.items() if rs <= minute(v.window.start) < re_), None)
 
     for run, (rs, re_) in runs.items():
-        need = sum(v.duration_minutes * v.carers_required for v in problem.visits if run_of(v) == run)
+        need = sum(v.duration_minutes * v.carers_required for v in visits if run_of(v) == run)
         duty = 0.0
-        for c in problem.carers:
-            for s in c.shifts:
-                duty += max(0.0, min(minute(s.end), re_) - max(minute(s.start), rs))
+        for s in shifts:
+            duty += max(0.0, min(minute(s.end), re_) - max(minute(s.start), rs))
         out[run] = {
             "visit_minutes": float(need),
             "carer_minutes": duty,
