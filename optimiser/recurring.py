@@ -68,20 +68,21 @@ from .generator import (
     travel_of,
     weighted,
 )
-from .model import Carer, Problem, Shift, Visit
+from .model import Carer, Policy, Problem, Shift, Visit
 
 DAY = 24 * 60
+_POLICY = Policy()  # the rules' defaults: the rota keeps what the validator checks
 #: Rest between one working day's last shift and the next day's first (minutes):
-#: Working Time Regulations, 11 h daily rest (DOMAIN.md).
-DAILY_REST_MINUTES = 11 * 60
+#: Working Time Regulations, 11 h daily rest (DOMAIN.md; policy.daily_rest_minutes).
+DAILY_REST_MINUTES: int = _POLICY.daily_rest_minutes  # type: ignore[assignment]
 #: At most this many working days in a row: the 24 h weekly rest of the Working Time
 #: Regulations (DOMAIN.md) kept as a whole day off in every 7 days. With no night shifts a
 #: day off is a full calendar day without work, so it is at least 24 h of rest.
-MAX_CONSECUTIVE_DAYS = 6
+MAX_CONSECUTIVE_DAYS: int = _POLICY.max_consecutive_days  # type: ignore[assignment]
 #: Shift minutes in any 7 consecutive days: the 48 h week of the Working Time Regulations
 #: (DOMAIN.md), held every week rather than on a 17-week average, and on shift time (waits
-#: between visits included), which is at least the working time.
-MAX_WEEK_MINUTES = 48 * 60
+#: between visits included), which is at least the working time (policy.max_week_minutes).
+MAX_WEEK_MINUTES: int = _POLICY.max_week_minutes  # type: ignore[assignment]
 #: A part of a shift that rest rules trim below this is dropped: fewer than 2 h is not
 #: worth the trip out (working assumption, unverified).
 MIN_SPAN_MINUTES = 120
@@ -427,10 +428,12 @@ def generate_horizon(settings: GeneratorSettings) -> Problem:
         ]
         if not shifts:
             continue  # away the whole horizon: not on this rota
-        max_work = sum(min(_minutes(spans), rota.cap) for spans in rota.days if spans)
+        # max_work_minutes caps each calendar week (the horizon starts on a Monday)
+        per_day = [min(_minutes(spans), rota.cap) if spans else 0 for spans in rota.days]
+        max_work = max(sum(per_day[w:w + 7]) for w in range(0, len(per_day), 7))
         contracted = None
         if u is not None:
-            contracted = min(_guarantee(rota, n_days, u), int(GUARANTEE_SHARE[1] * max_work) // 30 * 30)
+            contracted = min(_guarantee(rota, n_days, u), int(GUARANTEE_SHARE[1] * sum(per_day)) // 30 * 30)
         carers.append(make_carer(settings, rota.person, carer_id(k, settings.carers), shifts, max_work, contracted, rng))
 
     match_people(settings, plan.clients, visits, carers, rng, days=n_days)
