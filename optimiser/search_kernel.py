@@ -621,43 +621,58 @@ def _ruin_carer(p, s, vi, usable, dirty, removed, n_removed, rng, starts, ok, st
 
 
 @njit(cache=True)
-def _restore(p, s, acc, touched, n_touched, dirty, starts):
-    """Undo a step: the routes in ``dirty`` and the nodes in ``touched`` go back to ``acc``."""
+def _restore(p, s, acc, dirty, starts):
+    """Undo a step: the routes in ``dirty`` go back to ``acc``. Every node a step inserts
+    or takes out is in a dirty route before or after it (a lone `after` partner inserted
+    with a ruined visit included), so the bookkeeping is undone route by route."""
     acc_nodes, acc_length, acc_pin = acc
-    for i in range(n_touched):
-        u = touched[i]
-        v = s.route_of[u]
-        if v >= 0:
-            _unassign(p, s, u, v)
-            s.route_of[u] = -1
     for v in range(s.length.shape[0]):
         if dirty[v]:
             for k in range(s.length[v]):
-                s.route_of[s.nodes[v, k]] = -1
-    for i in range(n_touched):
-        u = touched[i]
-        _set_pin(p, s, u, acc_pin[u])
+                u = s.nodes[v, k]
+                _unassign(p, s, u, v)
+                s.route_of[u] = -1
+                _set_pin(p, s, u, -1)
     for v in range(s.length.shape[0]):
         if dirty[v]:
             s.length[v] = acc_length[v]
             s.nodes[v, :acc_length[v]] = acc_nodes[v, :acc_length[v]]
+            for k in range(acc_length[v]):
+                _set_pin(p, s, s.nodes[v, k], acc_pin[s.nodes[v, k]])
             refresh(p, s, v, starts)
-    for i in range(n_touched):
-        u = touched[i]
-        v = s.route_of[u]
-        if v >= 0:
-            _assign(p, s, u, v)
+            for k in range(acc_length[v]):
+                _assign(p, s, s.nodes[v, k], v)
 
 
 @njit(cache=True)
-def _keep(s, acc, touched, n_touched, dirty):
+def _keep(s, acc, dirty):
+    """Accept a step: ``acc`` takes the routes in ``dirty`` and the pins of every node that
+    was or is in them."""
     acc_nodes, acc_length, acc_pin = acc
     for v in range(s.length.shape[0]):
         if dirty[v]:
+            for k in range(acc_length[v]):
+                acc_pin[acc_nodes[v, k]] = s.pin[acc_nodes[v, k]]
             acc_length[v] = s.length[v]
             acc_nodes[v, :s.length[v]] = s.nodes[v, :s.length[v]]
-    for i in range(n_touched):
-        acc_pin[touched[i]] = s.pin[touched[i]]
+            for k in range(s.length[v]):
+                acc_pin[s.nodes[v, k]] = s.pin[s.nodes[v, k]]
+
+
+@njit(cache=True)
+def _note_out(p, s, vi, out_visits):
+    """Keep ``out_visits`` = [count, visits left out...] right about visit ``vi``."""
+    k = -1
+    for j in range(out_visits[0]):
+        if out_visits[1 + j] == vi:
+            k = j
+    placed = s.route_of[p.vnodes[vi, 0]] >= 0
+    if placed and k >= 0:
+        out_visits[1 + k] = out_visits[out_visits[0]]
+        out_visits[0] -= 1
+    elif not placed and k < 0:
+        out_visits[0] += 1
+        out_visits[out_visits[0]] = vi
 
 
 @njit(cache=True)
@@ -673,7 +688,6 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
     n_visits = p.vnodes.shape[0]
     removed = np.empty(n_visits + 1, dtype=np.int64)
     keys = np.empty(n_visits + 1, dtype=np.float64)
-    touched = np.empty(2 * n_visits + 2, dtype=np.int64)
     dirty = np.zeros(n_vehicles, dtype=np.bool_)
     opts_a = np.empty((n_vehicles * (width + 1) + 1, 6), dtype=np.int64)
     opts_b = np.empty_like(opts_a)
@@ -708,13 +722,6 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
                                       stack)
         if n_removed == 0:
             continue
-        n_touched = 0
-        for i in range(n_removed):
-            for j in range(2):
-                u = p.vnodes[removed[i], j]
-                if u >= 0:
-                    touched[n_touched] = u
-                    n_touched += 1
         if ok[0]:
             # by priority; within it one of SISR's orders (random, demand, far, close) or narrowest window first
             how = random01(rng) * 13.0
@@ -742,26 +749,19 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
         accept = ok[0] and (value < values[0] or (
             temperature > 0 and value < values[0] - temperature * np.log(max(random01(rng), 1e-300))))
         if accept:
-            _keep(s, acc, touched, n_touched, dirty)
+            _keep(s, acc, dirty)
             for v in range(n_vehicles):
                 if dirty[v]:
                     since_best[v] = True
             values[0] = value
             counts[1] += 1
-            # the visits left out now
+            # the visits left out now: those taken out, and their `after` partners (a lone
+            # pair goes in together)
             for i in range(n_removed):
                 vi = removed[i]
-                u = p.vnodes[vi, 0]
-                k = -1
-                for j in range(out_visits[0]):
-                    if out_visits[1 + j] == vi:
-                        k = j
-                if s.route_of[u] >= 0 and k >= 0:
-                    out_visits[1 + k] = out_visits[out_visits[0]]
-                    out_visits[0] -= 1
-                elif s.route_of[u] < 0 and k < 0:
-                    out_visits[0] += 1
-                    out_visits[out_visits[0]] = vi
+                _note_out(p, s, vi, out_visits)
+                for j in range(p.p_first[vi], p.p_first[vi + 1]):
+                    _note_out(p, s, p.p_visit[j], out_visits)
             if value < values[1]:
                 values[1] = value
                 for v in range(n_vehicles):
@@ -771,4 +771,4 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
                         since_best[v] = False
                 best[2][:] = acc[2]
         else:
-            _restore(p, s, acc, touched, n_touched, dirty, starts)
+            _restore(p, s, acc, dirty, starts)

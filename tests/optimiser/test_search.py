@@ -50,6 +50,18 @@ def test_generated_day_with_after_gaps_commutes_and_breaks():
     assert after == _kernel_value(c)
 
 
+def test_the_value_it_tracks_is_the_rosters_when_many_visits_are_out():
+    """An overfull day: visits left out, `after` pairs inserted two at a time. The value the
+    search reports (progress, history) and accepts steps by is the true objective; an undone
+    step once left a lone pair's partner counted as placed."""
+    c = construction(generate_day(GeneratorSettings(visits=200, carers=10, seed=1)), exact=True)
+    reported = []
+    best = search.improve(c, Deadline.after(60), seed=0, max_steps=4000,
+                          on_improve=lambda value, out: reported.append(value))
+    assert reported and reported[-1] == best == c.objective() == _kernel_value(c)
+    assert len(c.placed) < 200
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
 def test_every_roster_it_returns_validates(seed):
     p = random_day(60, 7, seed=seed, double_share=0.2, walker_share=0.3)
