@@ -45,6 +45,8 @@ Arrays = namedtuple("Arrays", [
     "allowed", "neighbours", "depot_distance",
     # per visit
     "vnodes", "rank", "width", "p_first", "p_visit", "p_lo", "p_hi",
+    # per client: her visits (CSR: c_visits[c_first[cl]:c_first[cl + 1]])
+    "c_first", "c_visits",
     # per client x carer
     "pair_cost", "new_cost",
     # scalars as arrays: [late cost per minute], break limits
@@ -589,6 +591,17 @@ def _ruin_strings(p, s, seed_node, string_mean, string_max, usable, dirty, remov
 
 
 @njit(cache=True)
+def _ruin_client(p, s, cl, usable, dirty, removed, n_removed, starts, ok, stack):
+    """Take out every placed visit of client ``cl`` (on every day of the horizon)."""
+    for j in range(p.c_first[cl], p.c_first[cl + 1]):
+        wi = p.c_visits[j]
+        v = s.route_of[p.vnodes[wi, 0]]
+        if v >= 0 and usable[v]:
+            n_removed = remove_visit(p, s, wi, removed, n_removed, dirty, starts, ok, stack)
+    return n_removed
+
+
+@njit(cache=True)
 def _ruin_carer(p, s, vi, usable, dirty, removed, n_removed, rng, starts, ok, stack):
     """For a visit left out: clear what one vehicle it may use does during its window."""
     u = p.vnodes[vi, 0]
@@ -681,7 +694,8 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
 
     ``values`` = [current objective, best objective]; ``best`` = (nodes, length, pin) of
     the best roster; ``settings`` = [string mean, string max, blink, share of steps
-    centred on a visit left out, share of those that clear a carer]; ``out_visits`` =
+    centred on a visit left out, share of those that clear a carer, share of the others
+    that take out the client's visits first]; ``out_visits`` =
     [count, visits left out...] (kept up to date); ``counts`` = [steps run, accepted];
     ``since_best`` marks the routes changed since the best roster was copied."""
     n_vehicles, width = s.nodes.shape
@@ -697,6 +711,7 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
     stack = np.empty(stack_size(p), dtype=np.int64)
     string_mean, string_max, blink, out_share, clear_share = settings[0], settings[1], settings[2], settings[3], \
         settings[4]
+    client_share = settings[5]
 
     for _ in range(iterations):
         counts[0] += 1
@@ -718,8 +733,11 @@ def steps(p, s, acc, best, values, temperature, usable, iterations, rng, setting
                 u = int(random01(rng) * s.route_of.shape[0])
                 if s.route_of[u] >= 0:
                     break
-            n_removed = _ruin_strings(p, s, u, string_mean, string_max, usable, dirty, removed, 0, rng, starts, ok,
-                                      stack)
+            n_removed = 0
+            if client_share > 0 and random01(rng) < client_share:
+                n_removed = _ruin_client(p, s, p.client[u], usable, dirty, removed, 0, starts, ok, stack)
+            n_removed = _ruin_strings(p, s, u, string_mean, string_max, usable, dirty, removed, n_removed, rng,
+                                      starts, ok, stack)
         if n_removed == 0:
             continue
         if ok[0]:
