@@ -62,6 +62,8 @@ NOT_RUN = {
         "a minute, on the shared home-care instances: a record run; tests/benchmarks/test_step_rate.py runs it small",
     "python -m benchmarks.vroom_days --visits 300,1000 --seconds 30 --seeds 1,2":
         "minutes: a record run; tests/benchmarks/test_vroom_days.py runs it on a 30-visit day",
+    "python -m benchmarks.week --days 7 --visits 300 --carers 75 --seeds 1,2,3 --time-limit 300":
+        "an hour: the record run; tests/benchmarks/test_week.py runs it on a 3-day horizon",
     "python -m benchmarks.api_load":
         "a 60 s load test with 20 clients: a record run",
     "python -m benchmarks.api_fuzz --examples 50":
