@@ -192,9 +192,9 @@ def stops_by_day(p: Problem, solution: Solution) -> dict[tuple[str, str], list]:
 
 
 def minutes_text(v: float) -> str:
-    """As the viewer's formatMinutes."""
+    """As the viewer's formatMinutes (no-break spaces within its parts)."""
     m = math.floor(v + 0.5)
-    return f"{m:,} min" + (f" ({m // 60} h {m % 60:02d})" if m >= 60 else "")
+    return f"{m:,}\u00a0min" + (f" ({m // 60}\u00a0h\u00a0{m % 60:02d})" if m >= 60 else "")
 
 
 def gantt_visits(page) -> dict[str, int]:

@@ -40,13 +40,15 @@ function oneDecimal(x) {
   return x.toFixed(1);
 }
 
-// Whole minutes, with hours and minutes beside them from an hour up: "1,234 min (20 h 34)".
+// Whole minutes, with hours and minutes beside them from an hour up: "1,234 min (20 h 34)";
+// no-break spaces inside each part, so a narrow cell wraps between them only.
 export function formatMinutes(v) {
   if (v === null || v === undefined) return "—";
   const m = Math.round(v);
-  const text = `${m.toLocaleString("en-GB")} min`;
+  const text = `${m.toLocaleString("en-GB")}\u00a0min`;
   if (Math.abs(m) < 60) return text;
-  return `${text} (${m < 0 ? "−" : ""}${Math.floor(Math.abs(m) / 60)} h ${String(Math.abs(m) % 60).padStart(2, "0")})`;
+  const h = Math.floor(Math.abs(m) / 60), mm = String(Math.abs(m) % 60).padStart(2, "0");
+  return `${text} (${m < 0 ? "−" : ""}${h}\u00a0h\u00a0${mm})`;
 }
 
 function show(key, v) {
