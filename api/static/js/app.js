@@ -4,6 +4,7 @@ import { makeClient } from "./api.js";
 import { renderGantt, selectRow } from "./gantt.js";
 import { renderMap } from "./map.js";
 import { renderKpis, renderUnassigned } from "./panels.js";
+import { dayLabel, daySlice, horizonDays, pickCell, renderClientWeek, renderWeekGrid } from "./week.js";
 
 const $ = (id) => document.getElementById(id);
 const keyInput = $("api-key");
@@ -104,20 +105,62 @@ async function showResult(jobId) {
   } catch (err) { status(describe(err), true); }
 }
 
+// A roster over several days adds the week views; the timeline and the map show one day of it.
+let week = { days: [], day: null };
+let selected = null;  // the carer picked on the timeline or the week grid
+
 function render() {
   const { problem, solution } = current;
   $("results").hidden = false;
   renderKpis($("kpis"), solution.kpis);
-  renderGantt($("timeline"), problem, solution, select);
-  current.map = renderMap($("map"), problem, solution, { tiles: $("tiles").checked, geojson: current.geojson });
+  const days = horizonDays(problem);
+  week = { days: days.length > 1 ? days : [], day: days.includes(week.day) ? week.day : days[0] };
+  for (const id of ["week-section", "client-section", "day-pick"]) $(id).hidden = !week.days.length;
+  if (week.days.length) {
+    renderWeekGrid($("week-grid"), problem, solution, week.days, showDay);
+    $("day-select").replaceChildren(...week.days.map((d) => new Option(dayLabel(d), d)));
+    const clients = problem.clients.map((c) => c.id);
+    const chosen = clients.includes($("client-select").value) ? $("client-select").value : clients[0];
+    $("client-select").replaceChildren(...clients.map((c) => new Option(c, c)));
+    $("client-select").value = chosen || "";
+    showClient();
+  }
+  renderDay();
   renderUnassigned($("unassigned"), $("unassigned-count"), problem, solution);
 }
 
-let selected = null;
+// The timeline and the map: the whole roster of a one-day problem, else the chosen day.
+function renderDay() {
+  const view = week.days.length ? daySlice(current.problem, current.solution, current.geojson, week.day) : current;
+  $("timeline-day").textContent = week.days.length ? `— ${dayLabel(week.day)}` : "";
+  if (week.days.length) $("day-select").value = week.day;
+  $("timeline").dataset.day = week.days.length ? week.day : "";
+  renderGantt($("timeline"), view.problem, view.solution, select);
+  current.map = renderMap($("map"), view.problem, view.solution, { tiles: $("tiles").checked, geojson: view.geojson });
+  highlight();
+}
+
+// A cell of the week grid: that carer's day on the timeline.
+function showDay(carerId, day) {
+  week.day = day;
+  selected = carerId;
+  renderDay();
+  $("timeline-section").scrollIntoView({ block: "nearest" });
+}
+
+function showClient() {
+  renderClientWeek($("client-week"), current.problem, current.solution, $("client-select").value);
+}
+
 function select(carerId) {
   selected = selected === carerId ? null : carerId;
+  highlight();
+}
+
+function highlight() {
   selectRow($("timeline"), selected);
   if (current.map) current.map.select(selected);
+  if (week.days.length) pickCell($("week-grid"), selected, week.day);
 }
 
 async function refreshJobs() {
@@ -150,4 +193,6 @@ $("cancel").addEventListener("click", cancel);
 $("refresh-jobs").addEventListener("click", refreshJobs);
 $("past-jobs").addEventListener("change", pickJob);
 $("tiles").addEventListener("change", () => { if (current.solution) render(); });
+$("day-select").addEventListener("change", () => { week.day = $("day-select").value; renderDay(); });
+$("client-select").addEventListener("change", showClient);
 refreshJobs();

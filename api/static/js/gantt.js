@@ -1,6 +1,6 @@
 // The timeline: one row per carer with shifts, commute, travel, waiting, visits and breaks.
 
-import { svg, title, minutes, hhmm } from "./svg.js";
+import { svg, title, minutes, hhmm, shiftIndex } from "./svg.js";
 
 const ROW = 22, LABEL = 130, TOP = 20;
 
@@ -42,11 +42,10 @@ export function renderGantt(container, problem, solution, onSelect) {
       title(svg("rect", { x: x(minutes(s.start)), y: y + 2, width: x(minutes(s.end)) - x(minutes(s.start)), height: ROW - 4, class: "shift" }, row),
         `shift ${hhmm(s.start)}–${hhmm(s.end)}`);
     }
-    const shiftOf = (iso) => carer.shifts.findIndex((s) => minutes(s.start) <= minutes(iso) && minutes(iso) <= minutes(s.end));
     let prevShift = null;
     for (const stop of route.stops) {
       const visit = visits.get(stop.visit) || {};
-      const shift = shiftOf(stop.start);
+      const shift = shiftIndex(carer, stop.start);
       const commute = shift !== prevShift;  // first stop of a shift: unpaid travel from home
       prevShift = shift;
       const arrive = minutes(stop.arrival), start = minutes(stop.start), end = minutes(stop.end);

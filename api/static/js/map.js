@@ -1,7 +1,7 @@
 // Routes on a Web Mercator SVG: plain drawing offline, OpenStreetMap tiles underneath when online.
 // Lines follow roads when the server has GeoJSON from the geo package, else straight legs.
 
-import { svg, title, colour, minutes } from "./svg.js";
+import { svg, title, colour, shiftIndex } from "./svg.js";
 
 const TILE = 256;
 const TILE_URL = (z, x, y) => `https://tile.openstreetmap.org/${z}/${x}/${y}.png`;
@@ -83,10 +83,9 @@ export function renderMap(container, problem, solution, { tiles = false, geojson
 // [lon, lat] polylines, one per shift: home -> visits -> home.
 function straightLegs(carer, route, visits, points) {
   const home = [carer.home.lon, carer.home.lat];
-  const shiftOf = (iso) => carer.shifts.findIndex((s) => minutes(s.start) <= minutes(iso) && minutes(iso) <= minutes(s.end));
   const runs = new Map();
   for (const stop of route.stops) {
-    const k = shiftOf(stop.start);
+    const k = shiftIndex(carer, stop.start);
     if (!runs.has(k)) runs.set(k, [home]);
     const p = points.get(visits.get(stop.visit)?.client);
     if (p) runs.get(k).push([p.lon, p.lat]);

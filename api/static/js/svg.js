@@ -29,6 +29,12 @@ export function title(el, text) {
 export const minutes = (iso) => Date.parse(iso + (iso.endsWith("Z") ? "" : "Z")) / 60000;
 export const hhmm = (iso) => iso.slice(11, 16);
 
+// The index of the carer's shift that holds the time (-1 when none does).
+export function shiftIndex(carer, iso) {
+  const t = minutes(iso);
+  return carer.shifts.findIndex((s) => minutes(s.start) <= t && t <= minutes(s.end));
+}
+
 // A distinct, stable colour per carer: golden-angle hues in order of first use.
 const colours = new Map();
 export function colour(id) {
