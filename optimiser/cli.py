@@ -52,12 +52,15 @@ def cmd_solve(args: argparse.Namespace) -> int:
             raise InputError(f"--max-steps must be a positive whole number, got {args.max_steps}")
         problem = problem.model_copy(update={"options": problem.options.model_copy(
             update={"max_steps": args.max_steps})})
+    start = None
     if args.previous is not None:
-        from .previous import carry_forward
+        from .previous import carers_before, carry_forward
 
-        problem = carry_forward(problem, read_problem(args.previous[0]), read_solution(args.previous[1]))
+        before, roster = read_problem(args.previous[0]), read_solution(args.previous[1])
+        start = carers_before(problem, before, roster)
+        problem = carry_forward(problem, before, roster)
     progress = _progress_printer()
-    solution = solve(problem, time_limit=args.time_limit, seed=args.seed, progress=progress)
+    solution = solve(problem, time_limit=args.time_limit, seed=args.seed, progress=progress, start=start)
     if solution.statistics.compile_seconds >= 5:
         print(f"compiled the search in {solution.statistics.compile_seconds:.0f} s (first run after an install; "
               "not part of the time limit)")
@@ -138,8 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=None,
                    help="stop the search after this many steps too: the same seed and steps give the same roster")
     p.add_argument("--previous", nargs=2, metavar=("PROBLEM", "ROSTER"), default=None,
-                   help="last week's problem and roster: clients keep the carers they had unless changing "
-                   "saves more than continuity is worth (their visits count in known_carers)")
+                   help="last week's problem and roster: the first roster gives each call to the carers who "
+                   "did it last time where it still fits, and their visits count in clients' known_carers")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("validate", help="re-check a roster against every hard rule")

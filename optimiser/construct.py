@@ -621,6 +621,18 @@ class Construction:
             r.nodes, r.est, r.lst, r.arc_t, r.arc_c, r.load, r.due = (
                 nodes[:], est[:], lst[:], arc_t[:], arc_c[:], load, due[:])
 
+    def follow(self, carers_of: dict[int, tuple[int, ...]]) -> None:
+        """Insert each visit ``carers_of`` names into those carers' shifts first, in window
+        order (a rota rolled forward: the carers who did the call last time keep it where it
+        still fits); what does not fit is left to :meth:`run`."""
+        data = self.data
+        for vi in sorted(carers_of, key=lambda vi: int(data.window_start[data.nodes_of_visit[vi][0]])):
+            if vi in self.placed:
+                continue
+            self.focus = {v for ci in carers_of[vi] for v in data.vehicles_of[ci]}
+            self.insert(vi)
+        self.focus = None
+
     def run(self, order: list[int] | None = None) -> list[list[int]]:
         """Insert every visit of the model in ``order``; return node sequences per vehicle."""
         problem = self.data.problem

@@ -95,7 +95,7 @@ improve it are :mod:`optimiser.fleet` (fewer routes; compiled in :mod:`optimiser
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -150,6 +150,7 @@ def solve(
     travel: TravelTimes | None = None,
     first_solution: str | None = None,
     params: SearchParams | None = None,
+    start: Mapping[str, Sequence[str]] | None = None,
 ) -> Solution:
     """Build a roster for ``problem``.
 
@@ -172,6 +173,11 @@ def solve(
     params
         The search's parameters (default :class:`optimiser.params.SearchParams`, the
         measured values).
+    start
+        Visit id -> carer ids who should keep it where it still fits (a rota rolled
+        forward, :func:`optimiser.previous.carers_before`): the first roster places those
+        visits with those carers first (:meth:`Construction.follow`), the search then goes
+        on from it. Greedy strategies only; unknown ids are ignored.
     """
     from .explain import explain_unassigned
     from .kpis import compute_kpis
@@ -200,7 +206,14 @@ def solve(
     if data.nodes_of_visit:
         model = RoutingModel(data, params)
         deadline = Deadline.after(max(0.05, time_limit - (_time.monotonic() - started)))
-        plan = model.search(strategy, deadline, started, stats, progress, seed, problem.options.max_steps)
+        carers_of = None
+        if start:
+            visit_index = {v.id: i for i, v in enumerate(problem.visits)}
+            carer_index = {c.id: i for i, c in enumerate(problem.carers)}
+            carers_of = {visit_index[v]: tuple(carer_index[k] for k in ks if k in carer_index)
+                         for v, ks in start.items() if v in visit_index and visit_index[v] in data.nodes_of_visit}
+        plan = model.search(strategy, deadline, started, stats, progress, seed, problem.options.max_steps,
+                            carers_of)
         if plan is None:
             found = False
         else:
@@ -572,9 +585,11 @@ class RoutingModel:
         progress: Callable[[Progress], None] | None,
         seed: int = 0,
         max_steps: int | None = None,
+        carers_of: dict[int, tuple[int, ...]] | None = None,
     ):
         """Search until ``deadline``; return the best plan or None (``started``: the
-        ``time.monotonic()`` the solve began, for the reported times)."""
+        ``time.monotonic()`` the solve began, for the reported times; ``carers_of``: visits
+        to place with given carers first, see :func:`solve`'s ``start``)."""
         # leave time to read the roster back and explain what stayed out
         finish = deadline.earlier(min(0.5, 0.05 * deadline.remaining()))
         best: list[float | None] = [None]
@@ -596,6 +611,8 @@ class RoutingModel:
         if strategy.startswith(GREEDY):
             construction = Construction(self.data, self.continuity, self.transit_matrices, self.cost_matrices,
                                         self.penalty, self.work_targets)
+            if carers_of:
+                construction.follow(carers_of)
             sequences = construction.run()
             if strategy == GREEDY:
                 strategy = SISR_GLS if self.polish and not max_steps else SISR

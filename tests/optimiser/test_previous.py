@@ -70,3 +70,28 @@ def test_cli_previous(tmp_path, capsys):
     assert main(["solve", str(tmp_path / "p.json"), "--time-limit", "1", "-o", str(tmp_path / "s3.json"),
                  "--previous", str(tmp_path / "w.json"), str(tmp_path / "s.json")]) == 2
     assert "--previous: the roster is of problem" in capsys.readouterr().err
+
+
+def test_a_rolled_forward_rota_gives_each_call_to_its_carers_first():
+    from optimiser.previous import carers_before
+
+    from .test_engine_construct import construction
+
+    p = random_day(40, 6, seed=5)
+    s = solve(p, time_limit=1.0, seed=2)
+    named = carers_before(p, p, s)
+    done = {st.visit: r.carer for r in s.routes for st in r.stops}
+    assert set(named) == set(done) and all(done[v] in named[v] for v in named)
+    # the first roster, before any search: every named call with its carers
+    c = construction(p)  # (its data and matrices; c2 starts empty)
+    index = {v.id: i for i, v in enumerate(p.visits)}
+    carer_index = {k.id: i for i, k in enumerate(p.carers)}
+    c2 = type(c)(c.data, c.continuity, c.vehicle_T, c.vehicle_C, c.penalty, c.work_targets)
+    c2.follow({index[v]: tuple(carer_index[k] for k in ks) for v, ks in named.items()})
+    by = {p.visits[c2.data.node_visit[u]].id: p.carers[r.home].id for r in c2.routes for u in r.nodes}
+    kept = sum(1 for v, k in by.items() if k in named[v])
+    assert kept == len(by) and kept >= 0.9 * len(named)
+    # and through the solver, with a one-step search: the roster is the rolled-forward one
+    brief = p.model_copy(update={"options": p.options.model_copy(update={"max_steps": 1})})
+    again = solve(brief, time_limit=5.0, seed=3, start=named)
+    assert sum(1 for r in again.routes for st in r.stops if r.carer in named.get(st.visit, ())) >= 0.9 * len(named)
