@@ -100,6 +100,17 @@ def kpi_table(k: Mapping[str, Any]) -> str:
     ]
     if k.get("sleep_ins") or k.get("waking_nights"):
         rows.append(("sleep-ins / waking nights", f"{k.get('sleep_ins', 0)} / {k.get('waking_nights', 0)}"))
+    if (k.get("days") or 0) > 1:  # a horizon of several days: the week's figures
+        carers = [c for c in (k.get("per_carer") or {}).values() if c.get("days_worked")]
+        weekends = sum(1 for c in carers if c.get("weekend_days_worked"))
+        longest = max((c.get("longest_day_minutes") or 0 for c in carers), default=0)
+        rows += [
+            ("days", str(k["days"])),
+            ("days worked per carer", f"mean {_num(k.get('days_worked_mean'), '.1f')}; "
+                                      f"{weekends} of {len(carers)} carers work a weekend day"),
+            ("longest working day", f"{_num(longest)} min"),
+            ("time spread of recurring calls", f"median {_num(k.get('time_spread_median_minutes'))} min"),
+        ]
     for item in ("contact_wage", "travel_time_wage", "sleep_in_allowances", "mileage", "ni_pension",
                  "other_on_costs", "running_business", "profit"):
         if item == "sleep_in_allowances" and not cost.get(item):

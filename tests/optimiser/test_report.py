@@ -122,3 +122,13 @@ def test_timeline_names_the_day_when_a_route_spans_several():
     lines = render_report(s, p).splitlines()
     assert " Monday 23 November" in lines and " Tuesday 24 November" in lines
     assert lines.index(" Monday 23 November") < lines.index(" Tuesday 24 November")
+    # two days: the KPI table carries the week's figures (the second visit starts 10 min later)
+    s.routes[0].stops[1] = s.routes[0].stops[1].model_copy(update={
+        "arrival": dt("08:10").replace(day=24), "start": dt("08:10").replace(day=24), "end": dt("08:40").replace(day=24)})
+    s.kpis = compute_kpis(p, s)
+    rows = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in render_report(s, p).splitlines()}
+    assert rows["days worked per carer"] == "mean 2.0; 0 of 1 carers work a weekend day"
+    assert rows["time spread of recurring calls"] == "median 10 min"
+    p1, s1 = day()
+    one_day = render_report(s1, p1)
+    assert "days worked per carer" not in one_day
