@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from optimiser.model import Problem, Solution
-from optimiser.rules import paid_minutes, week_cap, week_of
-from optimiser.sources import travel_times
+from optimiser.rules import week_cap, week_of
 from optimiser.validator import validate
 
 from .days import run_engine
@@ -134,17 +133,13 @@ def day_by_day(problem: Problem, time_limit: float, seed: int) -> dict[str, Any]
         s: Solution = out["solution"]
         peak, wall = max(peak, out["peak_memory_mb"]), wall + out["wall_seconds"]
         solutions.append(s)
-        visits = {v.id: v for v in part.visits}
-        travel = travel_times(part)
+        client_of = {v.id: v.client for v in part.visits}
         for r in s.routes:
-            mode = next(c.travel_mode for c in part.carers if c.id == r.carer)
-            for i, st in enumerate(r.stops):
-                v = visits[st.visit]
-                known[v.client][r.carer] += 1
-                paid[(r.carer, week_of(st.start))] += paid_minutes(v)
-                if i and r.stops[i - 1].end.date() == st.start.date():  # travel between visits of a day
-                    paid[(r.carer, week_of(st.start))] += travel.leg(mode, visits[r.stops[i - 1].visit].client,
-                                                                      v.client)[0]
+            for st in r.stops:
+                known[client_of[st.visit]][r.carer] += 1
+        for carer_id, ck in s.kpis["per_carer"].items():  # the day's paid minutes, as the KPIs count them
+            for week, minutes in ck["paid_minutes_by_week"].items():
+                paid[(carer_id, date.fromisoformat(week))] += minutes
     return {"solution": merge(problem, solutions), "peak_memory_mb": peak, "wall_seconds": round(wall, 1)}
 
 

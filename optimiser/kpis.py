@@ -370,9 +370,7 @@ def _week_of_carer(r: Roster, carer_id: str, ck: CarerKpis) -> None:
         first, last = run[0].start, max(pl.end for pl in run)
         span = days.setdefault(day, [first, last])
         span[0], span[1] = min(span[0], first), max(span[1], last)
-        week = str(rules.week_of(carer.shifts[run[0].shift].start))
-        paid = sum(rules.paid_minutes(pl.visit) for pl in run) + sum(leg.minutes for leg in r.legs(run) if leg.paid)
-        ck.paid_minutes_by_week[week] = ck.paid_minutes_by_week.get(week, 0.0) + paid
+    ck.paid_minutes_by_week = {str(week): a + b for week, (a, b) in sorted(r.paid_by_week(carer_id).items())}
     ck.days_worked = len(days)
     ck.weekend_days_worked = sum(1 for d in days if d.weekday() >= 5)  # type: ignore[attr-defined]
     ck.longest_day_minutes = max((b - a for a, b in days.values()), default=0.0)

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from .model import Break, Carer, Client, Problem, Solution, Stop, Visit
+from .rules import paid_minutes, week_of
 from .travel import TravelTimes
 
 TOL = 1e-6
@@ -173,6 +174,18 @@ class Roster:
             origin, paid = pl.client.id, True
         self._legs[id(run)] = (run, out)
         return out
+
+    def paid_by_week(self, carer_id: str) -> dict[date, tuple[float, float]]:
+        """``(visit minutes, paid travel minutes)`` of a carer per calendar week (its Monday; a
+        shift counts in the week it starts): visits paid by the hour (not sleep-ins) and travel
+        between visits within a shift -- what ``rules.week_cap`` caps."""
+        weeks: dict[date, tuple[float, float]] = {}
+        for run in self.runs(carer_id):
+            week = week_of(run[0].carer.shifts[run[0].shift].start)
+            visit_min, travel_min = weeks.get(week, (0.0, 0.0))
+            weeks[week] = (visit_min + sum(paid_minutes(pl.visit) for pl in run),
+                           travel_min + sum(leg.minutes for leg in self.legs(run) if leg.paid))
+        return weeks
 
     def home_leg(self, run: list[Placement]) -> tuple[float, float]:
         """Matrix travel from the last visit of a run back home (unpaid commute)."""

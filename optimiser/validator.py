@@ -454,16 +454,6 @@ def after(r: Roster) -> Iterator[Violation]:
             yield _v(rules.AFTER, f"{said}; it must start at most {hi} min after it", visit=v.id)
 
 
-def paid_minutes(r: Roster, carer_id: str) -> tuple[float, float]:
-    """(visit minutes, paid travel minutes) of a carer: visits paid by the hour (not sleep-ins),
-    travel between visits within a shift."""
-    visit_min = travel_min = 0.0
-    for run in r.runs(carer_id):
-        visit_min += sum(rules.paid_minutes(pl.visit) for pl in run)
-        travel_min += sum(leg.minutes for leg in r.legs(run) if leg.paid)
-    return visit_min, travel_min
-
-
 @rule(rules.MAX_WORK)
 def max_work(r: Roster) -> Iterator[Violation]:
     """Paid time (visits + travel between visits in a shift) in each calendar week (a shift
@@ -473,12 +463,7 @@ def max_work(r: Roster) -> Iterator[Violation]:
         cap = rules.week_cap(carer, r.problem.policy)
         if cap is None:
             continue
-        weeks: dict[object, list[float]] = defaultdict(lambda: [0.0, 0.0])
-        for run in r.runs(carer_id):
-            paid = weeks[rules.week_of(carer.shifts[run[0].shift].start)]
-            paid[0] += sum(rules.paid_minutes(pl.visit) for pl in run)
-            paid[1] += sum(leg.minutes for leg in r.legs(run) if leg.paid)
-        for week, (visit_min, travel_min) in sorted(weeks.items()):
+        for week, (visit_min, travel_min) in sorted(r.paid_by_week(carer_id).items()):
             if visit_min + travel_min > cap + TOL:
                 yield _v(
                     rules.MAX_WORK,
