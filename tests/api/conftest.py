@@ -21,6 +21,7 @@ from api.db import Database
 from api.main import create_app
 from api.security import create_key
 from api.settings import Settings
+from optimiser import engine
 from optimiser.generator import GeneratorSettings, example_problem, generate_day
 from optimiser.model import Problem
 
@@ -36,8 +37,17 @@ def example() -> Problem:
     return example_problem()
 
 
+@pytest.fixture(scope="session")
+def compiled_search() -> float:
+    """The compiled loops, compiled once for the session (about a minute on a fresh install,
+    written to numba's disk cache; a second from that cache afterwards). A job process loads
+    them from the cache, so a job test's wait is about the job, not the install's first
+    compile: on a fresh CI install the first job otherwise spent its whole 60 s wait compiling."""
+    return engine.warm_up()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, compiled_search: float) -> Settings:
     return Settings(
         db_path=tmp_path / "api.db", workers=1, sync_time_limit=5, job_time_limit=5,
         job_grace_seconds=60, queue_limit=4, tenant_queue_limit=3, progress_interval=0.2,
@@ -138,7 +148,7 @@ class Server:
 
 
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator:
+def server_factory(tmp_path: Path, compiled_search: float) -> Iterator:
     servers: list[Server] = []
 
     def make(db: Path | None = None, **kwargs) -> Server:
