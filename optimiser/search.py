@@ -196,7 +196,7 @@ def _roster(c: Construction, p):
         pairs=np.zeros(p.pair_cost.shape, dtype=np.int64), totals=np.zeros(2, dtype=np.int64),
     )
     s.totals[1] = int(p.penalty.sum())
-    for vi, start in c.start_of.items():
+    for vi, start in _pins(c).items():
         for u in data.nodes_of_visit[vi]:
             s.pin[u] = s.ws[u] = s.lw[u] = start
     starts = np.zeros(width + 1, dtype=np.int64)
@@ -212,6 +212,25 @@ def _roster(c: Construction, p):
             s.totals[1] -= p.penalty[u]
         refresh(p, s, v, starts)
     return s
+
+
+def _pins(c: Construction) -> dict[int, int]:
+    """Visit -> its fixed start, for every placed visit a rule ties (doubles, `after` pairs).
+
+    The loops hold such a visit at one start while it is placed, and cut a partner's window
+    by it. The construction pins a visit only once a partner is placed with it, so a visit
+    whose partners are all out (a rolled-forward rota gives one its carer, and the other
+    no room) is placed unpinned: it is pinned here where it starts, or a partner put back
+    later would be timed against its window instead of its start and break the gap."""
+    pins = dict(c.start_of)
+    for r in c.routes:
+        if not r.nodes:
+            continue
+        for u, start in zip(r.nodes, c.times.starts(r, r.nodes) or r.est, strict=True):
+            vi = int(c.data.node_visit[u])
+            if vi not in pins and (vi in c.partners or len(c.data.nodes_of_visit[vi]) > 1):
+                pins[vi] = int(start)
+    return pins
 
 
 def load(c: Construction, nodes: np.ndarray, length: np.ndarray, pin: np.ndarray | None = None) -> None:

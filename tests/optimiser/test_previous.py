@@ -95,3 +95,22 @@ def test_a_rolled_forward_rota_gives_each_call_to_its_carers_first():
     brief = p.model_copy(update={"options": p.options.model_copy(update={"max_steps": 1})})
     again = solve(brief, time_limit=5.0, seed=3, start=named)
     assert sum(1 for r in again.routes for st in r.stops if r.carer in named.get(st.visit, ())) >= 0.9 * len(named)
+
+
+def test_a_search_from_a_rolled_forward_rota_keeps_the_after_gaps():
+    """Regression: the rolled-forward first roster placed a morning call whose lunch (at
+    least 240 min after it) had no room yet, so the morning call was not pinned; the compiled
+    search then put lunch back timed against the morning call's window, not its start, and
+    broke the gap (14 of 20 seeds on this week)."""
+    from optimiser.generator import GeneratorSettings
+    from optimiser.previous import carers_before
+    from optimiser.recurring import generate
+    from optimiser.validator import validate
+
+    week = generate(GeneratorSettings(days=3, visits=20, carers=6, seed=1))
+    first = solve(week.model_copy(update={"options": week.options.model_copy(update={"max_steps": 3000})}),
+                  time_limit=30, seed=1)
+    start = carers_before(week, week, first)
+    short = week.model_copy(update={"options": week.options.model_copy(update={"max_steps": 64})})
+    for seed in (23, 24, 25, 26):
+        assert validate(week, solve(short, time_limit=30, seed=seed, start=start)).violations == []
