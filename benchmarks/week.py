@@ -162,6 +162,9 @@ def measure(problem: Problem, solution: Solution) -> dict[str, Any]:
         "carers_short_of_guarantee": sum(
             1 for c in guaranteed
             if k["per_carer"].get(c.id, {}).get("paid_minutes", 0.0) < c.contracted_minutes - 1e-6),
+        # why (CarerKpis.shortfall_reason): "shifts", "demand" (no visit left she may do) or "unassigned"
+        "short_by_reason": dict(Counter(ck["shortfall_reason"].split(":")[0] for ck in k["per_carer"].values()
+                                        if ck.get("shortfall_reason"))),
         "days_worked_mean": _round(k["days_worked_mean"], 2),
     }
 

@@ -5,7 +5,7 @@ snap, matrix (compiled many-to-many shortest paths), cache (matrices on disk), t
 (:class:`RoadTravelTimes`), export (GeoJSON), places (settlements, street points), cli.
 """
 
-from .export import ATTRIBUTION, solution_geojson
+from .export import ATTRIBUTION, for_day, solution_geojson
 from .fetch import fetch_network
 from .load import bundled_extract, load_network
 from .matrix import CompiledNetwork
@@ -24,5 +24,6 @@ __all__ = [
     "load_network",
     "places",
     "sample_street_points",
+    "for_day",
     "solution_geojson",
 ]

@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import time
+from datetime import date
 from pathlib import Path
 
 from optimiser.io import InputError, read_problem, read_solution, write_json
@@ -43,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("problem")
     p.add_argument("solution")
     p.add_argument("-o", "--output", required=True)
+    p.add_argument("--day", type=_iso_day, default=None, metavar="YYYY-MM-DD",
+                   help="only that calendar day's routes and visits (a roster of several days)")
     p.set_defaults(func=cmd_geojson)
 
 
@@ -155,7 +158,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 def cmd_geojson(args: argparse.Namespace) -> int:
     from optimiser.sources import travel_times
 
-    from .export import solution_geojson
+    from .export import for_day, solution_geojson
 
     problem, solution = read_problem(args.problem), read_solution(args.solution)
     if solution.problem_id != problem.id:
@@ -165,10 +168,22 @@ def cmd_geojson(args: argparse.Namespace) -> int:
     if unknown:
         raise InputError(f"{args.solution} names visits/carers not in the problem: {sorted(unknown)[:5]}")
     doc = solution_geojson(problem, solution, travel_times(problem))
+    if args.day is not None:
+        try:
+            doc = for_day(doc, args.day)
+        except ValueError as e:
+            raise InputError(f"--day: {e}") from None
     write_json(doc, args.output)
     kinds = [f["properties"]["kind"] for f in doc["features"]]
     print(f"{kinds.count('route')} route lines, {kinds.count('visit')} visits, {kinds.count('unassigned')} unassigned -> {args.output}")
     return 0
+
+
+def _iso_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _numbers(text: str, name: str, count: int) -> list[float]:

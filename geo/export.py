@@ -2,11 +2,15 @@
 
 Routes are LineStrings per carer and shift (home -> visits -> home), following the
 roads when the travel source knows them; visits, unassigned visits and carer homes
-are Points. Coordinates are (lon, lat) in WGS84 as RFC 7946 requires.
+are Points. Coordinates are (lon, lat) in WGS84 as RFC 7946 requires. Routes, visits and
+unassigned visits carry the calendar ``day`` they belong to (the day a shift starts, the
+day a visit's window opens), so a week's roster can be shown a day at a time
+(:func:`for_day`).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from optimiser.model import Problem, Solution
@@ -42,6 +46,7 @@ def solution_geojson(problem: Problem, solution: Solution, travel: TravelTimes) 
                     carer=carer.id,
                     travel_mode=carer.travel_mode,
                     shift=shift_no,
+                    day=carer.shifts[shift_no].start.date().isoformat(),
                     shift_start=carer.shifts[shift_no].start.isoformat(),
                     shift_end=carer.shifts[shift_no].end.isoformat(),
                     visits=len(stops),
@@ -62,6 +67,7 @@ def solution_geojson(problem: Problem, solution: Solution, travel: TravelTimes) 
                 kind="visit",
                 visit=v.id,
                 client=v.client,
+                day=v.window.start.date().isoformat(),
                 carers=[carer.id],
                 arrival=s.arrival.isoformat(),
                 start=s.start.isoformat(),
@@ -78,7 +84,7 @@ def solution_geojson(problem: Problem, solution: Solution, travel: TravelTimes) 
         if v is not None and v.client in clients:
             features.append(
                 _feature("Point", list(where[v.client]), kind="unassigned", visit=v.id, client=v.client,
-                         reason=u.reason, rule=u.rule, priority=v.priority)
+                         day=v.window.start.date().isoformat(), reason=u.reason, rule=u.rule, priority=v.priority)
             )
     for carer in problem.carers:
         features.append(
@@ -90,6 +96,23 @@ def solution_geojson(problem: Problem, solution: Solution, travel: TravelTimes) 
         "properties": {"problem_id": problem.id, "status": solution.status, "attribution": ATTRIBUTION},
         "features": features,
     }
+
+
+def days(doc: dict[str, Any]) -> list[str]:
+    """The calendar days (ISO dates, in order) the features of a roster's GeoJSON fall on."""
+    return sorted({f["properties"]["day"] for f in doc["features"] if "day" in f["properties"]})
+
+
+def for_day(doc: dict[str, Any], day: date) -> dict[str, Any]:
+    """``doc`` (from :func:`solution_geojson`) with only the routes, visits and unassigned
+    visits of ``day``; the carers' homes stay. Raises ``ValueError`` naming the days there
+    are when ``day`` has none."""
+    wanted = day.isoformat()
+    there = days(doc)
+    if wanted not in there:
+        raise ValueError(f"no routes or visits on {wanted}; the roster's days are {', '.join(there) or 'none'}")
+    features = [f for f in doc["features"] if f["properties"].get("day", wanted) == wanted]
+    return {**doc, "properties": {**doc["properties"], "day": wanted}, "features": features}
 
 
 def _by_shift(carer, stops) -> list[tuple[int, list]]:

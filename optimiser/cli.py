@@ -37,6 +37,16 @@ def _progress_printer(stream=None):
     return show
 
 
+def _what_is_solved(problem: Problem, time_limit: float | None) -> str:
+    """One line before the search starts: how big the problem is and over which days."""
+    days = sorted({v.window.start.date() for v in problem.visits})
+    span = "" if not days else (f" on {days[0]:%a %d %b %Y}" if len(days) == 1 else
+                                f" over {len(days)} days, {days[0]:%a %d %b} to {days[-1]:%a %d %b %Y}")
+    limit = problem.options.time_limit_seconds if time_limit is None else time_limit
+    return (f"solving {len(problem.visits):,} visits for {len(problem.clients):,} clients with "
+            f"{len(problem.carers):,} carers{span}; time limit {limit:g} s")
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
     if args.problem is None:
         from .generator import example_problem
@@ -59,6 +69,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         before, roster = read_problem(args.previous[0]), read_solution(args.previous[1])
         start = carers_before(problem, before, roster)
         problem = carry_forward(problem, before, roster)
+    print(_what_is_solved(problem, args.time_limit), flush=True)
     progress = _progress_printer()
     solution = solve(problem, time_limit=args.time_limit, seed=args.seed, progress=progress, start=start)
     if solution.statistics.compile_seconds >= 5:

@@ -10,12 +10,13 @@ rates in :class:`optimiser.model.Policy`.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from statistics import median
 
 from pydantic import BaseModel, Field
 
 from . import rules
-from .model import PRIORITIES, Problem, Solution
+from .model import PRIORITIES, Carer, Problem, Shift, Solution, Visit
 from .roster import Roster, minutes
 from .rules import unmet_preferences
 from .sources import travel_times
@@ -51,6 +52,10 @@ class CarerKpis(_Out):
     paid_minutes: float = 0.0  # contact + paid travel
     contracted_minutes: int | None = None
     vs_contracted_minutes: float | None = None  # paid - contracted (negative: shortfall)
+    shortfall_reason: str | None = Field(
+        default=None, description="Why a carer is paid less than her contracted_minutes (guaranteed hours): "
+        "her shifts cannot hold them, no visit she may do in her shifts is left unassigned (no demand "
+        "for her there), or which visits she may do the roster left out")
     max_work_minutes: int | None = None
     mileage_cost: float = 0.0
     wage_cost: float = 0.0
@@ -251,10 +256,16 @@ def kpis_of(r: Roster) -> Kpis:
     for carer in problem.carers:
         if carer.contracted_minutes is None:
             continue
-        paid = k.per_carer[carer.id].paid_minutes if carer.id in k.per_carer else 0.0
+        if carer.id not in k.per_carer:
+            k.per_carer[carer.id] = CarerKpis(contracted_minutes=carer.contracted_minutes,
+                                              vs_contracted_minutes=-float(carer.contracted_minutes),
+                                              max_work_minutes=carer.max_work_minutes)
+        ck = k.per_carer[carer.id]
         k.contracted_minutes += carer.contracted_minutes
-        k.contracted_shortfall_minutes += max(0.0, carer.contracted_minutes - paid)
-        k.overtime_minutes += max(0.0, paid - carer.contracted_minutes)
+        k.contracted_shortfall_minutes += max(0.0, carer.contracted_minutes - ck.paid_minutes)
+        k.overtime_minutes += max(0.0, ck.paid_minutes - carer.contracted_minutes)
+        if ck.paid_minutes < carer.contracted_minutes - 1e-6:
+            ck.shortfall_reason = _shortfall_reason(r, carer)
 
     carers = k.per_carer.values()
     k.carers_used = sum(1 for c in carers if c.visits)
@@ -374,6 +385,29 @@ def _week_of_carer(r: Roster, carer_id: str, ck: CarerKpis) -> None:
     ck.days_worked = len(days)
     ck.weekend_days_worked = sum(1 for d in days if d.weekday() >= 5)  # type: ignore[attr-defined]
     ck.longest_day_minutes = max((b - a for a, b in days.values()), default=0.0)
+
+
+def _shortfall_reason(r: Roster, carer: Carer) -> str:
+    """Why ``carer`` is paid less than her contracted minutes (see CarerKpis.shortfall_reason)."""
+    shift_minutes = sum(sh.minutes for sh in carer.shifts)
+    if shift_minutes < carer.contracted_minutes:
+        return (f"shifts: her shifts hold {shift_minutes:,.0f} min, fewer than her guaranteed "
+                f"{carer.contracted_minutes:,} min")
+    clients = {c.id: c for c in r.problem.clients}
+    could = [v.id for v in r.problem.visits
+             if not r.placed(v.id) and v.client in clients
+             and rules.ineligible(v, clients[v.client], carer) is None
+             and any(_fits_in(v, sh) for sh in carer.shifts)]
+    if not could:
+        return "demand: every visit she may do in her shifts is done by another carer or there is none"
+    named = ", ".join(could[:3]) + (f" and {len(could) - 3} more" if len(could) > 3 else "")
+    return f"unassigned: the roster leaves out {len(could)} visit(s) she may do in her shifts ({named})"
+
+
+def _fits_in(visit: Visit, shift: Shift) -> bool:
+    """Some start in the visit's window (lateness allowed) keeps it inside the shift."""
+    latest = visit.window.end + timedelta(minutes=visit.late_limit_minutes)
+    return max(visit.window.start, shift.start) <= min(latest, shift.end - timedelta(minutes=visit.duration_minutes))
 
 
 def _time_spread(starts: list, windows: list) -> float | None:

@@ -11,6 +11,17 @@ from .model import PRIORITIES, Problem, Route, Solution
 RULE = "-" * 72
 
 
+def _short_by_reason(k: dict) -> str:
+    """", carers short: 2 (shifts 1, demand 1)": carers paid less than their guarantee, by
+    why (CarerKpis.shortfall_reason); empty when none is."""
+    reasons = [c["shortfall_reason"].split(":")[0] for c in (k.get("per_carer") or {}).values()
+               if c.get("shortfall_reason")]
+    if not reasons:
+        return ""
+    counts = ", ".join(f"{r} {reasons.count(r)}" for r in sorted(set(reasons)))
+    return f"; carers short: {len(reasons)} ({counts})"
+
+
 def _num(x: Any, fmt: str = ",.0f", none: str = "-") -> str:
     return none if x is None else format(x, fmt)
 
@@ -95,7 +106,7 @@ def kpi_table(k: Mapping[str, Any]) -> str:
         ("late visits", f"{k.get('late_visits', 0)} ({_num(k.get('lateness_minutes_total'))} min, "
                         f"max {_num(k.get('lateness_minutes_max'))})"),
         ("contracted shortfall / overtime", f"{_num(k.get('contracted_shortfall_minutes'))} / "
-                                            f"{_num(k.get('overtime_minutes'))} min"),
+                                            f"{_num(k.get('overtime_minutes'))} min{_short_by_reason(k)}"),
         ("contact hours", _num(cost.get("contact_hours"), ",.2f")),
     ]
     if k.get("sleep_ins") or k.get("waking_nights"):

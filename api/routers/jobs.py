@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
+from geo.export import for_day
 from optimiser.model import Problem, Solution
 
 from ..db import unpack
@@ -94,12 +96,24 @@ def get_problem(job_id: str, request: Request, tenant: TenantDep) -> Response:
     response_model=dict[str, Any],
     responses={**NOT_FOUND, **NOT_READY},
 )
-def get_geojson(job_id: str, request: Request, tenant: TenantDep) -> Any:
+def get_geojson(
+    job_id: str,
+    request: Request,
+    tenant: TenantDep,
+    day: Annotated[date | None, Query(description="Only this calendar day's routes and visits (YYYY-MM-DD; "
+                                      "a roster of several days). 404 when the roster has nothing on that day.")] = None,
+) -> Any:
     """Road-following route lines (GeoJSON) when the problem used a road network; 409 otherwise."""
     row = _row(request, tenant, job_id, "geojson")
     if row["geojson"] is None:
         raise HTTPException(409, "no road geometry for this job (no road network, or not solved yet)")
-    return json.loads(unpack(row["geojson"]))
+    doc = json.loads(unpack(row["geojson"]))
+    if day is None:
+        return doc
+    try:
+        return for_day(doc, day)
+    except ValueError as e:
+        raise HTTPException(404, f"day: {e}") from None
 
 
 @router.post(

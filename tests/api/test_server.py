@@ -94,12 +94,15 @@ def test_restart_after_kill_keeps_results_and_accounts_for_the_interrupted_job(s
 
 
 def test_road_geometry_is_stored_with_the_roster(server_factory, tmp_path):
-    """With a road network, the solver process also stores road-following GeoJSON for the map."""
+    """With a road network, the solver process also stores road-following GeoJSON for the map,
+    which gives one day of a roster of several days on request."""
     pytest.importorskip("geo")
     pyrosm = pytest.importorskip("pyrosm")
-    from optimiser.generator import GeneratorSettings, generate_day
+    from optimiser.generator import GeneratorSettings
+    from optimiser.recurring import generate
 
-    problem = generate_day(GeneratorSettings(visits=12, carers=3, seed=5, osm_file=str(pyrosm.get_data("helsinki_pbf"))))
+    problem = generate(GeneratorSettings(days=2, visits=6, carers=3, seed=5, osm_file=str(pyrosm.get_data("helsinki_pbf"))))
+    first, second = sorted({v.window.start.date().isoformat() for v in problem.visits})
     assert problem.travel.road_network is not None
     db = tmp_path / "roads.db"
     headers = _key(db)
@@ -110,6 +113,15 @@ def test_road_geometry_is_stored_with_the_roster(server_factory, tmp_path):
         assert _wait(client, job["id"], headers, timeout=120)["state"] == "done"
         solution = Solution.model_validate(client.get(f"/v1/jobs/{job['id']}/solution", headers=headers).json())
         doc = client.get(f"/v1/jobs/{job['id']}/geojson", headers=headers).json()
+        day = client.get(f"/v1/jobs/{job['id']}/geojson", params={"day": second}, headers=headers)
+        missing = client.get(f"/v1/jobs/{job['id']}/geojson", params={"day": "2030-01-01"}, headers=headers)
+        malformed = client.get(f"/v1/jobs/{job['id']}/geojson", params={"day": "Tuesday"}, headers=headers)
+    assert day.status_code == 200
+    assert {f["properties"].get("day", second) for f in day.json()["features"]} == {second}
+    assert any(f["properties"]["kind"] == "route" for f in day.json()["features"])
+    assert {f["properties"]["day"] for f in doc["features"] if "day" in f["properties"]} == {first, second}
+    assert missing.status_code == 404 and "2030-01-01" in missing.json()["detail"]
+    assert malformed.status_code == 422
     lines = [f for f in doc["features"] if f["properties"]["kind"] == "route"]
     assert {f["properties"]["carer"] for f in lines} == {r.carer for r in solution.routes if r.stops}
     # road-following: more vertices than the straight home -> visits -> home polyline

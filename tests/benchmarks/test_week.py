@@ -54,6 +54,7 @@ def test_both_ways_give_valid_rosters_of_the_whole_horizon():
         assert r["violations"] == 0, r["violation_rules"]
         assert r["visits"] == 18 and 0 < r["placed"] <= 18
         assert r["distinct_carers_per_client"] is not None and r["peak_memory_mb"] > 0
+        assert sum(r["short_by_reason"].values()) == r["carers_short_of_guarantee"]
     assert result["week"]["first_roster_seconds"] is not None
     table = markdown([("3 days", result)])
     assert table.count("\n") == 3 and "| 3 days | day_by_day |" in table

@@ -122,3 +122,17 @@ def test_max_steps_repeats_a_solve(tmp_path: Path, capsys) -> None:
     assert rosters[0] == rosters[1]
     assert main(["solve", "--max-steps", "0"]) == EXIT_BAD_INPUT
     assert "--max-steps" in capsys.readouterr().err
+
+
+def test_solve_says_what_it_solves_over_which_days(tmp_path: Path, capsys) -> None:
+    from optimiser.generator import GeneratorSettings
+    from optimiser.io import write_json
+    from optimiser.recurring import generate
+
+    week = generate(GeneratorSettings(days=3, visits=10, carers=4, seed=2))
+    write_json(week, tmp_path / "week.json")
+    assert main(["solve", str(tmp_path / "week.json"), "--max-steps", "20", "--time-limit", "30",
+                 "-o", str(tmp_path / "r.json")]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == (f"solving {len(week.visits)} visits for {len(week.clients)} clients with 4 carers over 3 days, "
+                     "Mon 23 Nov to Wed 25 Nov 2026; time limit 30 s")

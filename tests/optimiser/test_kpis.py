@@ -176,3 +176,21 @@ def test_compute_kpis_is_json_ready():
     k = compute_kpis(p, roster(p, GOOD))
     assert json.loads(json.dumps(k)) == k
     assert set(k["by_priority"]) == {"critical", "high", "normal", "flexible"}
+
+
+def test_a_guarantee_short_is_explained_per_carer():
+    """Each carer paid less than her guarantee says why: her shifts cannot hold it, there is
+    no visit left she may do, or which visits she may do the roster left out."""
+    p = day(carers=[carer("A", contracted_minutes=480),  # 07:00-13:00 holds 360 min
+                    carer("B", contracted_minutes=120, skills=[]),
+                    carer("D", contracted_minutes=60)],
+            visits=[V1, V2, visit("v4", "Z", "09:00", "10:00", 45, skills=["insulin"])])
+    k = build_kpis(p, roster(p, {"A": [("v1", "08:00")]}, unassigned=["v2", "v4"]))
+    a, b, d = (k.per_carer[c] for c in "ABD")
+    assert a.shortfall_reason.startswith("shifts: her shifts hold 360 min")
+    assert b.visits == 0 and b.vs_contracted_minutes == -120
+    assert b.shortfall_reason == "unassigned: the roster leaves out 1 visit(s) she may do in her shifts (v2)"
+    assert k.contracted_shortfall_minutes == pytest.approx(480 - a.paid_minutes + 120 + 60)
+    done = build_kpis(p, roster(p, {"A": [("v1", "08:00")], "B": [("v2", "08:40")]}, unassigned=["v4"]))
+    assert done.per_carer["D"].shortfall_reason.startswith("demand: every visit she may do")
+    assert done.per_carer["B"].shortfall_reason.startswith("demand:")  # 60 min paid of 120: nothing left
