@@ -1,4 +1,5 @@
-"""Data access for deleting personal data: one job, jobs past retention, a whole tenant.
+"""Data access for deleting personal data: one job, jobs past retention, a whole tenant;
+and for reading an earlier job's problem and roster, to roll a rota forward.
 
 Routers and the job dispatcher call these rather than writing their own ``DELETE``s, so
 every deletion ends the same way: the rows are gone, ``secure_delete`` (set on every
@@ -12,6 +13,7 @@ The errors of the data layer are defined here too (also those of key lookup in
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -68,6 +70,34 @@ class ExpiredKey(KeyRefused):
     def __init__(self, expired_at: str) -> None:
         super().__init__(f"expired API key (expired {expired_at[:10]}): ask the service's operator for a new one")
         self.expired_at = expired_at
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def job_result(db: Database, tenant_id: int, job_id: str) -> sqlite3.Row | None:
+    """One of a tenant's jobs with what it was solved from and what it found.
+
+    Parameters
+    ----------
+    db
+        The service database.
+    tenant_id
+        The owner; another tenant's job is treated as absent.
+    job_id
+        The job's id.
+
+    Returns
+    -------
+    sqlite3.Row or None
+        ``state``, ``error``, ``problem`` and ``solution`` (both as :func:`api.db.pack`
+        stored them; ``solution`` None until the job is done); None when the tenant has no
+        such job.
+    """
+    rows = db.read(
+        "SELECT state, error, problem, solution FROM jobs WHERE id = ? AND tenant_id = ?", (job_id, tenant_id)
+    )
+    return rows[0] if rows else None
 
 
 # --------------------------------------------------------------------------- deletion

@@ -89,6 +89,16 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         ALTER TABLE api_keys ADD COLUMN last_used_at TEXT;
         """,
     ),
+    (
+        4,
+        "a job rolled forward from an earlier one",
+        # previous: the earlier job's id (kept as a record when that job is deleted);
+        # start: the carers each visit goes to first (JSON, compressed), NULL without one
+        """
+        ALTER TABLE jobs ADD COLUMN previous TEXT;
+        ALTER TABLE jobs ADD COLUMN start BLOB;
+        """,
+    ),
 ]
 SECURE_DELETE_SINCE = 3
 """Files migrated before this version were written without ``secure_delete``: their free

@@ -1,5 +1,6 @@
 """FastAPI dependencies, in the order a request meets them: who is asking (the API key,
-then the tenant's rate limit), whether the queue has room for it, and only then the body.
+then the tenant's rate limit), whether the queue has room for it, the earlier job a rota
+is rolled forward from, and only then the body.
 
 No route declares its body as a parameter, because FastAPI reads and parses declared
 bodies before any dependency runs: a stranger's 18 MB POST would be read and parsed
@@ -12,14 +13,16 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Query, Request
 
 from optimiser.intake import Limits, Sources
 
+from .crud import job_result
 from .security import Tenant, require_tenant
-from .tasks import Boundary, CheckedProblem, Refusal, check_problem
+from .tasks import Boundary, CheckedProblem, Refusal, check_problem, check_problem_after
 
 
 class RateLimited(Exception):
@@ -100,6 +103,60 @@ async def checked_problem(request: Request, tenant: TenantDep) -> CheckedProblem
 
 ProblemBody = Annotated[CheckedProblem, Depends(checked_problem)]
 """Route parameter type: the posted problem, checked (read only after authentication)."""
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A finished job of the caller's to roll forward: its id, problem and roster (as stored)."""
+
+    id: str
+    problem: bytes
+    solution: bytes
+
+
+PREVIOUS = (
+    "Roll last week's rota forward, as `carerota solve --previous` does: the id of one of your "
+    "jobs that is done (its problem and roster are read from the service). Each call (same client, "
+    "weekday and time) goes first to the carers who did it in that roster, where it still fits, and "
+    "that roster's visits count in clients' `known_carers` (the problem stored with the new job, "
+    "`GET /v1/jobs/{id}/problem`, is the one solved, with those counts). 404 when you have no such "
+    "job, 409 when it has no roster (not done), 422 when its roster cannot be read against its problem."
+)
+
+
+def previous_job(
+    request: Request,
+    tenant: TenantDep,
+    previous: Annotated[str | None, Query(description=PREVIOUS)] = None,
+) -> Previous | None:
+    """The job named by ``?previous=`` (None without one), before the body is read: 404 when
+    the caller has no such job (another tenant's is none of its business), 409 when it has
+    no roster."""
+    if previous is None:
+        return None
+    row = job_result(request.app.state.db, tenant.id, previous)
+    if row is None:
+        raise HTTPException(404, f"previous: no job {previous!r}")
+    if row["solution"] is None:
+        why = f"{row['state']}: {row['error']}" if row["error"] else row["state"]
+        raise HTTPException(409, f"previous: job {previous!r} has no roster to roll forward (it is {why})")
+    return Previous(previous, row["problem"], row["solution"])
+
+
+PreviousJob = Annotated[Previous | None, Depends(previous_job)]
+"""Route parameter type: the earlier job named by the ``previous`` query parameter, or None."""
+
+
+async def rolled_problem(request: Request, tenant: TenantDep, previous: PreviousJob) -> CheckedProblem:
+    """The request's problem through every check of the input boundary and, with
+    ``?previous=``, rolled forward from that job (``api.tasks.check_problem_after``)."""
+    if previous is None:
+        return await run_task(request, check_problem, timeout=CHECK_SECONDS)
+    return await run_task(request, check_problem_after, previous.problem, previous.solution, timeout=CHECK_SECONDS)
+
+
+RolledProblemBody = Annotated[CheckedProblem, Depends(rolled_problem)]
+"""Route parameter type: the posted problem, checked, rolled forward when ``?previous=`` names a job."""
 
 
 def json_body(schema: str) -> dict[str, Any]:

@@ -74,8 +74,10 @@ def _exit_when_server_gone(conn: Connection) -> None:
             os._exit(70)
 
 
-def _solve_in_worker(conn: Connection, problem_blob: bytes, time_limit: float, seed: int | None, interval: float) -> None:
-    """Body of a solver process: solve, send progress and the result back, exit."""
+def _solve_in_worker(conn: Connection, problem_blob: bytes, time_limit: float, seed: int | None, interval: float,
+                     start_blob: bytes | None = None) -> None:
+    """Body of a solver process: solve, send progress and the result back, exit
+    (``start_blob``: a rolled-forward job's carers per visit, ``api.tasks.CheckedProblem.start``)."""
     try:
         os.nice(5)  # status polls in the web process stay fast while solves run
     except OSError:
@@ -88,6 +90,7 @@ def _solve_in_worker(conn: Connection, problem_blob: bytes, time_limit: float, s
         from optimiser.model import Problem
 
         problem = Problem.model_validate_json(zlib.decompress(problem_blob))
+        start = None if start_blob is None else json.loads(zlib.decompress(start_blob))
         last = [-math.inf]
 
         def progress(p: Any) -> None:
@@ -96,7 +99,7 @@ def _solve_in_worker(conn: Connection, problem_blob: bytes, time_limit: float, s
                 last[0] = t
                 conn.send(("progress", p.model_dump(mode="json")))
 
-        solution = solve(problem, time_limit=time_limit, seed=seed, progress=progress)
+        solution = solve(problem, time_limit=time_limit, seed=seed, progress=progress, start=start)
         geojson = _road_geojson(problem, solution)
         conn.send(("done", pack(solution.model_dump_json()), None if geojson is None else pack(geojson)))
     except InputError as err:
@@ -130,7 +133,7 @@ _QUEUED = "SELECT COUNT(*) AS queued, COALESCE(SUM(tenant_id = ?), 0) AS mine FR
 # longest ago (never served first), so a tenant with 8 jobs queued cannot hold back
 # another tenant's first one; within a tenant, oldest first.
 _NEXT_JOB = """
-SELECT j.id, j.kind, j.time_limit, j.seed, j.problem FROM jobs j
+SELECT j.id, j.kind, j.time_limit, j.seed, j.problem, j.start FROM jobs j
 WHERE j.state = 'queued'
 ORDER BY j.kind = 'sync' DESC,
     (SELECT COUNT(*) FROM jobs r WHERE r.tenant_id = j.tenant_id AND r.state = 'running'),
@@ -234,22 +237,25 @@ class JobRunner:
 
     # ---- requests
 
-    def submit(self, tenant_id: int, problem: Any, *, kind: str, time_limit: float, seed: int | None) -> Any:
-        """Queue a checked problem (``api.tasks.CheckedProblem``) and return its row
-        (``JOB_COLUMNS``) as queued, read before a worker can start it; raise
-        :class:`QueueFull` when the tenant's or the server's queue is full."""
+    def submit(self, tenant_id: int, problem: Any, *, kind: str, time_limit: float, seed: int | None,
+               previous: str | None = None) -> Any:
+        """Queue a checked problem (``api.tasks.CheckedProblem``, with its ``start`` when it is
+        rolled forward from the job ``previous``) and return its row (``JOB_COLUMNS``) as
+        queued, read before a worker can start it; raise :class:`QueueFull` when the tenant's
+        or the server's queue is full."""
         job_id = uuid.uuid4().hex
         with self.db.connect() as c:
             self._refuse_when_full(c.execute(_QUEUED, (tenant_id,)).fetchone())
             c.execute(
                 "INSERT INTO jobs (id, tenant_id, kind, state, created_at, time_limit, seed, problem_id, "
-                "visits, carers, problem) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)",
+                "visits, carers, problem, start, previous) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (job_id, tenant_id, kind, now(), time_limit, seed, problem.id,
-                 problem.visits, problem.carers, problem.blob),
+                 problem.visits, problem.carers, problem.blob, problem.start, previous),
             )
             row = c.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        log.info("job %s queued (%s, %d visits, %d carers, limit %.0f s)",
-                 job_id, kind, problem.visits, problem.carers, time_limit)
+        log.info("job %s queued (%s, %d visits, %d carers, limit %.0f s%s)",
+                 job_id, kind, problem.visits, problem.carers, time_limit,
+                 "" if previous is None else f", rolled forward from job {previous}")
         self.wake()
         return row
 
@@ -370,7 +376,8 @@ class JobRunner:
             parent, child = self._ctx.Pipe()
             process = self._ctx.Process(
                 target=self.target,
-                args=(child, row["problem"], row["time_limit"], row["seed"], self.settings.progress_interval),
+                args=(child, row["problem"], row["time_limit"], row["seed"], self.settings.progress_interval,
+                      row["start"]),
                 name=f"carerota-solve-{row['id'][:8]}",
                 daemon=True,
             )

@@ -48,6 +48,9 @@ class Job(BaseModel):
     finished_at: str | None
     progress: Progress | None = Field(description="Latest solver report while running (and its last one after).")
     error: str | None = Field(description="Why it failed or was cancelled, or why it was re-queued.")
+    previous: str | None = Field(
+        description="The job whose roster this one rolled forward (POST /v1/jobs?previous=...); null otherwise.",
+    )
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
@@ -57,7 +60,7 @@ class Job(BaseModel):
             seed=row["seed"], attempts=row["attempts"], created_at=row["created_at"],
             started_at=row["started_at"], finished_at=row["finished_at"],
             progress=None if row["progress"] is None else Progress.model_validate(json.loads(row["progress"])),
-            error=row["error"],
+            error=row["error"], previous=row["previous"],
         )
 
 
@@ -84,5 +87,5 @@ class Health(BaseModel):
 
 JOB_COLUMNS = (
     "id, kind, state, problem_id, visits, carers, time_limit, seed, attempts, created_at, "
-    "started_at, finished_at, progress, error"
+    "started_at, finished_at, progress, error, previous"
 )

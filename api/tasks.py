@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import multiprocessing as mp
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +27,9 @@ from pydantic import BaseModel, ValidationError
 
 from optimiser.errors import InputError, TooLarge, describe_validation_error, field_errors
 from optimiser.intake import Limits, Sources, check_osm_file, check_size, check_sources, parse_json
-from optimiser.model import Problem
+from optimiser.model import Problem, Solution
 
-from .db import pack
+from .db import pack, unpack
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class CheckedProblem:
     time_limit_seconds: float
     blob: bytes
     """The problem as canonical JSON, zlib-compressed (``api.db.pack``)."""
+    start: bytes | None = None
+    """Rolled forward from an earlier roster: visit id -> the carers who did that call
+    (``optimiser.previous.carers_before``, for ``engine.solve(start=...)``) as compressed JSON."""
 
 
 @dataclass(frozen=True)
@@ -103,20 +107,56 @@ def _refusing(task: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-@_refusing
-def check_problem(body: bytes, boundary: Boundary) -> CheckedProblem | Refusal:
-    """Task: a problem body through every check (``optimiser.intake``), ready to queue."""
+def _problem(body: bytes, boundary: Boundary) -> Problem:
+    """A problem body through every check of the boundary (``optimiser.intake``)."""
     doc = parse_json(body, "body")
     check_size(doc, boundary.limits)
     problem: Problem = _build(Problem, doc)
     check_sources(problem, boundary.sources)
-    return checked(problem)
+    return problem
 
 
-def checked(problem: Problem) -> CheckedProblem:
-    """A problem that passed the boundary, as the queue stores it."""
+@_refusing
+def check_problem(body: bytes, boundary: Boundary) -> CheckedProblem | Refusal:
+    """Task: a problem body through every check (``optimiser.intake``), ready to queue."""
+    return checked(_problem(body, boundary))
+
+
+@_refusing
+def check_problem_after(body: bytes, boundary: Boundary, previous_problem: bytes,
+                        previous_roster: bytes) -> CheckedProblem | Refusal:
+    """Task: a problem body through every check, then rolled forward from an earlier job
+    (its stored problem and roster, as ``api.db.pack`` wrote them) as ``carerota solve
+    --previous`` does: last time's visits count in clients' ``known_carers`` (the problem
+    queued, stored and solved is that one) and each call goes first to the carers who did
+    it (``start``). What the roll forward refuses is a 422 at ``query.previous``."""
+    from optimiser.previous import carers_before, carry_forward
+
+    problem = _problem(body, boundary)
+    try:
+        before = Problem.model_validate_json(unpack(previous_problem) or b"")
+        roster = Solution.model_validate_json(unpack(previous_roster) or b"")
+    except ValidationError as err:  # stored by an older version whose documents no longer read
+        raise _Refused(_previous_refusal(f"the job's stored problem or roster no longer reads: "
+                                         f"{describe_validation_error(err, limit=1)}")) from None
+    try:
+        start = carers_before(problem, before, roster)
+        problem = carry_forward(problem, before, roster)
+    except InputError as err:
+        raise _Refused(_previous_refusal(str(err).removeprefix("--previous: "))) from None
+    return checked(problem, start)
+
+
+def _previous_refusal(msg: str) -> Refusal:
+    return Refusal(422, f"query.previous: {msg}", [{"loc": ["query", "previous"], "msg": msg, "type": "value_error"}])
+
+
+def checked(problem: Problem, start: dict[str, list[str]] | None = None) -> CheckedProblem:
+    """A problem that passed the boundary, as the queue stores it (``start``: see
+    :attr:`CheckedProblem.start`)."""
     return CheckedProblem(problem.id, len(problem.visits), len(problem.carers),
-                          problem.options.time_limit_seconds, pack(problem.model_dump_json()))
+                          problem.options.time_limit_seconds, pack(problem.model_dump_json()),
+                          None if start is None else pack(json.dumps(start)))
 
 
 @_refusing

@@ -12,7 +12,7 @@ from geo.export import for_day
 from optimiser.model import Problem, Solution
 
 from ..db import unpack
-from ..deps import ProblemBody, TenantDep, json_body, queue_room
+from ..deps import PreviousJob, RolledProblemBody, TenantDep, json_body, queue_room
 from ..jobs import FINISHED
 from ..schemas import JOB_COLUMNS, Error, Job, JobList, JobState
 from ..security import Tenant
@@ -20,6 +20,10 @@ from . import AUTH_ERRORS, INPUT_ERRORS, NOT_FOUND, QUERY_ERRORS
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], responses={**AUTH_ERRORS})
 NOT_READY = {409: {"model": Error, "description": "The job has no result (yet)"}}
+PREVIOUS_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Error, "description": "`previous` names no job of this tenant"},
+    409: {"model": Error, "description": "`previous` names a job with no roster (queued, running, failed or cancelled)"},
+}
 
 
 def _row(request: Request, tenant: Tenant, job_id: str, columns: str = JOB_COLUMNS) -> Any:
@@ -31,10 +35,11 @@ def _row(request: Request, tenant: Tenant, job_id: str, columns: str = JOB_COLUM
     return rows[0]
 
 
-@router.post("", status_code=202, response_model=Job, responses={**INPUT_ERRORS},
+@router.post("", status_code=202, response_model=Job, responses={**INPUT_ERRORS, **PREVIOUS_ERRORS},
              dependencies=[Depends(queue_room)], openapi_extra=json_body("Problem"))
 def submit_job(
-    problem: ProblemBody,
+    previous: PreviousJob,
+    problem: RolledProblemBody,
     request: Request,
     response: Response,
     tenant: TenantDep,
@@ -43,10 +48,12 @@ def submit_job(
     ),
     seed: int | None = Query(default=None, ge=0, le=2**31 - 1),
 ) -> Job:
-    """Queue a solve and answer at once with the job (state ``queued``)."""
+    """Queue a solve and answer at once with the job (state ``queued``). With ``previous``,
+    the solve rolls that job's rota forward (the job records it as ``previous``)."""
     settings = request.app.state.settings
     limit = min(time_limit or problem.time_limit_seconds, settings.job_time_limit)
-    row = request.app.state.runner.submit(tenant.id, problem, kind="job", time_limit=limit, seed=seed)
+    row = request.app.state.runner.submit(tenant.id, problem, kind="job", time_limit=limit, seed=seed,
+                                          previous=None if previous is None else previous.id)
     response.headers["Location"] = f"/v1/jobs/{row['id']}"
     return Job.from_row(row)
 

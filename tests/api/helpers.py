@@ -8,14 +8,14 @@ import os
 import time
 
 
-def hang(conn, problem_blob, time_limit, seed, interval) -> None:
+def hang(conn, problem_blob, time_limit, seed, interval, start_blob=None) -> None:
     """A solver that reports progress once and then never returns."""
     conn.send(("progress", {"elapsed_seconds": 0.0, "solutions": 0, "objective": None, "unassigned": None}))
     while True:
         time.sleep(1)
 
 
-def crash(conn, problem_blob, time_limit, seed, interval) -> None:
+def crash(conn, problem_blob, time_limit, seed, interval, start_blob=None) -> None:
     """A solver process that dies without a word (as an out-of-memory kill would)."""
     os._exit(3)
 

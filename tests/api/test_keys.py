@@ -30,7 +30,7 @@ def _when(stamp: str) -> datetime:
 
 
 def test_migration_adds_expiry_and_last_use(db):
-    version, name, _ = MIGRATIONS[-1]
+    version, name, _ = MIGRATIONS[2]
     assert (version, name) == (3, "api key expiry and last use")
     columns = {r["name"] for r in db.read("PRAGMA table_info(api_keys)")}
     assert {"expires_at", "last_used_at"} <= columns
@@ -51,7 +51,7 @@ def test_keys_made_before_the_migration_keep_working(tmp_path):
                  "(1, ?, 'crk_xxxxxx', '2020-01-01T00:00:00+00:00')", (hash_key(key),))
     conn.close()
     db = Database(path)
-    assert db.migrate() == [3]
+    assert db.migrate() == [v for v, _, _ in MIGRATIONS[2:]]  # from 3 on
     assert check_key(db, key).name == "Old Provider"
     row = _key_row(db, key)
     assert row["expires_at"] is None and row["last_used_at"] is not None
