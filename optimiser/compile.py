@@ -22,7 +22,15 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from .model import Problem, TravelMode
-from .rules import commute_limit, ineligible, paid_minutes, week_cap, week_of
+from .rules import (
+    commute_limit,
+    ineligible,
+    paid_minutes,
+    planned_start,
+    start_price,
+    week_cap,
+    week_of,
+)
 from .rules import horizon as whole_days
 from .sources import travel_times
 from .travel import TravelTimes
@@ -78,6 +86,11 @@ class ProblemData:
     window_start: np.ndarray  # node -> earliest start
     window_end: np.ndarray  # node -> end of window (soft when late_limit > 0)
     late_limit: np.ndarray  # node -> minutes allowed after window_end
+    # the priced start (rules.start_price): node -> minute after which a start costs
+    # due_cost (COST_SCALE units per minute; 0: not priced), and its planned start
+    due: np.ndarray
+    due_cost: np.ndarray
+    planned: np.ndarray
     demand: np.ndarray
     allowed: tuple[tuple[int, ...], ...]  # node -> allowed vehicles (empty for homes)
     nodes_of_visit: dict[int, tuple[int, ...]]  # visit index -> its nodes (only visits in the model)
@@ -229,6 +242,10 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
     window_start = per_node([minutes_between(t0, v.window.start) for v in vis])
     window_end = per_node([minutes_between(t0, v.window.end) for v in vis])
     late_limit = per_node([v.late_limit_minutes for v in vis])
+    prices = [start_price(v, problem.policy) for v in vis]
+    due = per_node([minutes_between(t0, at) for at, _ in prices])
+    due_cost = per_node([round(rate * COST_SCALE) for _, rate in prices])
+    planned = per_node([minutes_between(t0, planned_start(v)) for v in vis])
     demand = per_node([v.demand for v in vis])
     modes = sorted({c.travel_mode for c in problem.carers})
     minutes_int = {m: np.ceil(travel.minutes(m) - 1e-6).astype(np.int64) for m in modes}
@@ -248,6 +265,9 @@ def compile_problem(problem: Problem, travel: TravelTimes | None = None) -> Prob
         window_start=window_start,
         window_end=window_end,
         late_limit=late_limit,
+        due=due,
+        due_cost=due_cost,
+        planned=planned,
         demand=demand,
         allowed=tuple(allowed),
         nodes_of_visit=nodes_of_visit,

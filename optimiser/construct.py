@@ -57,7 +57,7 @@ class Construction:
         self.data = data
         self.penalty = penalty or {}
         self.work_targets = work_targets or {}
-        self.late_cost = data.problem.policy.lateness_per_minute * COST_SCALE
+        self.due_cost = data.due_cost.tolist()  # per node, per minute started after data.due (0: free)
         self.route_of: dict[int, Route] = {}  # node -> its route
         self.exact = False  # see enable_exact_continuity
         self.focus: set[int] | None = None  # vehicles an insertion may use (None: all)
@@ -84,7 +84,7 @@ class Construction:
             self.ends.append(None if ends is None else (ends[0].tobytes(), ends[1].tobytes()))
         self.trimmed: list[Route] = []  # routes :meth:`remove` shortened for the commute rules
         self.twin = self._twins(continuity)
-        self.times = RouteTimes(data, transits, costs, self.late_cost)  # start ranges, breaks
+        self.times = RouteTimes(data, transits, costs)  # start ranges, breaks
         self.views = self.times.views  # fast matrix reads (rows and columns per vehicle)
         self.start_of: dict[int, int] = {}  # visit index -> pinned start (doubles, bound `after` pairs)
         self.placed: set[int] = set()
@@ -137,10 +137,11 @@ class Construction:
         extra = self.fixed_cost[r.vehicle] if n == 0 else 0
         if self.continuity is not None:
             extra += int(self.continuity[r.home][u])
-        # soft lateness: the start chosen (the earliest) past the window end is priced,
-        # and so is the lateness the insertion pushes onto the visits after it
+        # the priced start (rules.start_price): the start chosen (the earliest) past its
+        # due minute is priced, and so is what the insertion pushes onto the visits after it
         pushed = bool(r.due)
-        due = int(self.data.window_end[u]) if self.late_cost and self.data.late_limit[u] else None
+        rate = self.due_cost[u]
+        due = int(self.data.due[u]) if rate else None
         out = []
         home, arc_t = r.home, r.arc_t
         ends = self.ends[r.vehicle]
@@ -179,7 +180,7 @@ class Construction:
             dwork = t_pu + t_uq - arc_t[pos]
             cost = c_in[p] + c_out[q] - r.arc_c[pos]
             if due is not None and lo > due:
-                cost += int((lo - due) * self.late_cost)
+                cost += (lo - due) * rate
             if pushed and pos < n:
                 cost += self._pushed_lateness(r, pos, lo + t_uq)
             out.append((cost + extra, lo, hi, pos, dwork))
@@ -188,16 +189,16 @@ class Construction:
     def _pushed_lateness(self, r: Route, pos: int, arrive: int) -> int:
         """Cost of the extra lateness of stops ``pos..`` when stop ``pos`` can start no
         earlier than ``arrive`` (their start times move only until a wait absorbs the push)."""
-        est, nodes, arc, due = r.est, r.nodes, r.arc_t, r.due
+        est, nodes, arc, due, rate = r.est, r.nodes, r.arc_t, r.due, self.due_cost
         extra = 0
         for k in range(pos, len(nodes)):
             if arrive <= est[k]:
                 break
             if due[k] is not None and arrive > due[k]:
-                extra += arrive - max(due[k], est[k])
+                extra += (arrive - max(due[k], est[k])) * rate[nodes[k]]
             if k + 1 < len(nodes):
                 arrive = max(arrive + arc[k + 1], int(self.times.ws[nodes[k + 1]]))
-        return int(extra * self.late_cost)
+        return extra
 
     def _window(self, vi: int) -> tuple[int, int] | None:
         """Start range for visit ``vi``: its window, cut by the ``after`` gaps to partners
@@ -532,10 +533,10 @@ class Construction:
         total = int(C[nodes[:-1], nodes[1:]].sum()) + self.fixed_cost[r.vehicle]
         if continuity and self.continuity is not None:
             total += int(self.continuity[r.home][r.nodes].sum())
-        if self.late_cost:
+        if r.due:
             starts = self.times.starts(r, r.nodes) or r.est
-            late = np.maximum(0, np.array(starts) - self.data.window_end[r.nodes])
-            total += int((late * (self.data.late_limit[r.nodes] > 0)).sum() * self.late_cost)
+            late = np.maximum(0, np.array(starts) - self.data.due[r.nodes])
+            total += int((late * self.data.due_cost[r.nodes]).sum())
         if r.vehicle in self.work_targets:
             target, short, over = self.work_targets[r.vehicle]
             work = int(T[nodes[:-1], nodes[1:]].sum()) - sum(self.unpaid[u] for u in r.nodes)

@@ -4,8 +4,9 @@ Model (see :mod:`optimiser.compile` for nodes and vehicles)
 ---------------------------------------------------------
 * ``time`` dimension, one transit matrix per travel mode: service + travel between
   visits, nothing on the commute legs, so a vehicle's start/end cumuls are bounded by
-  its shift and every visit lies inside it. Visit windows are cumul ranges; soft
-  lateness is a soft upper bound at ``window.end`` (hard limit ``end + late_limit``).
+  its shift and every visit lies inside it. Visit windows are cumul ranges (to
+  ``end + late_limit``); the priced start (:func:`optimiser.rules.start_price`: lateness
+  past ``window.end``, or minutes past the planned time) is a soft upper bound.
 * Arc costs, one matrix per (travel mode, hourly wage rounded to whole pounds) shared by
   carers: paid travel time between visits, the unpaid commute's time at
   ``policy.commute_weight`` of the wage, and mileage on every leg (commute included),
@@ -95,7 +96,7 @@ improve it are :mod:`optimiser.fleet` (fewer routes; compiled in :mod:`optimiser
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import partial
 
@@ -125,6 +126,7 @@ from .rules import (
     needs_breaks,
     preference_cost,
 )
+from .timing import on_time
 from .travel import TravelTimes
 
 # first solution by optimiser.construct, then a search named here (the module docstring has the plan)
@@ -217,7 +219,8 @@ def solve(
         if plan is None:
             found = False
         else:
-            routes, placed = _routes(data, plan)
+            # calls towards their planned times where the routes leave room (nothing else moves)
+            routes, placed = _routes(data, on_time(data, model.transit_matrices, plan.vehicle_routes()))
     stats.runtime_seconds = round(_time.monotonic() - started, 3)
 
     missing = [vi for vi in range(len(problem.visits)) if vi not in placed]
@@ -400,7 +403,7 @@ class RoutingModel:
     def build(self) -> None:
         """Build the OR-Tools routing model (see the module docstring)."""
         data = self.data
-        problem, policy = data.problem, data.problem.policy
+        problem = data.problem
         carers = problem.carers
         n_vehicles = len(data.vehicles)
         homes = [int(v.carer) for v in data.vehicles]
@@ -425,13 +428,12 @@ class RoutingModel:
         for v, veh in enumerate(data.vehicles):
             for idx in (routing.Start(v), routing.End(v)):
                 time.CumulVar(idx).SetRange(veh.start, veh.end)
-        late_cost = int(round(policy.lateness_per_minute * COST_SCALE))
         for node in range(data.n_homes, data.n_nodes):
             idx = int(self.index_of_node[node])
             ws, we, late = int(data.window_start[node]), int(data.window_end[node]), int(data.late_limit[node])
             time.CumulVar(idx).SetRange(ws, we + late)
-            if late:
-                time.SetCumulVarSoftUpperBound(idx, we, late_cost)
+            if data.due_cost[node]:  # the priced start (rules.start_price)
+                time.SetCumulVarSoftUpperBound(idx, int(data.due[node]), int(data.due_cost[node]))
             # SetAllowedVehiclesForIndex's SWIG binding rejects every list in OR-Tools 9.15;
             # restricting the vehicle variable is the documented equivalent (-1 = dropped)
             routing.VehicleVar(idx).SetValues([-1, *data.allowed[node]])
@@ -716,11 +718,12 @@ class Plan:
             yield v, stops, breaks
 
 
-def _routes(data: ProblemData, plan: Plan) -> tuple[list[Route], dict[int, list[tuple[int, int]]]]:
+def _routes(data: ProblemData, vehicle_routes: Iterable[tuple[int, list[tuple[int, int]], list[tuple[int, int]]]],
+            ) -> tuple[list[Route], dict[int, list[tuple[int, int]]]]:
     problem, travel = data.problem, data.travel
     by_carer: dict[int, tuple[list[Stop], list[Break]]] = {}
     placed: dict[int, list[tuple[int, int]]] = {}
-    for v, stops, breaks in plan.vehicle_routes():
+    for v, stops, breaks in vehicle_routes:
         ci = data.vehicles[v].carer
         carer = problem.carers[ci]
         out_stops, out_breaks = by_carer.setdefault(ci, ([], []))

@@ -164,6 +164,9 @@ class Kpis(_Out):
     days_worked_mean: float | None = None  # per carer who worked
     time_spread_median_minutes: float | None = None  # over clients with a recurring call (ClientKpis)
     late_visits: int = 0
+    # starts after the planned time (rules.planned_start, the window's middle): time consistency
+    after_planned_visits: int = 0
+    after_planned_minutes_total: float = 0.0
     lateness_minutes_total: float = 0.0
     lateness_minutes_max: float = 0.0
     contracted_minutes: float = 0.0
@@ -338,9 +341,14 @@ def kpis_of(r: Roster) -> Kpis:
     k.preference_match_rate = _ratio(sum(prefs_met.values()), sum(prefs_total.values()))
     k.preference_cost = sum(prefs_cost.values())
 
-    # lateness: start after the window's end (allowed up to late_limit_minutes)
+    # lateness: start after the window's end (allowed up to late_limit_minutes); and after
+    # the planned time
     for v in problem.visits:
         if r.placed(v.id):
+            after = minutes(r.visit_start(v.id)) - minutes(rules.planned_start(v))
+            if after > 1e-6:
+                k.after_planned_visits += 1
+                k.after_planned_minutes_total += after
             late = minutes(r.visit_start(v.id)) - minutes(v.window.end)
             if late > 1e-6:
                 k.late_visits += 1

@@ -551,6 +551,14 @@ class Policy(_Doc):
     contracted_shortfall_per_minute: Float = Field(default=0.15, ge=0, le=MAX_PER_MINUTE)
     overtime_per_minute: Float = Field(default=0.05, ge=0, le=MAX_PER_MINUTE, description="Above contracted minutes.")
     lateness_per_minute: Float = Field(default=1.0, ge=0, le=MAX_PER_MINUTE)
+    after_planned_per_minute: Float = Field(
+        default=0.05,
+        ge=0,
+        le=MAX_PER_MINUTE,
+        description="Per minute a visit that may not be late starts after its planned time (the middle of "
+        "its window): time consistency, a client's calls at about the same time every day. At 0.05 half an "
+        "hour past it weighs GBP 1.50: four minutes of paid travel by car with its mileage, seven on foot.",
+    )
     drop_penalty: dict[Priority, Money] = {
         "critical": 100_000.0,
         "high": 10_000.0,

@@ -103,6 +103,8 @@ def kpi_table(k: Mapping[str, Any]) -> str:
         ("language match", _pct(k.get("language_match_rate"))),
         ("preferred attributes met", f"{_pct(k.get('preference_match_rate'))} "
                                      f"(unmet weight {_money(k.get('preference_cost'))})"),
+        ("after the planned time", f"{k.get('after_planned_visits', 0)} visits "
+                                   f"({_num(k.get('after_planned_minutes_total'))} min)"),
         ("late visits", f"{k.get('late_visits', 0)} ({_num(k.get('lateness_minutes_total'))} min, "
                         f"max {_num(k.get('lateness_minutes_max'))})"),
         ("contracted shortfall / overtime", f"{_num(k.get('contracted_shortfall_minutes'))} / "

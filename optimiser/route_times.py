@@ -41,7 +41,8 @@ class Route:
     arc_t: list[int] = field(default_factory=lambda: [0])  # time of arc k (into stop k; last: home)
     arc_c: list[int] = field(default_factory=lambda: [0])  # cost of arc k
     load: int = 0
-    # window end per stop (None: may not be late); empty when no stop of the route may be late
+    # the minute from which each stop's start is priced (None: not priced; rules.start_price);
+    # empty when no stop of the route is
     due: list[int | None] = field(default_factory=list)
 
 
@@ -54,16 +55,13 @@ class RouteTimes:
         The compiled problem.
     transits, costs
         Per vehicle, node x node time (service + travel) and arc cost matrices.
-    late_cost
-        Cost of a minute late (0: no visit may be late, and no window end is tracked).
     """
 
-    def __init__(self, data: ProblemData, transits: list[np.ndarray], costs: list[np.ndarray],
-                 late_cost: float):
+    def __init__(self, data: ProblemData, transits: list[np.ndarray], costs: list[np.ndarray]):
         self.data = data
         self.vehicle_T = transits
         self.vehicle_C = costs
-        self.late_cost = late_cost
+        self.priced = bool(data.due_cost.any())  # whether any start is priced (ProblemData.due)
         # per node, the start range its route must keep: the window (to the late limit),
         # narrowed to one minute when a rule pins the start (doubles, bound `after` pairs)
         self.ws = data.window_start.copy()
@@ -91,14 +89,14 @@ class RouteTimes:
             t = min(int(lw[nodes[k]]), t - arc[k + 1])
             lst[k] = t
         r.est, r.lst = est, lst
-        if self.late_cost:
+        if self.priced:
             r.due = self._due(nodes)
 
     def _due(self, nodes: list[int]) -> list[int | None]:
-        """Window end per stop that may be late (None for the others); [] when none may."""
-        we, limit = self.data.window_end, self.data.late_limit
-        due = [int(we[u]) if limit[u] else None for u in nodes]
-        return due if any(d is not None for d in due) else []
+        """The priced start's minute per stop (None where not priced); [] when none is."""
+        due, rate = self.data.due, self.data.due_cost
+        out = [int(due[u]) if rate[u] else None for u in nodes]
+        return out if any(d is not None for d in out) else []
 
     def after_insert(self, r: Route, pos: int, u: int) -> None:
         """Update ``r``'s arcs and start ranges after node ``u`` went in at ``pos`` (only
@@ -113,8 +111,8 @@ class RouteTimes:
         r.lst.insert(pos, 0)
         self._forward(r, pos)
         self._backward(r, pos)
-        if self.late_cost:
-            due = int(self.data.window_end[u]) if self.data.late_limit[u] else None
+        if self.priced:
+            due = int(self.data.due[u]) if self.data.due_cost[u] else None
             if r.due:
                 r.due.insert(pos, due)
             elif due is not None:

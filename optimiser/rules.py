@@ -469,3 +469,28 @@ def preference_cost(client: Client, carer: Carer) -> float:
         return 0.0
     have = set(carer.attributes)
     return sum(weight for tag, weight in client.preferences.items() if tag not in have)
+
+
+# --------------------------------------------------------------------------- soft timing
+
+
+def planned_start(visit: Visit) -> datetime:
+    """The time a call is planned for: the middle of its window (a care plan's "08:00 ±30"
+    is the window 07:30-08:30). Clients expect it at about that time every day (DOMAIN.md,
+    Matching: time consistency)."""
+    return visit.window.start + (visit.window.end - visit.window.start) / 2
+
+
+def start_price(visit: Visit, policy: Policy) -> tuple[datetime, float]:
+    """``(from, GBP per minute)``: a start after ``from`` costs that much a minute.
+
+    A visit that may be late (``late_limit_minutes`` > 0) is priced for its lateness, from
+    its window's end at ``policy.lateness_per_minute``. Any other visit is priced from its
+    planned time (:func:`planned_start`) at ``policy.after_planned_per_minute``: the
+    search then keeps each call near the same time every day, and the timing of a finished
+    roster (:mod:`optimiser.timing`) moves early starts later towards it. One price per
+    visit, so that every engine prices it the same way (OR-Tools takes one soft bound per
+    start): a visit that may be late is not priced within its window."""
+    if visit.late_limit_minutes > 0:
+        return visit.window.end, policy.lateness_per_minute
+    return planned_start(visit), policy.after_planned_per_minute

@@ -138,16 +138,16 @@ def arrays(c: Construction, neighbours: int = 100):
         vend=np.array([veh.end for veh in data.vehicles], dtype=np.int64),
         fixed=np.array(c.fixed_cost, dtype=np.int64), capacity=capacity, breaks=breaks, twin=twin,
         target=target, short_cost=short, over_cost=over, opens=opens, closes=closes, max_work=max_work,
-        ws0=data.window_start.astype(np.int64), lw0=lw0, due=data.window_end.astype(np.int64),
-        late=(data.late_limit > 0) & (c.late_cost > 0), duration=data.duration.astype(np.int64),
+        ws0=data.window_start.astype(np.int64), lw0=lw0, due=data.due.astype(np.int64),
+        late=data.due_cost.astype(np.int64), duration=data.duration.astype(np.int64),
         demand=data.demand.astype(np.int64), unpaid=np.array(c.unpaid, dtype=np.int64), kind=kind,
         penalty=penalty, visit=visit, client=client, allowed=allowed, neighbours=near,
         depot_distance=depot_distance, vnodes=vnodes, rank=rank, width=width, p_first=p_first,
         p_visit=np.array(p_visit, dtype=np.int64), p_lo=np.array(p_lo, dtype=np.int64),
         p_hi=np.array(p_hi, dtype=np.int64), c_first=c_first, c_visits=c_visits, pair_cost=pair_cost,
         new_cost=new_cost,
-        # (no node may be late: no lateness to price, and the insertion skips the push)
-        late_cost=np.array([float(c.late_cost) if (data.late_limit > 0).any() else 0.0]), limits=limits_of(policy),
+        # (no start priced: the insertion skips the push)
+        late_cost=np.array([1.0 if data.due_cost.any() else 0.0]), limits=limits_of(policy),
     ), visits
 
 

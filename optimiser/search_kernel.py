@@ -40,7 +40,7 @@ Arrays = namedtuple("Arrays", [
     "target", "short_cost", "over_cost", "opens", "closes",
     # per work group (a carer's calendar week, optimiser.compile.work_groups): cap, -1 for none
     "max_work",
-    # per node (homes first)
+    # per node (homes first); a start past "due" costs "late" a minute (rules.start_price)
     "ws0", "lw0", "due", "late", "duration", "demand", "unpaid", "kind", "penalty", "visit", "client",
     "allowed", "neighbours", "depot_distance",
     # per visit
@@ -49,7 +49,7 @@ Arrays = namedtuple("Arrays", [
     "c_first", "c_visits",
     # per client x carer
     "pair_cost", "new_cost",
-    # scalars as arrays: [late cost per minute], break limits
+    # scalars as arrays: [1.0 when any start is priced, else 0.0], break limits
     "late_cost", "limits",
 ])
 
@@ -123,17 +123,17 @@ def refresh(p, s, v, starts) -> bool:
             for k in range(n):
                 u = s.nodes[v, k]
                 if p.late[u] and starts[k] > p.due[u]:
-                    late += starts[k] - p.due[u]
+                    late += (starts[k] - p.due[u]) * p.late[u]
     elif p.late_cost[0] > 0:
         for k in range(n):
             u = s.nodes[v, k]
             if p.late[u] and s.est[v, k] > p.due[u]:
-                late += s.est[v, k] - p.due[u]
+                late += (s.est[v, k] - p.due[u]) * p.late[u]
     s.load[v] = weight
     s.group_work[p.group[v]] += (worked if n > 0 else 0) - s.work[v]
     s.work[v] = worked if n > 0 else 0
     if n > 0:
-        s.cost[v] = arcs + C[prev, h] + p.fixed[v] + np.int64(late * p.late_cost[0]) + target_cost(p, v, worked)
+        s.cost[v] = arcs + C[prev, h] + p.fixed[v] + late + target_cost(p, v, worked)
     else:
         s.cost[v] = 0
     return ok
@@ -183,7 +183,8 @@ def objective(s) -> int:
 
 @njit(cache=True)
 def _pushed_late(p, s, v, k, arrive, T) -> int:
-    """Extra late minutes of stops ``k..`` when stop ``k`` can start no earlier than ``arrive``."""
+    """Cost of the extra minutes past their priced start (``p.due``, at ``p.late`` a minute)
+    of stops ``k..`` when stop ``k`` can start no earlier than ``arrive``."""
     extra = 0
     n = s.length[v]
     for j in range(k, n):
@@ -191,7 +192,7 @@ def _pushed_late(p, s, v, k, arrive, T) -> int:
             break
         u = s.nodes[v, j]
         if p.late[u] and arrive > p.due[u]:
-            extra += arrive - max(p.due[u], s.est[v, j])
+            extra += (arrive - max(p.due[u], s.est[v, j])) * p.late[u]
         if j + 1 < n:
             arrive = max(arrive + T[u, s.nodes[v, j + 1]], s.ws[s.nodes[v, j + 1]])
     return extra
@@ -288,10 +289,10 @@ def _options(p, s, u, ws, lw, v, out, n_out, blink, rng, only_best, seq, starts,
         if late_cost > 0:
             late = 0
             if p.late[u] and lo > p.due[u]:
-                late += lo - p.due[u]
+                late += (lo - p.due[u]) * p.late[u]
             if k < n:
                 late += _pushed_late(p, s, v, k, lo + T[u, q], T)
-            cost += np.int64(late * late_cost)
+            cost += late
         if only_best and (cost >= best or random01(rng) < blink):
             continue
         if only_best and p.breaks[v] and not _fits_breaks(p, s, v, u, k, lo if tied else -1, seq, starts):

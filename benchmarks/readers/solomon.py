@@ -238,6 +238,7 @@ def distance_policy(*, drop_cost: float, lateness_per_minute: float = 0.0) -> Po
         contracted_shortfall_per_minute=0.0,
         overtime_per_minute=0.0,
         lateness_per_minute=lateness_per_minute,
+        after_planned_per_minute=0.0,  # a window is the benchmark's whole rule
         drop_penalty={p: drop_cost for p in ("critical", "high", "normal", "flexible")},
     )
 

@@ -16,6 +16,8 @@ const LABELS = {
   distinct_carers_per_client_mean: "distinct carers per client, mean",
   distinct_carers_per_client_max: "distinct carers per client, max",
   new_carers_per_client_mean: "new carers per client, mean",
+  after_planned_visits: "visits started after the planned time",
+  after_planned_minutes_total: "minutes after the planned time, total",
 };
 
 // Flatten nested KPI dicts to dotted keys, keeping only scalar leaves.
