@@ -44,6 +44,9 @@ NOT_RUN = {
         "the README's test command: .ci/run runs it in a new virtual environment; this test runs inside it",
     "python -m pytest -q":
         "the test suite this test is part of",
+    'curl -s -X POST "http://127.0.0.1:8000/v1/jobs?previous=$LAST_WEEK_JOB" -H "X-API-Key: $KEY" '
+    '-H "Content-Type: application/json" --data @next.json':
+        "needs a running carerota serve, a key and a finished job; tests/api/test_previous.py runs the same request",
     'carerota network fetch --place "Oakham, UK" --mode car -o oakham.graphml':
         "needs the internet (OpenStreetMap's Overpass API)",
     "pip install -c constraints.txt -e '.[bench]'":
@@ -395,6 +398,16 @@ def test_listed_commands_still_exist(cmd: str) -> None:
     elif words[0] == "carerota":
         sub = [w for w in words[1:3] if not w.startswith("-")]
         _assert_options(cmd, [sys.executable, "-m", "optimiser.cli", *sub, "--help"], words[1:])
+    elif words[0] == "curl":  # a request to the service: its path, method and query names exist
+        from urllib.parse import parse_qs, urlsplit
+
+        from api.main import create_app
+
+        url = urlsplit(next(w for w in words if w.startswith("http")))
+        method = words[words.index("-X") + 1].lower() if "-X" in words else "get"
+        operation = create_app().openapi()["paths"][url.path][method]
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        assert set(parse_qs(url.query)) <= names, f"{cmd!r}: no such query parameter"
     else:
         pytest.fail(f"no drift check for {cmd!r}")
 
