@@ -116,17 +116,38 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _employment(text: str | None) -> dict:
+    """``--employment zero_hours,ethical_care_charter`` as the settings' field (absent: the default)."""
+    from optimiser.employment import employment_model
+
+    if text is None:
+        return {}
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    if not names:
+        raise InputError("--employment: give one or more model names, comma-separated")
+    try:
+        return {"employment": [employment_model(n) for n in names]}
+    except InputError as err:
+        raise InputError(f"--employment: {err}") from err
+
+
 def _settings(args):
+    from pydantic import ValidationError
+
+    from optimiser.errors import describe_validation_error
     from optimiser.model import Policy
 
     from .evaluate import EvaluationSettings
 
-    policy = Policy() if args.fee is None else Policy(fee_per_hour=args.fee)
-    return EvaluationSettings(
-        day=args.day, window_minutes=args.window, carers=args.carers, time_limit=args.time_limit,
-        probe_time_limit=args.probe_time_limit, max_probes=args.max_probes, search_carers=not args.no_search,
-        seed=args.seed, osm_file=args.osm, policy=policy, travel_mode=args.mode,
-    )
+    try:
+        policy = Policy() if args.fee is None else Policy(fee_per_hour=args.fee)
+        return EvaluationSettings(
+            day=args.day, window_minutes=args.window, carers=args.carers, time_limit=args.time_limit,
+            probe_time_limit=args.probe_time_limit, max_probes=args.max_probes, search_carers=not args.no_search,
+            seed=args.seed, osm_file=args.osm, policy=policy, travel_mode=args.mode, **_employment(args.employment),
+        )
+    except ValidationError as err:  # an option out of range: name the field, never a traceback
+        raise InputError(f"settings: {describe_validation_error(err)}") from err
 
 
 def _supply(path: str | None):
@@ -182,6 +203,9 @@ def _run(args, design_paths: list[str], suggest_k: str | None) -> int:
             f"{t.hours_undeliverable:.1f} h undeliverable, carers needed {t.carers_needed}, travel "
             f"{(t.travel_share or 0):.1%}, £{(t.cost_per_contact_hour or 0):.2f}/contact h, outside {len(r.outside_clients)}"
         )
+        if t.employment:
+            print("  per contact hour by employment model: " + ", ".join(
+                f"{name} £{(e.cost_per_contact_hour or 0):.2f}" for name, e in t.employment.items()))
     print(f"report -> {paths['report.md']} (+ html, maps, CSV) in {elapsed:.0f} s")
     return EXIT_OK
 
@@ -205,6 +229,9 @@ def _evaluation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--day", choices=["mon", "tue", "wed", "thu", "fri", "sat", "sun"], help="default: busiest day")
     p.add_argument("--window", type=int, default=30, help="time-window tolerance: planned time +- minutes")
     p.add_argument("--fee", type=float, default=None, help="council fee per contact hour (default policy)")
+    p.add_argument("--employment", default=None, metavar="MODELS",
+                   help="employment models to cost side by side, comma-separated (default: all of zero_hours,"
+                        "guaranteed_hours,salaried_shifts,ethical_care_charter)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per roster solve (default: scaled)")
     p.add_argument("--probe-time-limit", type=float, default=None, help="seconds per carer-search solve")
     p.add_argument("--max-probes", type=int, default=5, help="solves per patch in the carer search")

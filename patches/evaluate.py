@@ -12,6 +12,11 @@ Accounting (all in carer-hours: a double-handed visit counts twice, as councils 
 ``hours_demanded = hours_delivered + hours_undeliverable`` per patch, and for the
 design ``hours_demanded = sum over patches + hours of clients outside every patch``
 (those are undeliverable too and listed by client). Cost items sum to the total.
+
+Cost comes twice: the core KPIs' Homecare Association-style price (``Figures.cost``, flat
+on-cost shares of wages from the policy), and the same roster under each employment
+model of ``settings.employment`` (``Figures.employment``: :mod:`optimiser.employment`,
+on-costs itemised per carer), side by side.
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
+from optimiser.employment import (
+    EMPLOYMENT_ITEMS,
+    EMPLOYMENT_MODELS,
+    EmploymentChoice,
+    EmploymentCost,
+    EmploymentModel,
+    employment_costs,
+)
 from optimiser.io import InputError, describe_validation_error
 from optimiser.kpis import Kpis, build_kpis
 from optimiser.model import (
@@ -112,6 +125,22 @@ class EvaluationSettings(_Doc):
     seed: Int = Field(default=1, ge=0, le=MAX_SEED)
     osm_file: PathText | None = Field(default=None, description="Road travel times from this extract; haversine when absent.")
     policy: Policy = Policy()
+    employment: list[EmploymentChoice] = Field(
+        default_factory=lambda: list(EMPLOYMENT_MODELS.values()),
+        max_length=len(EMPLOYMENT_MODELS),
+        description="Employment models to cost every roster under, side by side (optimiser.employment): "
+        "each a name (zero_hours, guaranteed_hours, salaried_shifts, ethical_care_charter) or an object "
+        "with a name and the figures to change; all four when absent.",
+    )
+
+    @field_validator("employment")
+    @classmethod
+    def _different_models(cls, models: list[EmploymentModel]) -> list[EmploymentModel]:
+        names = [m.name for m in models]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"each employment model once: {', '.join(twice)} given more than once")
+        return models
 
     @field_validator("shifts")
     @classmethod
@@ -199,6 +228,44 @@ class Probe(_Doc):
     undecided: bool = Field(default=False, description="No roster found in time (counted as not delivering)")
 
 
+class EmploymentFigures(_Doc):
+    """The cost of a patch or a design under one employment model (:mod:`optimiser.employment`)."""
+
+    cost: dict[str, float] = Field(default_factory=lambda: dict.fromkeys(EMPLOYMENT_ITEMS, 0.0))  # GBP
+    cost_total: float = 0.0
+    paid_hours: float = 0.0  # paid for time: contact, travel, waiting or shift time, guaranteed hours
+    top_up_hours: float = 0.0  # guaranteed hours paid but not worked
+    cost_per_contact_hour: float | None = None
+    break_even_fee: float | None = None  # zero-profit fee per contact hour
+    short_personal_care_visits: int | None = None  # None: the model does not count them
+    carers_without_contract: int | None = None  # None: the model guarantees no hours
+
+    @classmethod
+    def of(cls, c: EmploymentCost) -> EmploymentFigures:
+        return cls(cost=dict(c.items), paid_hours=c.paid_hours, top_up_hours=c.top_up_hours,
+                   short_personal_care_visits=c.short_personal_care_visits,
+                   carers_without_contract=c.carers_without_contract)
+
+    def add(self, other: EmploymentFigures) -> None:
+        for i in EMPLOYMENT_ITEMS:
+            self.cost[i] = self.cost.get(i, 0.0) + other.cost.get(i, 0.0)
+        self.paid_hours += other.paid_hours
+        self.top_up_hours += other.top_up_hours
+        for name in ("short_personal_care_visits", "carers_without_contract"):
+            a, b = getattr(self, name), getattr(other, name)
+            setattr(self, name, None if a is None and b is None else (a or 0) + (b or 0))
+
+    def finish(self, hours_delivered: float) -> None:
+        self.cost_total = sum(self.cost.get(i, 0.0) for i in EMPLOYMENT_ITEMS)
+        self.cost_per_contact_hour = self.break_even_fee = None
+        if hours_delivered > 0 and self.cost_total > 0:
+            self.cost_per_contact_hour = self.cost_total / hours_delivered
+            business, profit = self.cost.get("running_business", 0.0), self.cost.get("profit", 0.0)
+            direct = self.cost_total - business - profit
+            business_share = business / self.cost_total
+            self.break_even_fee = direct / (1 - business_share) / hours_delivered
+
+
 class Figures(_Doc):
     """Hours, carers, time and money of one patch or a whole design (one representative day)."""
 
@@ -222,6 +289,9 @@ class Figures(_Doc):
     break_even_fee: float | None = None  # zero-profit fee per contact hour
     fee_per_hour: float = 0.0
     fee_income: float = 0.0
+    employment: dict[str, EmploymentFigures] = Field(
+        default_factory=dict, description="The same rosters costed under each employment model of the settings, by name"
+    )
 
     def finish(self, policy: Policy) -> None:
         """Derived ratios from the sums (shared by patches and designs)."""
@@ -233,6 +303,8 @@ class Figures(_Doc):
             self.cost_per_contact_hour = self.cost_total / self.hours_delivered
             direct = sum(self.cost.get(i, 0.0) for i in COST_ITEMS[:5])
             self.break_even_fee = direct / (1 - policy.business_cost_share) / self.hours_delivered
+        for e in self.employment.values():
+            e.finish(self.hours_delivered)
 
 
 class PatchResult(_Doc):
@@ -455,7 +527,7 @@ def evaluate_patch(task: PatchTask) -> PatchResult:
     report = validate(problem, roster, travel)
     kpis = Kpis.model_validate(report.kpis)
     setting_of = {c.id: c.setting or "rural" for c in task.clients}
-    figures = patch_figures(problem, roster, kpis, s.policy)
+    figures = patch_figures(problem, roster, kpis, s.policy, s.employment)
     result = PatchResult(
         design=task.design,
         patch=task.patch,
@@ -477,8 +549,11 @@ def evaluate_patch(task: PatchTask) -> PatchResult:
     return result
 
 
-def patch_figures(problem: Problem, roster: Solution, kpis: Kpis, policy: Policy) -> Figures:
-    """The figures of one rostered patch, from the core KPIs (validated by the same travel)."""
+def patch_figures(
+    problem: Problem, roster: Solution, kpis: Kpis, policy: Policy, employment: list[EmploymentModel] | None = None
+) -> Figures:
+    """The figures of one rostered patch, from the core KPIs (validated by the same travel),
+    and its cost under each of the ``employment`` models (none when not given)."""
     demanded = sum(v.duration_minutes * v.carers_required for v in problem.visits)
     unplaced = {u.visit for u in roster.unassigned}
     undeliverable = sum(v.duration_minutes * v.carers_required for v in problem.visits if v.id in unplaced)
@@ -496,6 +571,7 @@ def patch_figures(problem: Problem, roster: Solution, kpis: Kpis, policy: Policy
         miles=kpis.travel_miles,
         commute_miles=kpis.commute_km / 1.609344,
         cost={i: float(getattr(kpis.cost, i)) for i in COST_ITEMS},
+        employment={name: EmploymentFigures.of(c) for name, c in employment_costs(problem, roster, kpis, employment or []).items()},
     )
     f.finish(policy)
     return f
@@ -725,7 +801,7 @@ def summarise_design(
     clients_by_id = {c.id: c for c in demand.clients}
     outside_hours = sum(clients_by_id[c].carer_minutes(day) for c in outside) / 60
     outside_visits = sum(len(clients_by_id[c].visits_on(day)) for c in outside)
-    t = Figures(cost={i: 0.0 for i in COST_ITEMS})
+    t = Figures(cost={i: 0.0 for i in COST_ITEMS}, employment={m.name: EmploymentFigures() for m in settings.employment})
     needed: list[int | None] = []
     for r in results:
         f = r.figures
@@ -735,6 +811,9 @@ def summarise_design(
             setattr(t, name, getattr(t, name) + getattr(f, name))
         for i in COST_ITEMS:
             t.cost[i] += f.cost.get(i, 0.0)
+        for name, e in t.employment.items():
+            if name in f.employment:
+                e.add(f.employment[name])
         needed.append(f.carers_needed)
     t.clients += len(outside)
     t.visits += outside_visits

@@ -1,7 +1,7 @@
 """The commissioner's report: Markdown + HTML with tables, PNG maps and CSV exports.
 
 One document lists every design side by side, then each design's patches, cost
-breakdown, rural/urban equity table and carer search, with a map per design
+breakdown, cost under each employment model, rural/urban equity table and carer search, with a map per design
 (patch polygons, clients by patch and by service outcome). Maps and figures derive
 from OpenStreetMap data: "© OpenStreetMap contributors".
 """
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from optimiser.employment import EMPLOYMENT_ITEMS, LABELS
+
 from .demand import Demand, Settlement
 from .evaluate import COST_ITEMS, DesignResult, EvaluationSettings, Figures
 
@@ -25,6 +27,21 @@ COST_LABELS = {
     "mileage": "Mileage",
     "ni_pension": "Employer NI + pension",
     "other_on_costs": "Other on-costs (holiday, training, sickness)",
+    "running_business": "Running the business",
+    "profit": "Profit",
+}
+EMPLOYMENT_COST_LABELS = {
+    "contact_wage": "Contact wage",
+    "travel_time_wage": "Travel time wage",
+    "waiting_time_wage": "Waiting (and unused shift) time wage",
+    "guaranteed_hours_top_up": "Guaranteed hours not worked",
+    "sleep_in_allowances": "Sleep-in allowances",
+    "holiday_pay": "Holiday pay",
+    "training_and_supervision": "Training and supervision time",
+    "sick_pay": "Sick pay",
+    "employer_ni": "Employer National Insurance",
+    "employer_pension": "Employer pension",
+    "mileage": "Mileage",
     "running_business": "Running the business",
     "profit": "Profit",
 }
@@ -118,8 +135,9 @@ def comparison_rows(results: list[DesignResult]) -> tuple[list[str], list[list[A
     header = [
         "Design", "Patches", "Clients", "Outside every patch", "Hours demanded", "Hours deliverable (rostered)",
         "Hours undeliverable", "Carers available", "Carers used", "Carers needed (100%)", "Travel share of paid time",
-        "Paid miles", "Cost per contact hour", "Break-even fee", "Fee", "Rural on time", "Urban on time",
-        "Rural unassigned", "Urban unassigned",
+        "Paid miles", "Cost per contact hour",
+        *(f"Cost per contact hour, {LABELS[m]} (itemised)" for m in _models(results)),
+        "Break-even fee", "Fee", "Rural on time", "Urban on time", "Rural unassigned", "Urban unassigned",
     ]
     rows = []
     for r in results:
@@ -128,6 +146,7 @@ def comparison_rows(results: list[DesignResult]) -> tuple[list[str], list[list[A
             r.design, len(r.patches), t.clients, len(r.outside_clients), round(t.hours_demanded, 2),
             round(t.hours_delivered, 2), round(t.hours_undeliverable, 2), t.carers_available, t.carers_used,
             _needed(t), _pct(t.travel_share), round(t.miles, 1), _gbp(t.cost_per_contact_hour),
+            *(_gbp(t.employment[m].cost_per_contact_hour if m in t.employment else None) for m in _models(results)),
             _gbp(t.break_even_fee), _gbp(t.fee_per_hour), _pct(r.equity["rural"]["on_time_share"]),
             _pct(r.equity["urban"]["on_time_share"]), _pct(r.equity["rural"]["unassigned_share"]),
             _pct(r.equity["urban"]["unassigned_share"]),
@@ -176,6 +195,49 @@ def cost_rows(f: Figures) -> tuple[list[str], list[list[Any]]]:
         for i in COST_ITEMS
     ]
     rows.append(["**Total (sustainable price)**", _gbp(f.cost_total), _gbp(f.cost_per_contact_hour), _pct(1.0 if f.cost_total else None)])
+    return header, rows
+
+
+def _models(results: list[DesignResult]) -> list[str]:
+    """The employment models the results were costed under, in the settings' order."""
+    return list(results[0].totals.employment) if results else []
+
+
+def employment_rows(f: Figures) -> tuple[list[str], list[list[Any]]]:
+    """Each employment model's cost per contact hour, item by item, side by side."""
+    models = list(f.employment)
+    hours = f.hours_delivered or 0.0
+    header = ["Per contact hour", *(LABELS[m] for m in models)]  # type: ignore[index]
+
+    def per_hour(x: float) -> str:
+        return _gbp(x / hours if hours else None)
+
+    rows = [[EMPLOYMENT_COST_LABELS[i], *(per_hour(f.employment[m].cost.get(i, 0.0)) for m in models)]
+            for i in EMPLOYMENT_ITEMS]
+    e = [f.employment[m] for m in models]
+    rows += [
+        ["**Total (sustainable price)**", *(_gbp(x.cost_per_contact_hour) for x in e)],
+        ["Total for the day", *(_gbp(x.cost_total) for x in e)],
+        ["Break-even fee", *(_gbp(x.break_even_fee) for x in e)],
+        ["Paid hours (for time) per contact hour", *(None if not hours else round(x.paid_hours / hours, 3) for x in e)],
+        ["Guaranteed hours paid, not worked", *(round(x.top_up_hours, 2) for x in e)],
+        ["Short personal-care visits (under the limit in the terms)", *("not counted" if x.short_personal_care_visits is None
+                                                         else x.short_personal_care_visits for x in e)],
+        ["Carers who worked without contracted hours", *("no guarantee" if x.carers_without_contract is None
+                                                         else x.carers_without_contract for x in e)],
+    ]
+    return header, rows
+
+
+def employment_patch_rows(r: DesignResult) -> tuple[list[str], list[list[Any]]]:
+    """Cost per contact hour of each patch under each employment model."""
+    models = list(r.totals.employment)
+    header = ["Patch", "Contact hours", *(f"{LABELS[m]}: per contact hour" for m in models)]  # type: ignore[index]
+    rows = [[p.patch, round(p.figures.hours_delivered, 2),
+             *(_gbp(p.figures.employment[m].cost_per_contact_hour if m in p.figures.employment else None) for m in models)]
+            for p in r.patches]
+    rows.append(["**Total**", round(r.totals.hours_delivered, 2),
+                 *(_gbp(r.totals.employment[m].cost_per_contact_hour) for m in models)])
     return header, rows
 
 
@@ -298,7 +360,11 @@ def write_report(
         "undeliverable; clients outside every patch count as undeliverable. Cost is the Homecare Association-style "
         "sustainable price (wages, on-costs, mileage, running the business, profit) of the validated rosters; the "
         "break-even fee is the fee per contact hour at which the provider covers its direct and running costs with "
-        "zero profit. Carers needed (100%) is searched: real solves with fewer and more carers, bisection on the "
+        "zero profit. The same rosters are also costed under each employment model chosen (zero-hours, "
+        "guaranteed hours, salaried shifts, UNISON's Ethical Care Charter), with the on-costs itemised per carer "
+        "as the Homecare Association itemises them (holiday, training, sick pay, employer National Insurance above "
+        "its threshold, pension on qualifying earnings): see the employment models table of each design. "
+        "Carers needed (100%) is searched: real solves with fewer and more carers, bisection on the "
         "count; the smallest count whose roster delivered every visit. Equity figures come only from rosters the "
         "independent validator accepted."
     )
@@ -329,6 +395,8 @@ def write_report(
             f"Break-even fee {_gbp(r.totals.break_even_fee)} vs fee {_gbp(r.totals.fee_per_hour)}; fee income "
             f"{_gbp(r.totals.fee_income)} for the day against a sustainable price of {_gbp(r.totals.cost_total)}."
         )
+        if r.totals.employment:
+            _employment_section(doc, r, settings)
         doc.h(3, "Rural vs urban clients")
         doc.table(*equity_rows(r))
         if r.equity_patches_excluded:
@@ -356,29 +424,71 @@ def write_report(
     return paths
 
 
+def _employment_section(doc: Doc, r: DesignResult, settings: EvaluationSettings) -> None:
+    doc.h(3, "Cost per contact hour by employment model (whole design)")
+    doc.p(
+        "The same validated rosters, paid under each employment model, on-costs itemised per carer (optimiser."
+        "employment). The breakdown above prices the zero-hours roster with the policy's flat on-cost shares "
+        f"({100 * settings.policy.ni_pension_rate:.0f}% NI and pension, {100 * settings.policy.other_on_cost_rate:.0f}% "
+        "other); the zero-hours column here prices the same paid time with each on-cost worked out per carer. "
+        "Annual thresholds are taken pro rata for the roster's day (x 1/365)."
+    )
+    for m in settings.employment:
+        if m.name in r.totals.employment:
+            doc.p(f"{m.label}: {m.describe()}.")
+    doc.table(*employment_rows(r.totals))
+    doc.table(*employment_patch_rows(r))
+    if "salaried_shifts" in r.totals.employment:
+        doc.p(
+            "Salaried shifts pays the whole of each shift a carer works. Here every carer has the same split shifts "
+            f"({', '.join(f'{a}-{b}' for a, b in settings.shifts)}): when she is available, not a rota fitted to "
+            "the work, so that column is an upper bound for salaried staff on rotas drawn to the visits."
+        )
+    missing = {LABELS[n]: e.carers_without_contract for n, e in r.totals.employment.items() if e.carers_without_contract}  # type: ignore[index]
+    if missing:
+        doc.p(
+            "No contracted hours are known for the carers who worked (patch carers have none): under "
+            + ", ".join(missing) + " each is paid what she works, as a guarantee set by the hours usually worked "
+            "would pay on a representative day; the guarantee's cost in a quiet week is not in these figures."
+        )
+
+
 def write_csvs(results: list[DesignResult], demand: Demand, out: Path) -> dict[str, Path]:
     by_id = {c.id: c for c in demand.clients}
+    models = _models(results)
     files: dict[str, tuple[list[str], list[list[Any]]]] = {}
     files["designs.csv"] = (
         ["design", "patches", "clients", "outside_clients", "hours_demanded", "hours_delivered", "hours_undeliverable",
          "carers_available", "carers_used", "carers_needed", "travel_share", "paid_miles", "commute_miles", "cost_total",
-         "cost_per_contact_hour", "break_even_fee", "fee_per_hour"],
+         "cost_per_contact_hour", "break_even_fee", "fee_per_hour", *(f"cost_per_contact_hour_{m}" for m in models)],
         [[r.design, len(r.patches), r.totals.clients, len(r.outside_clients), r.totals.hours_demanded,
           r.totals.hours_delivered, r.totals.hours_undeliverable, r.totals.carers_available, r.totals.carers_used,
           r.totals.carers_needed, r.totals.travel_share, r.totals.miles, r.totals.commute_miles, r.totals.cost_total,
-          r.totals.cost_per_contact_hour, r.totals.break_even_fee, r.totals.fee_per_hour] for r in results],
+          r.totals.cost_per_contact_hour, r.totals.break_even_fee, r.totals.fee_per_hour,
+          *(r.totals.employment[m].cost_per_contact_hour for m in models)] for r in results],
     )
     files["patches.csv"] = (
         ["design", "patch", "clients", "visits", "hours_demanded", "hours_delivered", "hours_undeliverable",
          "carers_available", "carers_used", "carers_needed", "carers_needed_exact", "paid_hours", "travel_hours",
          "travel_share", "waiting_hours", "paid_miles", "commute_miles", *COST_ITEMS, "cost_total", "cost_per_contact_hour",
-         "break_even_fee", "violations", "seconds"],
+         "break_even_fee", "violations", "seconds", *(f"cost_per_contact_hour_{m}" for m in models),
+         *(f"paid_hours_{m}" for m in models)],
         [[r.design, p.patch, p.figures.clients, p.figures.visits, p.figures.hours_demanded, p.figures.hours_delivered,
           p.figures.hours_undeliverable, p.figures.carers_available, p.figures.carers_used, p.figures.carers_needed,
           p.carers_needed_exact, p.figures.paid_hours, p.figures.travel_hours, p.figures.travel_share,
           p.figures.waiting_hours, p.figures.miles, p.figures.commute_miles, *(p.figures.cost.get(i, 0.0) for i in COST_ITEMS),
-          p.figures.cost_total, p.figures.cost_per_contact_hour, p.figures.break_even_fee, p.violations, p.seconds]
+          p.figures.cost_total, p.figures.cost_per_contact_hour, p.figures.break_even_fee, p.violations, p.seconds,
+          *(p.figures.employment[m].cost_per_contact_hour for m in models),
+          *(p.figures.employment[m].paid_hours for m in models)]
          for r in results for p in r.patches],
+    )
+    files["employment.csv"] = (
+        ["design", "patch", "model", "hours_delivered", "paid_hours", "top_up_hours", *EMPLOYMENT_ITEMS, "cost_total",
+         "cost_per_contact_hour", "break_even_fee", "short_personal_care_visits", "carers_without_contract"],
+        [[r.design, name, m, f.hours_delivered, e.paid_hours, e.top_up_hours, *(e.cost.get(i, 0.0) for i in EMPLOYMENT_ITEMS),
+          e.cost_total, e.cost_per_contact_hour, e.break_even_fee, e.short_personal_care_visits, e.carers_without_contract]
+         for r in results for name, f in [*((p.patch, p.figures) for p in r.patches), ("(total)", r.totals)]
+         for m, e in f.employment.items()],
     )
     eq_keys = ["clients", "visits", "on_time_share", "late_visits", "mean_lateness_minutes", "unassigned_visits",
                "unassigned_share", "distinct_carers_per_client"]

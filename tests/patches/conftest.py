@@ -39,6 +39,10 @@ def demand() -> Demand:
 
 @pytest.fixture
 def supply() -> Supply:
+    return make_supply()
+
+
+def make_supply() -> Supply:
     return Supply(carers=[
         CarerHome(id="kw1", lat=WEST_TOWN[0], lon=WEST_TOWN[1]),
         CarerHome(id="kw2", lat=WEST_TOWN[0] + 0.003, lon=WEST_TOWN[1]),
@@ -50,6 +54,10 @@ def supply() -> Supply:
 
 @pytest.fixture
 def west_east() -> Design:
+    return make_west_east()
+
+
+def make_west_east() -> Design:
     return Design("west-east", [
         Patch("West", box(-0.80, 52.50, -0.6275, 52.70)),
         Patch("East", box(-0.6275, 52.50, -0.45, 52.70)),

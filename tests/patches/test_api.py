@@ -54,3 +54,12 @@ def test_evaluate_endpoint_rejects_overlapping_patches(client, demand):
     assert "patches 'A' and 'B' overlap" in r.json()["message"]
     r = client.post("/v1/patches/evaluate", json={"demand": {"clients": []}, "design": design, "bogus": 1})
     assert r.status_code == 422
+
+
+def test_evaluate_endpoint_names_an_unknown_employment_model(client, demand, west_east):
+    body = {"demand": json.loads(demand.model_dump_json()), "design": design_geojson(west_east),
+            "settings": {"employment": ["zero_hours", "salaried"]}}
+    r = client.post("/v1/patches/evaluate", json=body)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"][:4] == ["body", "settings", "employment", 1]
+    assert "unknown employment model 'salaried'; choose from zero_hours" in r.json()["message"]
