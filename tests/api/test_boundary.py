@@ -8,7 +8,6 @@ outside the operator's folders, never a large allocation.
 from __future__ import annotations
 
 import json
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -37,21 +36,20 @@ def _huge(small_problem: Problem, visits: int) -> dict:
     return doc
 
 
-def test_fifty_thousand_visits_is_413_fast_and_nothing_large_is_allocated(service, small_problem):
+def test_fifty_thousand_visits_is_413_and_nothing_large_is_allocated(service, small_problem):
     body = json.dumps(_huge(small_problem, 50_000)).encode()
     assert 5_000_000 < len(body) < 20 * 1024 * 1024  # under the byte limit: the size limit must catch it
     tracemalloc.start()
     try:
-        t = time.monotonic()
         r = service.client.post("/v1/jobs", content=body, headers=service.a)
-        seconds = time.monotonic() - t
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert r.status_code == 413, r.text
     assert r.json()["detail"] == "visits: 50,000 visits is more than the limit of 5,000 (CAREROTA_MAX_VISITS)"
-    assert seconds < 1.0
-    # the web process holds the body and little else (the 50,040^2 matrix was 18.7 GiB)
+    # the web process holds the body and little else (the 50,040^2 matrix was 18.7 GiB): the
+    # size limit refuses it before anything grows with it (how fast: benchmarks/RESULTS.md,
+    # "Large bodies", measured, not asserted on a shared machine)
     assert peak < 100 * 1024 * 1024
     assert service.client.get("/v1/jobs", headers=service.a).json()["jobs"] == []
 
