@@ -140,6 +140,52 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_cost(args: argparse.Namespace) -> int:
+    from .employment import (
+        EMPLOYMENT_ITEMS,
+        EMPLOYMENT_MODELS,
+        ITEM_LABELS,
+        LABELS,
+        employment_cost,
+        employment_model,
+    )
+    from .kpis import build_kpis
+    from .validator import validate
+
+    names = [n.strip() for n in (args.employment or ",".join(EMPLOYMENT_MODELS)).split(",") if n.strip()]
+    if not names:
+        raise InputError("--employment: give one or more model names, comma-separated")
+    try:
+        models = [employment_model(n) for n in names]
+    except InputError as err:
+        raise InputError(f"--employment: {err}") from None
+    problem, solution = read_problem(args.problem), read_solution(args.solution)
+    if solution.problem_id != problem.id:
+        raise InputError(f"{args.solution} is a roster for problem {solution.problem_id!r}, not {problem.id!r}")
+    violations = len(validate(problem, solution).violations)
+    kpis = build_kpis(problem, solution)
+    costs = [employment_cost(problem, solution, kpis, m) for m in models]
+    if args.json:
+        print(json.dumps({c.model: c.model_dump(exclude={"per_carer"}) for c in costs}, indent=2))
+        return EXIT_OK
+    hours = costs[0].contact_hours
+    print(f"{problem.id}: {hours:,.1f} contact hours over {costs[0].days} day(s); GBP per contact hour"
+          + ("" if not violations else f" (the roster breaks {violations} rule(s): carerota validate)"))
+    width = max(len(v) for v in ITEM_LABELS.values())
+    print(" " * width + "".join(f"{LABELS[c.model]:>22}" for c in costs))
+    for item in EMPLOYMENT_ITEMS:
+        values = [c.items.get(item, 0.0) for c in costs]
+        if any(values):
+            print(f"{ITEM_LABELS[item]:<{width}}" + "".join(f"{v / hours if hours else 0:>22.2f}" for v in values))
+    print(f"{'Cost per contact hour':<{width}}" + "".join(f"{c.cost_per_contact_hour or 0:>22.2f}" for c in costs))
+    print(f"{'Paid hours':<{width}}" + "".join(f"{c.paid_hours:>22.1f}" for c in costs))
+    print(f"{'Total (GBP)':<{width}}" + "".join(f"{c.total:>22,.2f}" for c in costs))
+    for c in costs:
+        for note in c.notes:
+            print(f"{LABELS[c.model]}: {note}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carerota", description="Home-care roster optimiser")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,6 +230,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of the documents")
     p.add_argument("document", nargs="?", choices=["problem", "solution", "both"], default="both")
     p.set_defaults(func=cmd_schema)
+
+    p = sub.add_parser("cost", help="what a roster costs under each employment model, item by item")
+    p.add_argument("problem")
+    p.add_argument("solution")
+    p.add_argument("--employment", default=None, metavar="MODELS",
+                   help="models, comma-separated (default: zero_hours,guaranteed_hours,salaried_shifts,"
+                   "ethical_care_charter)")
+    p.add_argument("--json", action="store_true", help="print the itemised costs as JSON")
+    p.set_defaults(func=cmd_cost)
 
     p = sub.add_parser("report", help="a readable per-carer timeline and KPI table")
     p.add_argument("solution")

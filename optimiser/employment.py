@@ -221,6 +221,23 @@ class EmploymentModel(BaseModel):
         return "; ".join(parts)
 
 
+ITEM_LABELS: dict[str, str] = {
+    "contact_wage": "Contact wage",
+    "travel_time_wage": "Travel time wage",
+    "waiting_time_wage": "Waiting (and unused shift) time wage",
+    "guaranteed_hours_top_up": "Guaranteed hours not worked",
+    "sleep_in_allowances": "Sleep-in allowances",
+    "holiday_pay": "Holiday pay",
+    "training_and_supervision": "Training and supervision time",
+    "sick_pay": "Sick pay",
+    "employer_ni": "Employer National Insurance",
+    "employer_pension": "Employer pension",
+    "mileage": "Mileage",
+    "running_business": "Running the business",
+    "profit": "Profit",
+}
+"""How a report names each of :data:`EMPLOYMENT_ITEMS`."""
+
 LABELS: dict[EmploymentName, str] = {
     "zero_hours": "Zero-hours",
     "guaranteed_hours": "Guaranteed hours",

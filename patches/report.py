@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from optimiser.employment import EMPLOYMENT_ITEMS, LABELS
+from optimiser.employment import EMPLOYMENT_ITEMS, ITEM_LABELS, LABELS
 
 from .demand import Demand, Settlement
 from .evaluate import COST_ITEMS, DesignResult, EvaluationSettings, Figures
@@ -27,21 +27,6 @@ COST_LABELS = {
     "mileage": "Mileage",
     "ni_pension": "Employer NI + pension",
     "other_on_costs": "Other on-costs (holiday, training, sickness)",
-    "running_business": "Running the business",
-    "profit": "Profit",
-}
-EMPLOYMENT_COST_LABELS = {
-    "contact_wage": "Contact wage",
-    "travel_time_wage": "Travel time wage",
-    "waiting_time_wage": "Waiting (and unused shift) time wage",
-    "guaranteed_hours_top_up": "Guaranteed hours not worked",
-    "sleep_in_allowances": "Sleep-in allowances",
-    "holiday_pay": "Holiday pay",
-    "training_and_supervision": "Training and supervision time",
-    "sick_pay": "Sick pay",
-    "employer_ni": "Employer National Insurance",
-    "employer_pension": "Employer pension",
-    "mileage": "Mileage",
     "running_business": "Running the business",
     "profit": "Profit",
 }
@@ -212,7 +197,7 @@ def employment_rows(f: Figures) -> tuple[list[str], list[list[Any]]]:
     def per_hour(x: float) -> str:
         return _gbp(x / hours if hours else None)
 
-    rows = [[EMPLOYMENT_COST_LABELS[i], *(per_hour(f.employment[m].cost.get(i, 0.0)) for m in models)]
+    rows = [[ITEM_LABELS[i], *(per_hour(f.employment[m].cost.get(i, 0.0)) for m in models)]
             for i in EMPLOYMENT_ITEMS]
     e = [f.employment[m] for m in models]
     rows += [

@@ -136,3 +136,29 @@ def test_solve_says_what_it_solves_over_which_days(tmp_path: Path, capsys) -> No
     first = capsys.readouterr().out.splitlines()[0]
     assert first == (f"solving {len(week.visits)} visits for {len(week.clients)} clients with 4 carers over 3 days, "
                      "Mon 23 Nov to Wed 25 Nov 2026; time limit 30 s")
+
+
+def test_cost_itemises_a_roster_under_each_employment_model(tmp_path: Path, capsys) -> None:
+    from optimiser.employment import employment_cost, employment_model
+    from optimiser.generator import example_problem
+    from optimiser.io import read_solution, write_json
+    from optimiser.kpis import build_kpis
+
+    problem = example_problem()
+    write_json(problem, tmp_path / "p.json")
+    assert main(["solve", "--max-steps", "50", "-o", str(tmp_path / "r.json")]) == 0
+    capsys.readouterr()
+    assert main(["cost", str(tmp_path / "p.json"), str(tmp_path / "r.json"), "--json",
+                 "--employment", "zero_hours,ethical_care_charter"]) == 0
+    costs = json.loads(capsys.readouterr().out)
+    roster = read_solution(tmp_path / "r.json")
+    kpis = build_kpis(problem, roster)
+    for name in ("zero_hours", "ethical_care_charter"):
+        expected = employment_cost(problem, roster, kpis, employment_model(name))
+        assert costs[name]["cost_per_contact_hour"] == pytest.approx(expected.cost_per_contact_hour)
+    assert costs["ethical_care_charter"]["total"] > costs["zero_hours"]["total"]
+    assert main(["cost", str(tmp_path / "p.json"), str(tmp_path / "r.json")]) == 0
+    table = capsys.readouterr().out
+    assert "Cost per contact hour" in table and "Salaried shifts" in table
+    assert main(["cost", str(tmp_path / "p.json"), str(tmp_path / "r.json"), "--employment", "salaried"]) == EXIT_BAD_INPUT
+    assert "--employment: unknown employment model 'salaried'" in capsys.readouterr().err
