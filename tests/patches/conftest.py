@@ -13,6 +13,17 @@ WEST_TOWN = (52.60, -0.70)
 EAST_TOWN = (52.60, -0.555)
 
 
+def assert_tables_square(md: str) -> None:
+    """Every Markdown table row of a report has as many cells as its header."""
+    table: list[int] = []
+    for line in [*md.splitlines(), ""]:
+        if line.startswith("|"):
+            table.append(line.count("|"))
+        elif table:
+            assert set(table) == {table[0]}, table
+            table = []
+
+
 def _client(cid: str, lat: float, lon: float, setting: str, visits: int = 2, double: bool = False) -> ClientPlan:
     times = ["08:00", "17:30", "12:00", "20:00"][:visits]
     plan = [PlanVisit(days="daily", time=t, duration_minutes=30, carers_required=2 if double and t == "08:00" else 1) for t in times]

@@ -9,7 +9,7 @@ from optimiser.cli import main
 from patches.demand import demand_geojson
 from patches.designs import design_geojson
 
-from .conftest import make_demand
+from .conftest import assert_tables_square, make_demand
 
 
 def test_compare_writes_report_maps_and_csv(tmp_path, west_east, capsys):
@@ -31,13 +31,7 @@ def test_compare_writes_report_maps_and_csv(tmp_path, west_east, capsys):
                    "Break-even fee", "Rural vs urban", "Distinct carers per client", "Rural/urban rule",
                    "© OpenStreetMap contributors", "map-west-east.png", "suggested-k2"):
         assert figure in md, figure
-    table = []  # every Markdown table row has as many cells as its header
-    for line in [*md.splitlines(), ""]:
-        if line.startswith("|"):
-            table.append(line.count("|"))
-        elif table:
-            assert set(table) == {table[0]}, table
-            table = []
+    assert_tables_square(md)
     assert (out / "report.html").read_text().startswith("<!doctype html>")
     assert (out / "map-west-east.png").stat().st_size > 10_000
     with (out / "designs.csv").open() as fh:

@@ -16,7 +16,7 @@ from patches.designs import design_geojson
 from patches.evaluate import EvaluationSettings, evaluate_design
 from patches.report import write_report
 
-from .conftest import make_demand, make_supply, make_west_east
+from .conftest import assert_tables_square, make_demand, make_supply, make_west_east
 
 
 @pytest.fixture(scope="module")
@@ -57,13 +57,7 @@ def test_the_report_shows_the_models_side_by_side(result, tmp_path):
                  "Ethical Care Charter: paid: contact time and travel between visits", "wage at least £13.45/h",
                  "occupational sick pay", "Holiday pay"):
         assert text in md, text
-    table = []  # every Markdown table row has as many cells as its header
-    for line in [*md.splitlines(), ""]:
-        if line.startswith("|"):
-            table.append(line.count("|"))
-        elif table:
-            assert set(table) == {table[0]}, table
-            table = []
+    assert_tables_square(md)
     with (tmp_path / "employment.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert {(row["patch"], row["model"]) for row in rows} == {
