@@ -40,10 +40,9 @@ def fixed_nodes(data: ProblemData) -> set[int]:
     visits of an ``after`` pair, sleep-ins and waking nights."""
     visits = data.problem.visits
     paired = {v.id for v in visits if v.after is not None} | {v.after.visit for v in visits if v.after is not None}
-    kind = node_kinds(data)
     fixed = set()
     for vi, nodes in data.nodes_of_visit.items():
-        if len(nodes) > 1 or visits[vi].id in paired or any(kind[u] != "visit" for u in nodes):
+        if len(nodes) > 1 or visits[vi].id in paired or visits[vi].kind != "visit":
             fixed.update(nodes)
     return fixed
 
